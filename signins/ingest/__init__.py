@@ -1,0 +1,1 @@
+"""Reading sign-in exports: decoding, format detection, record extraction and canonical shapes."""

@@ -1,0 +1,97 @@
+"""Whole-document JSON (a Graph page, a bare array, `{"records": [...]}`, one object).
+
+Parsed at once (orjson), then leniently when real exports are slightly off (trailing commas), and,
+when a document is cut short, salvaged element by element so the complete records still load.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+import orjson
+
+CONTAINER_KEYS = ("value", "records", "expected")  # Graph page, Event Hub body, Elastic test output
+_TRAILING_COMMA = re.compile(rb",(\s*[}\]])")
+DUPLICATE_CHECK_LIMIT = 16 * 1024 * 1024
+
+
+@dataclass
+class ParsedDocument:
+    items: list[tuple[str, object]]          # (JSON pointer, element)
+    notes: list[str] = field(default_factory=list)
+    failure: tuple[str, int, str] | None = None  # (pointer, line, reason) where reading stopped
+
+
+def container_items(root: object, prefix: str = "") -> list[tuple[str, object]]:
+    """The records a parsed JSON value holds, each with its JSON pointer."""
+    if isinstance(root, list):
+        return [(f"{prefix}/{i}", item) for i, item in enumerate(root)]
+    if isinstance(root, dict):
+        for key in CONTAINER_KEYS:
+            if isinstance(root.get(key), list):
+                return [(f"{prefix}/{key}/{i}", item) for i, item in enumerate(root[key])]
+    return [(prefix or "/", root)]
+
+
+def _duplicate_keys(text: bytes) -> int:
+    """How many objects repeat a key (Python and orjson keep the last value)."""
+    found = 0
+
+    def hook(pairs):
+        nonlocal found
+        keys = [k for k, _ in pairs]
+        found += len(keys) != len(set(keys))
+        return dict(pairs)
+
+    try:
+        json.loads(text, object_pairs_hook=hook)
+    except (ValueError, RecursionError):
+        return 0
+    return found
+
+
+def _line_of(text: bytes, index: int) -> int:
+    return text.count(b"\n", 0, index) + 1
+
+
+def _salvage(text: bytes) -> ParsedDocument:
+    """Read the record array element by element; stop at the first element that cannot be read."""
+    decoder = json.JSONDecoder()
+    body = text.decode("utf-8", errors="replace")
+    match = re.match(r'\s*\{[^\[]*?"(value|records|expected)"\s*:\s*\[', body) or re.match(r"\s*\[", body)
+    if not match:
+        return ParsedDocument([], failure=("/", 1, "malformed JSON document (no record array found)"))
+    prefix = f"/{match.group(1)}" if match.groups() else ""
+    items, index = [], match.end()
+    while True:
+        while index < len(body) and body[index] in " \t\r\n,":
+            index += 1
+        if index >= len(body) or body[index] == "]":
+            reason = "document ends without closing its array (truncated)" if index >= len(body) else None
+            failure = (f"{prefix}/{len(items)}", body.count("\n", 0, index) + 1, reason) if reason else None
+            return ParsedDocument(items, failure=failure)
+        try:
+            element, index = decoder.raw_decode(body, index)
+        except (ValueError, RecursionError) as exc:
+            reason = f"truncated or malformed JSON: {getattr(exc, 'msg', str(exc))}"
+            return ParsedDocument(items, failure=(f"{prefix}/{len(items)}", body.count("\n", 0, index) + 1, reason))
+        items.append((f"{prefix}/{len(items)}", element))
+
+
+def parse_document(text: bytes) -> ParsedDocument:
+    """The records of a whole JSON document, with the defects that were tolerated."""
+    notes: list[str] = []
+    try:
+        root = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        fixed = _TRAILING_COMMA.sub(rb"\1", text)
+        try:
+            root = orjson.loads(fixed)
+            notes.append("trailing comma(s) tolerated")
+            text = fixed
+        except orjson.JSONDecodeError:
+            return _salvage(text)
+    if len(text) <= DUPLICATE_CHECK_LIMIT and (count := _duplicate_keys(text)):
+        notes.append(f"duplicate keys in {count} object(s): the last value of each was used")
+    return ParsedDocument(container_items(root), notes)

@@ -1,0 +1,187 @@
+"""Read one input file: detect its format and yield every record as Found or Rejected.
+
+Detection is per file, from its first bytes: gzip and text encoding (signins.ingest.decode), then
+JSON lines, a whole JSON document, or CSV (Log Analytics or portal headers). The shape of each record
+(Graph, Azure Monitor, Log Analytics, Elastic) is recognised per record (signins.ingest.shapes), so a
+file mixing shapes still loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+
+from signins.ingest import log_analytics, portal_csv
+from signins.ingest.decode import Decoded, DecodeProblem, looks_binary, open_decoded
+from signins.ingest.documents import container_items, parse_document
+from signins.ingest.records import Found, Rejected
+from signins.ingest.shapes import NotASignin, checked, canonicalise
+from signins.settings import IngestLimits
+
+
+@dataclass
+class FileReading:
+    """A file being read: what it was found to be, and its records (a lazy iterator)."""
+
+    path: Path
+    encoding: str
+    container: str                  # ndjson, document, csv, unknown
+    notes: list[str] = field(default_factory=list)
+    items: Iterator[Found | Rejected] = iter(())
+
+
+def _text_of(value: object) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return orjson.dumps(value).decode() if not isinstance(value, str) else value
+
+
+def _found_or_rejected(record: object, locator: str, line: int | None, container: str, tenant: str | None,
+                       original: bytes | None = None, offset: int | None = None) -> Found | Rejected:
+    try:
+        canonical = canonicalise(record, tenant)
+    except NotASignin as exc:
+        return Rejected(locator, line, str(exc), _text_of(original if original is not None else record))
+    # A Graph record read from its own line goes to the database as its original text.
+    text = original if original is not None and canonical.shape == "graph" else orjson.dumps(canonical.signin)
+    length = len(original) if original is not None else None
+    return Found(locator, line, offset, length, container, canonical, text)
+
+
+def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
+    trailing_commas = 0
+    for number, offset, line in decoded.lines(limits.max_record_bytes):
+        locator = f"line:{number}"
+        if isinstance(line, int):
+            yield Rejected(locator, number, f"record of {line} bytes exceeds the {limits.max_record_bytes} byte limit")
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            stripped = line.rstrip().rstrip(b",")
+            try:
+                record = orjson.loads(stripped)
+                trailing_commas += 1
+                line = stripped
+            except orjson.JSONDecodeError:
+                yield Rejected(locator, number, f"malformed JSON: {exc}", _text_of(line))
+                continue
+        items = container_items(record, locator) if isinstance(record, (dict, list)) else [(locator, record)]
+        if len(items) == 1 and items[0][0] == locator:
+            yield _found_or_rejected(record, locator, number, "ndjson", tenant, line, offset)
+        else:
+            for pointer, element in items:
+                yield _found_or_rejected(element, pointer, number, "ndjson", tenant)
+    if trailing_commas:
+        notes.append(f"trailing comma after {trailing_commas} line(s) tolerated")
+
+
+def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
+    text = decoded.stream.read(limits.max_document_bytes + 1)
+    if len(text) > limits.max_document_bytes:
+        yield Rejected("/", 1, f"JSON document larger than {limits.max_document_bytes} bytes: export it as JSON lines")
+        return
+    document = parse_document(text)
+    notes.extend(document.notes)
+    for pointer, element in document.items:
+        yield _found_or_rejected(element, pointer, None, "document", tenant)
+    if document.failure:
+        pointer, line, reason = document.failure
+        yield Rejected(pointer, line, reason, text[-2048:].decode("utf-8", errors="replace"))
+
+
+def _csv_rows(decoded: Decoded, limits: IngestLimits) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the row, cells) for every CSV row, header included."""
+    csv.field_size_limit(limits.max_record_bytes)
+    text = io.TextIOWrapper(decoded.stream, encoding="utf-8", errors="replace", newline="")
+    reader = csv.reader(text)
+    previous_end = 0
+    for cells in reader:
+        yield previous_end + 1, cells
+        previous_end = reader.line_num
+
+
+def _csv(decoded: Decoded, path: Path, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
+    rows = _csv_rows(decoded, limits)
+    _, headers = next(rows, (1, []))
+    headers = [h.replace("\ufeff", "") for h in headers]
+    portal = portal_csv.is_portal_header(headers)
+    if not portal and not log_analytics.looks_like_row(log_analytics.merge_csv_columns(dict.fromkeys(headers, ""))):
+        yield Rejected("row:0", 1, f"CSV with unknown columns ({', '.join(headers[:5])}, ...): not a sign-in export")
+        return
+    if portal and (unknown := portal_csv.unknown_columns(headers)):
+        notes.append(f"columns not mapped (kept in the raw file): {', '.join(unknown)}")
+    event_type = next((t for p, t in portal_csv.EVENT_TYPE_BY_FILE_PREFIX.items() if path.name.lower().startswith(p)), "interactiveUser")
+    for number, (line, cells) in enumerate(rows, start=1):
+        locator = f"row:{number}"
+        if not any(c.strip() for c in cells):
+            continue
+        raw = ",".join(cells)
+        if len(cells) != len(headers):
+            yield Rejected(locator, line, f"row has {len(cells)} cells but the header has {len(headers)} (truncated or misquoted)", raw)
+            continue
+        if portal:
+            try:
+                canonical = checked("portal-csv", portal_csv.to_graph(headers, cells), event_type, tenant, [])
+            except NotASignin as exc:
+                yield Rejected(locator, line, str(exc), raw)
+                continue
+            yield Found(locator, line, None, None, "csv", canonical, orjson.dumps(canonical.signin))
+        else:
+            yield _found_or_rejected(dict(zip(headers, cells)), locator, line, "csv", tenant)
+
+
+def _is_ndjson(head: bytes) -> bool:
+    """JSON lines when the first line is a complete JSON value (or too long to tell from the head)."""
+    first, newline, _ = head.lstrip().partition(b"\n")
+    if not newline:
+        return not first.startswith(b"[")
+    try:
+        orjson.loads(first.rstrip().rstrip(b","))
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _guarded(items: Iterator[Found | Rejected]) -> Iterator[Found | Rejected]:
+    """Turn a failure of the byte stream (truncated gzip, zip bomb) into one rejection for the rest."""
+    try:
+        yield from items
+    except DecodeProblem as exc:
+        yield Rejected("eof", None, f"{exc}; the records before it were kept")
+
+
+def read_file(path: Path, limits: IngestLimits, tenant: str | None = None) -> FileReading:
+    """Open a file, detect its format, and return its records as a lazy iterator."""
+    try:
+        decoded = open_decoded(path, limits.max_gzip_ratio)
+    except DecodeProblem as exc:
+        return FileReading(path, "unknown", "unknown", items=iter([Rejected("/", None, str(exc))]))
+    head = decoded.head.lstrip()
+    reading = FileReading(path, decoded.encoding, "unknown")
+    if decoded.encoding.endswith("-sig"):
+        reading.notes.append("UTF-8 byte order mark skipped")
+    if not head:
+        reading.notes.append("empty file: no records")
+        return reading
+    if looks_binary(decoded.head):
+        reading.items = iter([Rejected("/", None, "binary data, not a text export (JSON, JSON lines or CSV)", repr(decoded.head[:64]))])
+        return reading
+    if head[:1] in (b"{", b"["):
+        reading.container = "ndjson" if _is_ndjson(head) else "document"
+        reader = _ndjson if reading.container == "ndjson" else _document
+        reading.items = _guarded(reader(decoded, limits, tenant, reading.notes))
+    elif b"," in head.partition(b"\n")[0]:
+        reading.container = "csv"
+        reading.items = _guarded(_csv(decoded, path, limits, tenant, reading.notes))
+    else:
+        start = head[:40].decode("utf-8", errors="replace")
+        reading.items = iter([Rejected("/", 1, f"unknown format: neither JSON, JSON lines nor CSV (starts with {start!r})")])
+    return reading

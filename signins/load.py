@@ -1,0 +1,216 @@
+"""Load input files into the store: blob first, then records in batches, then the ingest log.
+
+Every batch is one transaction (raw records, sign-ins, child rows and quarantine together), and every
+step is idempotent, so a run killed at any moment is completed by the next one: nothing lost, nothing
+doubled. A file whose ingest finished is recognised by its content hash and skipped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import pyarrow as pa
+
+from signins import blobs
+from signins.errors import IngestError, StoreError
+from signins.ingest.reader import read_file
+from signins.ingest.records import Found, Rejected
+from signins.settings import IngestLimits
+from signins.store import run_script
+
+DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
+STAGE_SCRIPTS = ("load/10_stage_batch.sql", "load/20_stage_signins.sql", "load/30_stage_children.sql")
+
+
+@dataclass
+class FileOutcome:
+    """What one file brought: the one-line summary the CLI prints, and the ingest log row."""
+
+    path: Path
+    sha256: str = ""
+    format: str = ""
+    encoding: str = ""
+    records: int = 0
+    new_signins: int = 0
+    updated_signins: int = 0
+    quarantined: int = 0
+    already_ingested: bool = False
+    notes: list[str] = field(default_factory=list)
+    reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def duplicates(self) -> int:
+        """Records of sign-ins the store already had in an equal or more complete version."""
+        return self.records - self.new_signins - self.updated_signins - self.quarantined
+
+    def summary(self) -> str:
+        if self.already_ingested:
+            return f"SKIP {self.path}: already ingested (sha256 {self.sha256[:12]}), nothing added"
+        status = "WARN" if self.quarantined else "OK  "
+        line = (f"{status} {self.path}: {self.format or 'unknown'}, {self.records} records, "
+                f"{self.new_signins} new, {self.updated_signins} updated, {self.duplicates} already known, "
+                f"{self.quarantined} quarantined")
+        if self.reasons:
+            line += " (" + "; ".join(f"{reason} x{count}" for reason, count in self.reasons.most_common(3)) + ")"
+        if self.notes:
+            line += " [" + "; ".join(self.notes) + "]"
+        return line
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to read, files skipped) for files and folders; folders are walked for data files."""
+    files, skipped = [], []
+    for path in paths:
+        if not path.exists():
+            raise IngestError(f"{path}: no such file or folder")
+        if path.is_file():
+            files.append(path)
+            continue
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            if any(part.startswith(".") for part in child.relative_to(path).parts):
+                continue
+            (files if child.suffix.lower() in DATA_SUFFIXES else skipped).append(child)
+    return files, skipped
+
+
+def _batch_table(found: list[Found], file_sha: str) -> pa.Table:
+    return pa.table({
+        "record_key": [f"{file_sha}:{f.locator}" for f in found],
+        "locator": [f.locator for f in found],
+        "line": pa.array([f.line for f in found], pa.int32()),
+        "byte_offset": pa.array([f.offset for f in found], pa.int64()),
+        "byte_length": pa.array([f.length for f in found], pa.int64()),
+        "format": [f"{f.canonical.shape}/{f.container}" for f in found],
+        "event_type": [f.canonical.event_type for f in found],
+        "tenant_id": pa.array([f.canonical.tenant_id for f in found], pa.string()),
+        "signin_id": [f.canonical.signin_id for f in found],
+        "created_at": pa.array([f.canonical.created_at for f in found], pa.timestamp("us", tz="UTC")),
+        "doc": pa.array([f.text for f in found], pa.binary()).cast(pa.string()),
+    })
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str,
+                 found: list[Found], rejected: list[Rejected]) -> None:
+    """One transaction: raw records, merged sign-ins and children, quarantine.
+
+    Should the database's JSON parser refuse a record the reader accepted, the batch is split until
+    the refused record is alone, and that record is quarantined; the rest still loads.
+    """
+    if found:  # registered outside the transaction, so a failed batch can still unregister it
+        con.register("batch", _batch_table(found, outcome.sha256))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        new = updated = 0
+        if found:
+            new, updated = _merge_found(con, outcome.sha256, ingest_id)
+        if rejected:
+            con.executemany(
+                "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
+                [(outcome.sha256, r.locator, str(outcome.path), r.line, r.reason, r.text) for r in rejected],
+            )
+        con.execute("COMMIT")
+        outcome.new_signins += new
+        outcome.updated_signins += updated
+    except duckdb.InvalidInputException as exc:
+        con.execute("ROLLBACK")
+        if len(found) > 1:
+            half = len(found) // 2
+            _write_batch(con, outcome, ingest_id, found[:half], rejected)
+            _write_batch(con, outcome, ingest_id, found[half:], [])
+        elif found:
+            refused = Rejected(found[0].locator, found[0].line, f"the database refused the record: {str(exc).splitlines()[0]}",
+                               found[0].text.decode("utf-8", errors="replace"))
+            outcome.quarantined += 1
+            outcome.reasons["the database refused the record"] += 1
+            _write_batch(con, outcome, ingest_id, [], [*rejected, refused])
+        else:
+            raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
+    finally:
+        if found:
+            con.unregister("batch")
+
+
+def _merge_found(con: duckdb.DuckDBPyConnection, file_sha: str, ingest_id: str) -> tuple[int, int]:
+    """Stage and merge the registered batch inside the caller's transaction; returns (new, updated)."""
+    for script in STAGE_SCRIPTS:
+        run_script(con, script)
+    run_script(con, "load/40_merge.sql", {"file_sha256": file_sha, "ingest_id": ingest_id})
+    return tuple(con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0])
+
+
+def _already_ingested(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
+    return con.execute(
+        "SELECT count(*) > 0 FROM ingest_log WHERE file_sha256 = ? AND NOT already_ingested", [sha]
+    ).fetchall()[0][0]
+
+
+def _log(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, started: datetime) -> None:
+    con.execute(
+        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [ingest_id, outcome.sha256, str(outcome.path), outcome.format, outcome.records, outcome.new_signins,
+         outcome.updated_signins, outcome.quarantined, outcome.already_ingested, outcome.notes, started],
+    )
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits,
+                tenant: str | None = None) -> FileOutcome:
+    """Load one file into the store (idempotent)."""
+    started = datetime.now(timezone.utc)
+    ingest_id = uuid.uuid4().hex
+    outcome = FileOutcome(path)
+    try:
+        outcome.sha256 = blobs.file_sha256(path)
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
+    if _already_ingested(con, outcome.sha256):
+        outcome.already_ingested = True
+        _log(con, outcome, ingest_id, started)
+        return outcome
+    reading = read_file(path, limits, tenant)
+    outcome.encoding, outcome.notes = reading.encoding, reading.notes
+    blob_path = blobs.store_blob(blob_root, path, outcome.sha256)
+    con.execute(
+        "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
+        [outcome.sha256, str(path), path.stat().st_size, blob_path, reading.container, reading.encoding],
+    )
+    formats: Counter = Counter()
+    found: list[Found] = []
+    rejected: list[Rejected] = []
+    for item in reading.items:
+        outcome.records += 1
+        if isinstance(item, Found):
+            found.append(item)
+            formats[f"{item.canonical.shape}/{item.container}"] += 1
+        else:
+            rejected.append(item)
+            outcome.quarantined += 1
+            outcome.reasons[item.reason.split(": ")[0][:80]] += 1
+        if len(found) + len(rejected) >= limits.batch_records:
+            _write_batch(con, outcome, ingest_id, found, rejected)
+            found, rejected = [], []
+    _write_batch(con, outcome, ingest_id, found, rejected)
+    outcome.format = "+".join(sorted(formats)) or reading.container
+    _log(con, outcome, ingest_id, started)
+    return outcome
+
+
+def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_root: Path, limits: IngestLimits,
+                 tenant: str | None = None, on_file: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
+    """Load files and folders; returns one outcome per file read."""
+    files, _ = expand_paths(paths)
+    outcomes = []
+    for path in files:
+        outcome = ingest_file(con, path, blob_root, limits, tenant)
+        outcomes.append(outcome)
+        if on_file:
+            on_file(outcome)
+    return outcomes

@@ -1,0 +1,48 @@
+"""Settings read from SIGNINS_* environment variables (and a git-ignored .env file)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from signins import PROJECT_ROOT
+
+DEFAULT_DB = PROJECT_ROOT / "data" / "signins.duckdb"
+
+
+def _load_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file; comments and blank lines ignored; the environment wins."""
+    if not path.is_file():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """A SIGNINS_* setting from the environment, else from ./.env, else the default."""
+    if name in os.environ:
+        return os.environ[name]
+    return _load_dotenv(Path.cwd() / ".env").get(name, default)
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Bounds that keep hostile input from exhausting memory or time."""
+
+    max_record_bytes: int = 32 * 1024 * 1024      # one JSON record / CSV row
+    max_document_bytes: int = 1024 * 1024 * 1024  # a whole-document JSON file parsed at once
+    max_gzip_ratio: int = 200                     # decompressed / compressed bytes (zip bombs)
+    batch_records: int = 20_000                   # records per DuckDB batch (bounded memory)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = field(default_factory=lambda: Path(env("SIGNINS_DB") or DEFAULT_DB))
+    duckdb_memory_limit: str | None = field(default_factory=lambda: env("SIGNINS_DUCKDB_MEMORY_LIMIT"))
+    limits: IngestLimits = field(default_factory=IngestLimits)

@@ -1,0 +1,1 @@
+"""Deterministic sample-tenant simulator for Entra ID sign-in logs."""

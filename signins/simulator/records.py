@@ -1,0 +1,330 @@
+"""Build one Graph beta ``signIn`` object from a ``Row`` (what happened on one request)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from . import catalog as cat
+from . import phrases as ph
+from .ids import iso, request_id, stable_guid, token_id
+from .policies import Context, evaluate
+from .tenant import Device, User
+
+# stage -> what Conditional Access saw of MFA (see policies.Context.mfa)
+_CA_MFA = {"mfa_ok": "satisfied", "previous": "satisfied", "fido_ok": "satisfied", "mfa_failed": "failed",
+           "tap_failed": "failed", "mfa_pending": "pending", "token_pending": "pending", "password_bad": "none",
+           "no_auth": "none"}
+_CLIENT_APP = {"browser": "Browser", "rich": "Mobile Apps and Desktop clients"}
+
+
+@dataclass
+class Mfa:
+    """The second-factor step of an interactive sign-in."""
+
+    method: str
+    succeeded: bool
+    detail: str                                  # authenticationStepResultDetail
+    app_policy: list | None = None               # authenticationAppPolicyEvaluationDetails override
+    app_version: str | None = None               # Authenticator version override (outdated apps)
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Identity Protection fields (P2 tenant, so never ``hidden``)."""
+
+    during: str = "none"
+    aggregated: str = "none"
+    state: str = "none"
+    detail: str = "none"
+    events: tuple = ()
+
+
+NO_RISK = Risk()
+
+
+@dataclass
+class Row:
+    """One sign-in request, before it is rendered as Graph JSON."""
+
+    user: User
+    when: datetime
+    app: cat.App
+    device: Device
+    place: cat.Place
+    ip: str
+    client: str = "browser"                      # browser | rich | legacy
+    stage: str = "previous"                      # see _CA_MFA
+    code: int = 0
+    interactive: bool = True
+    mfa: Mfa | None = None
+    risk: Risk = NO_RISK
+    correlation_id: str = ""
+    session_id: str = ""
+    trusted: bool = False
+    details: str | None = None                   # status.additionalDetails override
+    legacy_client: str = "Authenticated SMTP"
+    extra: dict = field(default_factory=dict)    # free-form tags for the generators (not rendered)
+
+
+def build_record(row: Row, policies: list, rng: random.Random) -> dict:
+    """Render ``row`` as a complete Graph beta signIn object (camelCase, every property present)."""
+    user, app = row.user, row.app
+    applied, ca_status = evaluate(policies, _context(row))
+    auth_details = _auth_details(row)
+    requirement, providers = _requirement(row, applied)
+    return {
+        "id": request_id(rng),
+        "createdDateTime": iso(row.when),
+        "userDisplayName": user.name,
+        "userPrincipalName": user.upn,
+        "userId": user.id,
+        "appId": app.app_id,
+        "appDisplayName": app.name,
+        "ipAddress": row.ip,
+        "ipAddressFromResourceProvider": None,
+        "clientAppUsed": row.legacy_client if row.client == "legacy" else _CLIENT_APP[row.client],
+        "userAgent": _user_agent(row),
+        "correlationId": row.correlation_id,
+        "conditionalAccessStatus": ca_status,
+        "originalRequestId": request_id(rng),
+        "authenticationProtocol": "ropc" if row.client == "legacy" else "oAuth2" if row.interactive else "none",
+        "incomingTokenType": _incoming_token(row),
+        "isInteractive": row.interactive,
+        "homeTenantId": cat.FABRIKAM_TENANT if user.guest else cat.TENANT_ID,
+        "homeTenantName": "",
+        "isTenantRestricted": False,
+        "tokenIssuerName": "",
+        "tokenIssuerType": "AzureAD",
+        "processingTimeInMilliseconds": rng.randint(38, 640),
+        "riskDetail": row.risk.detail,
+        "riskLevelAggregated": row.risk.aggregated,
+        "riskLevelDuringSignIn": row.risk.during,
+        "riskState": row.risk.state,
+        "riskEventTypes_v2": list(row.risk.events),
+        "resourceDisplayName": app.resource,
+        "resourceId": app.resource_id,
+        "resourceTenantId": cat.TENANT_ID,
+        "resourceOwnerTenantId": cat.MICROSOFT_SERVICES_TENANT,
+        "resourceServicePrincipalId": stable_guid("sp", app.resource_id),
+        "appOwnerTenantId": cat.MICROSOFT_SERVICES_TENANT,
+        "authenticationMethodsUsed": _methods_used(row),
+        "authenticationRequirement": requirement,
+        "uniqueTokenIdentifier": token_id(rng),
+        "signInIdentifier": user.upn if row.interactive else "",
+        "signInIdentifierType": "userPrincipalName" if row.interactive else None,
+        "signInEventTypes": ["interactiveUser" if row.interactive else "nonInteractiveUser"],
+        "servicePrincipalId": "",
+        "servicePrincipalName": None,
+        "servicePrincipalCredentialKeyId": None,
+        "servicePrincipalCredentialThumbprint": "",
+        "userType": "guest" if user.guest else "member",
+        "flaggedForReview": False,
+        "autonomousSystemNumber": _asn(row),
+        "crossTenantAccessType": "b2bCollaboration" if user.guest else "none",
+        "status": _status(row),
+        "deviceDetail": _device_detail(row),
+        "location": _location(row),
+        "mfaDetail": _mfa_detail(row),
+        "appliedConditionalAccessPolicies": applied,
+        "appliedEventListeners": [],
+        "authenticationProcessingDetails": _processing(row),
+        "networkLocationDetails": _network(row),
+        "authenticationDetails": auth_details,
+        "authenticationRequirementPolicies": providers,
+        "sessionLifetimePolicies": [],
+        "authenticationAppDeviceDetails": _app_device(row),
+        "authenticationAppPolicyEvaluationDetails": _app_policy(row),
+        "authenticationContextClassReferences": [],
+        "conditionalAccessAudiences": [app.resource_id],
+        "sessionId": row.session_id,
+        "originalTransferMethod": "none",
+        "clientCredentialType": "none",
+        "appTokenProtectionStatus": "none",
+        "signInTokenProtectionStatus": "none",
+        "tokenProtectionStatusDetails": {"signInSessionStatus": "none", "signInSessionStatusCode": None},
+        "federatedCredentialId": None,
+        "globalSecureAccessIpAddress": None,
+        "isThroughGlobalSecureAccess": False,
+        "azureResourceId": None,
+        "managedServiceIdentity": {"msiType": "none", "associatedResourceId": None, "federatedTokenId": None,
+                                   "federatedTokenIssuer": None},
+        "privateLinkDetails": None,
+    }
+
+
+def _context(row: Row) -> Context:
+    u, d = row.user, row.device
+    return Context(app=row.app.name, roles=u.roles, excluded=u.breakglass, per_user_mfa=u.per_user_mfa,
+                   location_group=u.location_group, guest=u.guest, client=row.client, platform=d.family,
+                   compliant=d.compliant, trusted=row.trusted, country=row.place.country,
+                   risk=row.risk.during, mfa=_CA_MFA[row.stage], strong=row.stage == "fido_ok")
+
+
+def _requirement(row: Row, applied: list) -> tuple[str, list]:
+    """authenticationRequirement and the providers that demanded MFA."""
+    if row.stage in ("password_bad", "no_auth"):
+        return "singleFactorAuthentication", []
+    providers = []
+    if any("Mfa" in a["enforcedGrantControls"] and a["result"] in ("success", "failure") for a in applied):
+        providers.append({"requirementProvider": "multiConditionalAccess", "detail": "Conditional Access"})
+    if row.user.per_user_mfa:
+        providers.append({"requirementProvider": "user", "detail": "Per-user MFA"})
+    if row.risk.during in ("medium", "high") and row.interactive:
+        providers.append({"requirementProvider": "riskBasedPolicy", "detail": "Risk-based policy"})
+    return ("multiFactorAuthentication" if providers else "singleFactorAuthentication"), providers
+
+
+def _step(when: datetime, method: str, detail_of_method, ok: bool, result: str, requirement: str) -> dict:
+    return {"authenticationStepDateTime": iso(when), "authenticationMethod": method,
+            "authenticationMethodDetail": detail_of_method, "succeeded": ok,
+            "authenticationStepResultDetail": result, "authenticationStepRequirement": requirement}
+
+
+def _auth_details(row: Row) -> list:
+    t, s = row.when, row.stage
+    first = t - timedelta(seconds=9 if row.mfa else 1)
+    if s in ("no_auth", "token_pending"):
+        return []
+    if s == "previous":
+        return [_step(t, ph.PREVIOUS, None, True, ph.FIRST_FACTOR_BY_CLAIM, "Primary authentication"),
+                _step(t, ph.PREVIOUS, None, True, ph.MFA_BY_CLAIM, "Multi-factor authentication")]
+    if s == "fido_ok":
+        return [_step(t, ph.FIDO, "YubiKey 5 NFC", True, "MFA successfully completed", "Primary authentication")]
+    if s == "tap_failed":
+        return [_step(t, ph.TAP, None, False, row.mfa.detail, "Multi-factor authentication")]
+    if s == "password_bad":
+        return [_step(t, ph.PASSWORD, "Password in the cloud", False, ph.WRONG_PASSWORD_STEP,
+                      "Primary authentication")]
+    steps = [_step(first, ph.PASSWORD, "Password in the cloud", True, "Correct password", "Primary authentication")]
+    if row.mfa and s in ("mfa_ok", "mfa_failed"):
+        steps.append(_step(t, row.mfa.method, _method_detail(row), row.mfa.succeeded, row.mfa.detail,
+                           "Multi-factor authentication"))
+    return steps
+
+
+def _method_detail(row: Row):
+    phone = row.user.phone
+    if row.mfa.method == ph.PUSH:
+        return phone.model
+    if row.mfa.method in (ph.SMS, ph.VOICE):
+        return f"+X XXXXXXXX{phone.number_tail}"
+    return None
+
+
+def _methods_used(row: Row) -> list:
+    if row.stage == "fido_ok":
+        return ["FIDO"]
+    if row.stage not in ("mfa_ok", "mfa_failed", "mfa_pending"):
+        return []
+    used = ["Password"]
+    if row.mfa and row.stage != "mfa_pending":
+        used.append(ph.METHODS_USED[row.mfa.method])
+    return used
+
+
+def _status(row: Row) -> dict:
+    if row.code == 0:
+        default = {"mfa_ok": ph.MFA_COMPLETED, "previous": ph.MFA_BY_CLAIM}.get(row.stage)
+        return {"errorCode": 0, "failureReason": "Other.", "additionalDetails": row.details or default}
+    if row.code == 500121:
+        return {"errorCode": 500121, "failureReason": ph.FAILURE_500121,
+                "additionalDetails": row.details or row.mfa.detail}
+    reason, details = ph.OTHER_CODES[row.code]
+    return {"errorCode": row.code, "failureReason": reason, "additionalDetails": row.details or details}
+
+
+def _device_detail(row: Row) -> dict:
+    d = row.device
+    os_name, browser, _ = cat.PROFILES[d.profile]
+    if row.client != "browser":
+        browser = cat.RICH_CLIENT if row.client == "rich" else ""
+    return {"deviceId": d.id, "displayName": d.name, "operatingSystem": os_name, "browser": browser,
+            "browserId": d.browser_id if row.client == "browser" else "", "isCompliant": d.compliant,
+            "isManaged": d.managed, "trustType": d.trust}
+
+
+def _user_agent(row: Row) -> str:
+    family = row.device.family
+    if row.client == "legacy":
+        return "BAV2ROPC"
+    if row.client == "rich":
+        return cat.RICH_AGENT.get(family, cat.RICH_AGENT["win"])
+    return cat.PROFILES[row.device.profile][2]
+
+
+def _incoming_token(row: Row) -> str:
+    if row.device.trust == "Azure AD joined" and row.client == "rich":
+        return "primaryRefreshToken"
+    return "none" if row.interactive else "refreshToken"
+
+
+def _location(row: Row) -> dict:
+    """City-level geolocation; the jitter is a function of the address, as IP geolocation is."""
+    p = row.place
+    h = hashlib.sha256(row.ip.encode()).digest()
+    lat = round(p.lat + (h[0] - 128) / 5000, 5)
+    lon = round(p.lon + (h[1] - 128) / 5000, 5)
+    return {"city": p.city, "state": p.state, "countryOrRegion": p.country,
+            "geoCoordinates": {"altitude": None, "latitude": lat, "longitude": lon}}
+
+
+def _asn(row: Row) -> int:
+    return 3598 if row.ip.startswith("131.107.") else row.place.asn
+
+
+def _network(row: Row) -> list:
+    if row.trusted:
+        return [{"networkType": "trustedNamedLocation", "networkNames": ["Corporate offices"]}]
+    if row.place.country in ("US", "GB", "DE", "NL", "IE", "CA"):
+        return [{"networkType": "namedNetwork", "networkNames": ["Allowed countries"]}]
+    return []
+
+
+def _mfa_detail(row: Row) -> dict:
+    if row.mfa and row.stage in ("mfa_ok", "mfa_failed"):
+        detail = f"+X XXXXXXXX{row.user.phone.number_tail}" if row.mfa.method in (ph.SMS, ph.VOICE) else None
+        return {"authMethod": row.mfa.method, "authDetail": detail}
+    return {"authMethod": None, "authDetail": None}
+
+
+def _is_push(row: Row) -> bool:
+    return bool(row.mfa) and row.mfa.method == ph.PUSH and row.stage in ("mfa_ok", "mfa_failed")
+
+
+def _app_device(row: Row):
+    if not _is_push(row):
+        return None
+    phone = row.user.phone
+    return {"appVersion": row.mfa.app_version or phone.app_version, "clientApp": "Authenticator",
+            "deviceId": phone.device_id, "operatingSystem": "Ios" if phone.family == "ios" else "Android"}
+
+
+def _app_policy(row: Row) -> list:
+    if not _is_push(row):
+        return []
+    if row.mfa.app_policy is not None:
+        return row.mfa.app_policy
+    return [app_policy("Number matching", "numberMatchCorrectNumberEntered", "success"),
+            app_policy("Application name", "appContextShown", "success")]
+
+
+def app_policy(name: str, status: str, evaluation: str, admin: str = "enabled") -> dict:
+    """One authenticationAppPolicyEvaluationDetails entry."""
+    return {"adminConfiguration": admin, "authenticationEvaluation": evaluation, "policyName": name,
+            "status": status}
+
+
+def _processing(row: Row) -> list:
+    out = [{"key": "Legacy TLS (TLS 1.0, 1.1, 3DES)", "value": "False"},
+           {"key": "Oauth Scope Info", "value": json.dumps(row.app.scopes.split(), separators=(",", ":"))}]
+    if row.client == "browser" and row.interactive:
+        out.append({"key": "Login Hint Present", "value": "True"})
+    if row.user.roles:
+        wids = [cat.ROLE_IDS[r] for r in row.user.roles] + [cat.DEFAULT_USER_ROLE]
+        out.append({"key": "wids", "value": json.dumps(wids, separators=(",", ":"))})
+    if not row.interactive:
+        out.append({"key": "Is CAE Token", "value": "True"})
+    return out

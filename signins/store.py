@@ -1,0 +1,99 @@
+"""The DuckDB store: open a database file, apply schema migrations, run .sql files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from signins import SQL_DIR
+from signins.errors import StoreError
+
+SCHEMA_DIR = SQL_DIR / "schema"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def sql_text(relative: str) -> str:
+    """The text of a .sql file under sql/."""
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """Schema migrations in order: sql/schema/NNN_name.sql, NNN = the version it brings the store to."""
+    found = []
+    for path in sorted(SCHEMA_DIR.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return found
+
+
+LATEST_VERSION = migrations()[-1][0]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The version the database is at (0 for an empty database)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the database to the latest schema, one transaction per migration; returns the version."""
+    current = schema_version(con)
+    if current > LATEST_VERSION:
+        raise StoreError(
+            f"database schema version {current} is newer than this program supports ({LATEST_VERSION}); upgrade signin-analytics"
+        )
+    for version, path in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+            )
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, path.name])
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"{path.name}: migration to version {version} failed: {exc}") from exc
+    return LATEST_VERSION
+
+
+def connect(db_path: Path | str, memory_limit: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database and bring it to the latest schema."""
+    db_path = Path(db_path)
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(f"{db_path}: cannot open the database: {str(exc).splitlines()[0]}") from exc
+    con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def statements(relative: str) -> list[str]:
+    """The statements of a .sql file under sql/ (split at semicolons that end a line)."""
+    text = sql_text(relative)
+    parts = [p.strip() for p in text.replace("\r\n", "\n").split(";\n")]
+    return [p.rstrip(";") for p in parts if p and not all(l.strip().startswith("--") or not l.strip() for l in p.splitlines())]
+
+
+def run_script(con: duckdb.DuckDBPyConnection, relative: str, params: dict | None = None) -> None:
+    """Run a .sql file statement by statement, binding the named parameters each statement uses."""
+    params = params or {}
+    for statement in statements(relative):
+        used = {k: v for k, v in params.items() if f"${k}" in statement}
+        con.execute(statement, used) if used else con.execute(statement)

@@ -1,0 +1,64 @@
+-- Stage one batch of canonical (Graph beta shaped) sign-ins, registered from Python as `batch`:
+-- record_key, locator, line, byte_offset, byte_length, format, event_type, tenant_id, signin_id,
+-- created_at, doc. json_transform parses each document once into a typed struct; a value of the
+-- wrong type becomes NULL here (the raw layer keeps the original).
+
+CREATE OR REPLACE TEMP MACRO lower_first(x) AS
+    CASE WHEN x IS NULL OR x = '' THEN NULL ELSE lower(x[1]) || x[2:] END;
+
+-- conditionsSatisfied / conditionsNotSatisfied: Graph beta writes "application,users", Azure Monitor and
+-- Log Analytics write the same flags enum as an integer. Both become the list of condition names.
+CREATE OR REPLACE TEMP MACRO ca_conditions(j) AS
+    CASE
+        WHEN j IS NULL OR json_type(j) = 'NULL' THEN NULL
+        WHEN json_type(j) IN ('UBIGINT', 'BIGINT') THEN list_filter(
+            ['application', 'users', 'devicePlatform', 'location', 'clientType', 'signInRisk', 'userRisk',
+             'time', 'deviceState', 'client', 'ipAddressSeenByAzureAD', 'ipAddressSeenByResourceProvider',
+             'unknownFutureValue', 'servicePrincipals', 'servicePrincipalRisk', 'authenticationFlows', 'insiderRisk'],
+            lambda name, i: (CAST(j AS BIGINT) >> (i - 1)) & 1 = 1)
+        WHEN json_type(j) = 'VARCHAR' THEN list_filter(
+            list_transform(string_split(j ->> '$', ','), lambda c: trim(c)), lambda c: c NOT IN ('', 'none'))
+        ELSE NULL
+    END;
+
+CREATE OR REPLACE TEMP TABLE stg_records AS
+SELECT
+    b.* EXCLUDE (doc),
+    json_transform(b.doc, '{
+        "correlationId": "VARCHAR", "originalRequestId": "VARCHAR", "sessionId": "VARCHAR",
+        "uniqueTokenIdentifier": "VARCHAR", "isInteractive": "BOOLEAN",
+        "homeTenantId": "VARCHAR", "resourceTenantId": "VARCHAR",
+        "userId": "VARCHAR", "userPrincipalName": "VARCHAR", "userDisplayName": "VARCHAR", "userType": "VARCHAR",
+        "appId": "VARCHAR", "appDisplayName": "VARCHAR", "resourceId": "VARCHAR", "resourceDisplayName": "VARCHAR",
+        "servicePrincipalId": "VARCHAR", "servicePrincipalName": "VARCHAR",
+        "ipAddress": "VARCHAR", "autonomousSystemNumber": "INTEGER", "clientAppUsed": "VARCHAR", "userAgent": "VARCHAR",
+        "status": {"errorCode": "INTEGER", "failureReason": "VARCHAR", "additionalDetails": "VARCHAR"},
+        "authenticationRequirement": "VARCHAR",
+        "authenticationRequirementPolicies": [{"requirementProvider": "VARCHAR", "detail": "VARCHAR"}],
+        "authenticationMethodsUsed": ["VARCHAR"],
+        "authenticationProtocol": "VARCHAR", "incomingTokenType": "VARCHAR", "tokenIssuerType": "VARCHAR",
+        "tokenIssuerName": "VARCHAR", "crossTenantAccessType": "VARCHAR",
+        "mfaDetail": {"authMethod": "VARCHAR", "authDetail": "VARCHAR"},
+        "deviceDetail": {"deviceId": "VARCHAR", "displayName": "VARCHAR", "operatingSystem": "VARCHAR",
+                         "browser": "VARCHAR", "browserId": "VARCHAR", "isCompliant": "BOOLEAN",
+                         "isManaged": "BOOLEAN", "trustType": "VARCHAR"},
+        "location": {"city": "VARCHAR", "state": "VARCHAR", "countryOrRegion": "VARCHAR",
+                     "geoCoordinates": {"latitude": "DOUBLE", "longitude": "DOUBLE"}},
+        "networkLocationDetails": [{"networkType": "VARCHAR", "networkNames": ["VARCHAR"]}],
+        "riskDetail": "VARCHAR", "riskLevelAggregated": "VARCHAR", "riskLevelDuringSignIn": "VARCHAR",
+        "riskState": "VARCHAR", "riskEventTypes_v2": ["VARCHAR"], "riskEventTypes": ["VARCHAR"],
+        "conditionalAccessStatus": "VARCHAR", "flaggedForReview": "BOOLEAN",
+        "processingTimeInMilliseconds": "INTEGER",
+        "authenticationDetails": [{"authenticationStepDateTime": "TIMESTAMPTZ", "authenticationMethod": "VARCHAR",
+                                   "authenticationMethodDetail": "VARCHAR", "authenticationStepRequirement": "VARCHAR",
+                                   "authenticationStepResultDetail": "VARCHAR", "succeeded": "BOOLEAN",
+                                   "StatusSequence": "BIGINT", "RequestSequence": "BIGINT"}],
+        "appliedConditionalAccessPolicies": [{"id": "VARCHAR", "displayName": "VARCHAR", "result": "VARCHAR",
+                                              "enforcedGrantControls": ["VARCHAR"], "enforcedSessionControls": ["VARCHAR"],
+                                              "conditionsSatisfied": "JSON", "conditionsNotSatisfied": "JSON"}],
+        "authenticationAppPolicyEvaluationDetails": [{"policyName": "VARCHAR", "status": "VARCHAR",
+                                                      "adminConfiguration": "VARCHAR", "authenticationEvaluation": "VARCHAR"}],
+        "authenticationAppDeviceDetails": {"appVersion": "VARCHAR", "clientApp": "VARCHAR", "deviceId": "VARCHAR",
+                                           "operatingSystem": "VARCHAR"}
+    }') AS r
+FROM batch b;

@@ -1,0 +1,103 @@
+"""Loading is idempotent, keeps the most complete version, and keeps every record replayable."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+from signins import blobs
+from signins.ingest.replay import record_text
+from signins.load import FileOutcome, _write_batch
+from signins.ingest.reader import read_file
+from signins.settings import IngestLimits
+from tests.conftest import FIXTURES, PUBLIC, Store
+
+TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
+          "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
+CROSS = FIXTURES / "cross_format"
+
+
+def snapshot(store: Store) -> dict:
+    return {t: store.checksum(t) for t in TABLES}
+
+
+def test_ingest_twice_equals_once(store: Store, public_dir: Path):
+    files = sorted(p for p in public_dir.rglob("*") if p.is_file() and p.suffix != ".md")
+    for path in files:
+        store.ingest(path)
+    once = snapshot(store)
+    again = [store.ingest(path) for path in files]
+    assert all(o.already_ingested and o.new_signins == 0 for o in again)
+    assert snapshot(store) == once
+
+
+def test_same_content_under_another_name_adds_nothing(store: Store, tmp_path: Path):
+    copy = tmp_path / "renamed.log"
+    shutil.copy(CROSS / "azure_monitor.log", copy)
+    store.ingest(CROSS / "azure_monitor.log")
+    before = snapshot(store)
+    assert store.ingest(copy).already_ingested
+    assert snapshot(store) == before
+
+
+def test_an_interrupted_file_is_completed_by_the_next_run(store: Store, tmp_path: Path):
+    """Batches commit as they go; without the closing ingest-log row the next run redoes the file."""
+    lines = (PUBLIC / "elastic-integrations/test-managed-identity-sample.log").read_bytes()
+    path = tmp_path / "mi.log"
+    path.write_bytes(lines)
+    reference = Store(tmp_path / "reference.duckdb")
+    reference.ingest(path)
+    store.ingest(path, IngestLimits(batch_records=10))
+    store.con.execute("DELETE FROM ingest_log")                       # as if killed before the last step
+    store.con.execute("DELETE FROM signins WHERE id IN (SELECT id FROM signins LIMIT 5)")  # and mid-batch
+    outcome = store.ingest(path, IngestLimits(batch_records=7))
+    assert not outcome.already_ingested
+    assert store.checksum("signins")[0] == reference.checksum("signins")[0] == 33
+    assert store.checksum("raw_records")[0] == 33
+
+
+def test_most_complete_version_wins_in_any_order(tmp_path: Path):
+    """The Azure Monitor record carries more than a bare Graph v1.0-like version of the same sign-in."""
+    full = json.loads((CROSS / "graph_beta_page.json").read_text())["value"][0]
+    bare = {k: full[k] for k in ("id", "createdDateTime", "userPrincipalName", "status", "appId")}
+    bare_path = tmp_path / "bare.json"
+    bare_path.write_text(json.dumps([bare]))
+    orders = [[bare_path, CROSS / "azure_monitor.log"], [CROSS / "azure_monitor.log", bare_path]]
+    results = []
+    for n, order in enumerate(orders):
+        store = Store(tmp_path / f"s{n}.duckdb")
+        outcomes = [store.ingest(p) for p in order]
+        results.append((store.scalar("SELECT source_format FROM signins"), store.checksum("signin_ca_policies")))
+        if n == 0:
+            assert (outcomes[1].new_signins, outcomes[1].updated_signins) == (0, 1)
+        store.con.close()
+    assert results[0] == results[1]
+    assert results[0][0] == "diag/ndjson"
+
+
+def test_every_record_replays_from_the_blob_store(store: Store, tmp_path: Path):
+    gz = tmp_path / "sample.log.gz"
+    gz.write_bytes(gzip.compress((PUBLIC / "elastic-integrations/test-signinlogs-sample.log").read_bytes(), mtime=0))
+    sources = [gz, PUBLIC / "azure-sentinel/sign-in_adelete.csv", PUBLIC / "msgraph-docs/signin-list_beta_example1_response.json"]
+    for path in sources:
+        store.ingest(path)
+    root = blobs.blob_root(store.db_path)
+    original_lines = (PUBLIC / "elastic-integrations/test-signinlogs-sample.log").read_bytes().splitlines()
+    for key, locator in store.rows("SELECT record_key, locator FROM raw_records WHERE locator LIKE 'line:%'"):
+        assert record_text(store.con, root, key) == original_lines[int(locator[5:]) - 1]
+    for key, signin_id in store.rows("SELECT record_key, signin_id FROM raw_records WHERE locator NOT LIKE 'line:%'"):
+        replayed = json.loads(record_text(store.con, root, key))
+        assert signin_id in (replayed.get("id"), replayed.get("Id"))
+
+
+def test_a_record_the_database_refuses_is_quarantined_alone(store: Store, tmp_path: Path):
+    path = tmp_path / "three.log"
+    shutil.copy(PUBLIC / "elastic-integrations/test-signinlogs-sample.log", path)
+    found = [item for item in read_file(path, IngestLimits()).items]
+    found[1].text = b'{"id": "broken", '  # what a differing JSON parser could refuse
+    outcome = FileOutcome(path, sha256=blobs.file_sha256(path))
+    _write_batch(store.con, outcome, "test", found, [])
+    assert (outcome.new_signins, outcome.quarantined) == (1, 1)
+    assert "database refused" in store.scalar("SELECT reason FROM quarantine WHERE locator = 'line:2'")

@@ -1,0 +1,48 @@
+"""The store's schema versioning and its errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from signins.errors import StoreError
+from signins.store import LATEST_VERSION, connect, migrations, schema_version
+
+
+def test_a_new_database_is_at_the_latest_version(tmp_path: Path):
+    con = connect(tmp_path / "s.duckdb")
+    assert schema_version(con) == LATEST_VERSION == migrations()[-1][0]
+    applied = con.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    assert [v for v, _ in applied] == [v for v, _ in migrations()]
+
+
+def test_reopening_applies_nothing_twice(tmp_path: Path):
+    connect(tmp_path / "s.duckdb").close()
+    con = connect(tmp_path / "s.duckdb")
+    assert con.execute("SELECT count(*) FROM schema_migrations").fetchall()[0][0] == len(migrations())
+
+
+def test_migration_files_are_numbered_without_gaps():
+    versions = [v for v, _ in migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+
+
+def test_a_database_from_a_newer_program_is_refused(tmp_path: Path):
+    path = tmp_path / "s.duckdb"
+    connect(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_migrations VALUES (?, 'future.sql', now())", [LATEST_VERSION + 1])
+    con.close()
+    with pytest.raises(StoreError, match="newer than this program supports"):
+        connect(path)
+
+
+def test_a_file_that_is_not_a_database_gives_one_line(tmp_path: Path):
+    path = tmp_path / "s.duckdb"
+    path.write_bytes(b"this is not a database" * 1000)
+    with pytest.raises(StoreError) as info:
+        connect(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+    assert path.read_bytes() == b"this is not a database" * 1000
