@@ -7,12 +7,14 @@ doubled. A file whose ingest finished is recognised by its content hash and skip
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from queue import Queue
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -79,6 +81,55 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, skipped
 
 
+@dataclass
+class Batch:
+    """Records bound for one transaction, with the Arrow table the database reads them from."""
+
+    found: list[Found]
+    rejected: list[Rejected]
+    table: pa.Table | None
+
+    @classmethod
+    def of(cls, found: list[Found], rejected: list[Rejected], file_sha: str) -> "Batch":
+        return cls(found, rejected, _batch_table(found, file_sha) if found else None)
+
+
+def _batches(items: Iterator[Found | Rejected], file_sha: str, size: int) -> Iterator[Batch]:
+    found: list[Found] = []
+    rejected: list[Rejected] = []
+    for item in items:
+        (found if isinstance(item, Found) else rejected).append(item)
+        if len(found) + len(rejected) >= size:
+            yield Batch.of(found, rejected, file_sha)
+            found, rejected = [], []
+    yield Batch.of(found, rejected, file_sha)
+
+
+def _prefetched(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """Read and parse the next batch in a thread while the database writes the current one.
+
+    At most two batches are in memory; an error in the reader is raised here, in the caller's thread.
+    """
+    queue: Queue = Queue(maxsize=1)
+    done = object()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                queue.put(batch)
+            queue.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            queue.put(exc)
+
+    worker = threading.Thread(target=produce, name="signins-reader", daemon=True)
+    worker.start()
+    while (batch := queue.get()) is not done:
+        if isinstance(batch, BaseException):
+            raise batch
+        yield batch
+    worker.join()
+
+
 def _batch_table(found: list[Found], file_sha: str) -> pa.Table:
     return pa.table({
         "record_key": [f"{file_sha}:{f.locator}" for f in found],
@@ -86,24 +137,24 @@ def _batch_table(found: list[Found], file_sha: str) -> pa.Table:
         "line": pa.array([f.line for f in found], pa.int32()),
         "byte_offset": pa.array([f.offset for f in found], pa.int64()),
         "byte_length": pa.array([f.length for f in found], pa.int64()),
-        "format": [f"{f.canonical.shape}/{f.container}" for f in found],
-        "event_type": [f.canonical.event_type for f in found],
-        "tenant_id": pa.array([f.canonical.tenant_id for f in found], pa.string()),
-        "signin_id": [f.canonical.signin_id for f in found],
-        "created_at": pa.array([f.canonical.created_at for f in found], pa.timestamp("us", tz="UTC")),
+        "format": [f.format for f in found],
+        "event_type": [f.event_type for f in found],
+        "tenant_id": pa.array([f.tenant_id for f in found], pa.string()),
+        "signin_id": [f.signin_id for f in found],
+        "created_at": pa.array([f.created_at for f in found], pa.timestamp("us", tz="UTC")),
         "doc": pa.array([f.text for f in found], pa.binary()).cast(pa.string()),
     })
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str,
-                 found: list[Found], rejected: list[Rejected]) -> None:
+def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, batch: Batch) -> None:
     """One transaction: raw records, merged sign-ins and children, quarantine.
 
     Should the database's JSON parser refuse a record the reader accepted, the batch is split until
     the refused record is alone, and that record is quarantined; the rest still loads.
     """
+    found, rejected = batch.found, batch.rejected
     if found:  # registered outside the transaction, so a failed batch can still unregister it
-        con.register("batch", _batch_table(found, outcome.sha256))
+        con.register("batch", batch.table)
     con.execute("BEGIN TRANSACTION")
     try:
         new = updated = 0
@@ -121,14 +172,14 @@ def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id
         con.execute("ROLLBACK")
         if len(found) > 1:
             half = len(found) // 2
-            _write_batch(con, outcome, ingest_id, found[:half], rejected)
-            _write_batch(con, outcome, ingest_id, found[half:], [])
+            _write_batch(con, outcome, ingest_id, Batch.of(found[:half], rejected, outcome.sha256))
+            _write_batch(con, outcome, ingest_id, Batch.of(found[half:], [], outcome.sha256))
         elif found:
             refused = Rejected(found[0].locator, found[0].line, f"the database refused the record: {str(exc).splitlines()[0]}",
                                found[0].text.decode("utf-8", errors="replace"))
             outcome.quarantined += 1
             outcome.reasons["the database refused the record"] += 1
-            _write_batch(con, outcome, ingest_id, [], [*rejected, refused])
+            _write_batch(con, outcome, ingest_id, Batch([], [*rejected, refused], None))
         else:
             raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
     except duckdb.Error as exc:
@@ -183,22 +234,16 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
         [outcome.sha256, str(path), path.stat().st_size, blob_path, reading.container, reading.encoding],
     )
     formats: Counter = Counter()
-    found: list[Found] = []
-    rejected: list[Rejected] = []
-    for item in reading.items:
-        outcome.records += 1
-        if isinstance(item, Found):
-            found.append(item)
-            formats[f"{item.canonical.shape}/{item.container}"] += 1
-        else:
-            rejected.append(item)
-            outcome.quarantined += 1
-            outcome.reasons[item.reason.split(": ")[0][:80]] += 1
-        if len(found) + len(rejected) >= limits.batch_records:
-            _write_batch(con, outcome, ingest_id, found, rejected)
-            found, rejected = [], []
-    _write_batch(con, outcome, ingest_id, found, rejected)
+    record_notes: Counter = Counter()
+    for batch in _prefetched(_batches(reading.items, outcome.sha256, limits.batch_records)):
+        outcome.records += len(batch.found) + len(batch.rejected)
+        outcome.quarantined += len(batch.rejected)
+        formats.update(f.format for f in batch.found)
+        record_notes.update(note for f in batch.found for note in f.notes)
+        outcome.reasons.update(r.reason.split(": ")[0][:80] for r in batch.rejected)
+        _write_batch(con, outcome, ingest_id, batch)
     outcome.format = "+".join(sorted(formats)) or reading.container
+    outcome.notes.extend(f"{note} ({count} record(s))" for note, count in sorted(record_notes.items()))
     _log(con, outcome, ingest_id, started)
     return outcome
 

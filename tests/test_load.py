@@ -9,7 +9,7 @@ from pathlib import Path
 
 from signins import blobs
 from signins.ingest.replay import record_text
-from signins.load import FileOutcome, _write_batch
+from signins.load import Batch, FileOutcome, _write_batch
 from signins.ingest.reader import read_file
 from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, PUBLIC, Store
@@ -98,6 +98,6 @@ def test_a_record_the_database_refuses_is_quarantined_alone(store: Store, tmp_pa
     found = [item for item in read_file(path, IngestLimits()).items]
     found[1].text = b'{"id": "broken", '  # what a differing JSON parser could refuse
     outcome = FileOutcome(path, sha256=blobs.file_sha256(path))
-    _write_batch(store.con, outcome, "test", found, [])
+    _write_batch(store.con, outcome, "test", Batch.of(found, [], outcome.sha256))
     assert (outcome.new_signins, outcome.quarantined) == (1, 1)
     assert "database refused" in store.scalar("SELECT reason FROM quarantine WHERE locator = 'line:2'")

@@ -50,7 +50,7 @@ def _found_or_rejected(record: object, locator: str, line: int | None, container
     # A Graph record read from its own line goes to the database as its original text.
     text = original if original is not None and canonical.shape == "graph" else orjson.dumps(canonical.signin)
     length = len(original) if original is not None else None
-    return Found(locator, line, offset, length, container, canonical, text)
+    return Found.of(locator, line, offset, length, container, canonical, text)
 
 
 def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
@@ -133,7 +133,7 @@ def _csv(decoded: Decoded, path: Path, limits: IngestLimits, tenant: str | None,
             except NotASignin as exc:
                 yield Rejected(locator, line, str(exc), raw)
                 continue
-            yield Found(locator, line, None, None, "csv", canonical, orjson.dumps(canonical.signin))
+            yield Found.of(locator, line, None, None, "csv", canonical, orjson.dumps(canonical.signin))
         else:
             yield _found_or_rejected(dict(zip(headers, cells)), locator, line, "csv", tenant)
 

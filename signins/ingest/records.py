@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from signins.ingest.shapes import Canonical
 
 QUARANTINE_TEXT_LIMIT = 64 * 1024
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
-    """A record that is a sign-in, where it was, and its canonical JSON text for the database."""
+    """A record that is a sign-in: where it was, what it is, and its canonical JSON text.
+
+    The parsed record itself is not kept: a batch holds tens of thousands of these, and holding their
+    object trees would cost memory and garbage-collector time for nothing.
+    """
 
     locator: str            # 'line:12', 'line:1/value/3', '/value/3', 'row:7'
     line: int | None
-    offset: int | None      # byte offset of the record in the decoded UTF-8 text, when contiguous
+    offset: int | None      # byte offset of the record in the decoded UTF-8 text (lines only)
     length: int | None
-    container: str          # ndjson, document, csv
-    canonical: Canonical
+    format: str             # shape/container, e.g. diag/ndjson, graph/document, log-analytics/csv
+    event_type: str
+    tenant_id: str | None
+    signin_id: str
+    created_at: datetime
+    notes: list[str]
     text: bytes             # canonical (Graph beta shaped) JSON
+
+    @classmethod
+    def of(cls, locator: str, line: int | None, offset: int | None, length: int | None, container: str,
+           canonical: Canonical, text: bytes) -> "Found":
+        return cls(locator, line, offset, length, f"{canonical.shape}/{container}", canonical.event_type,
+                   canonical.tenant_id, canonical.signin_id, canonical.created_at, canonical.notes, text)
 
 
 @dataclass

@@ -39,7 +39,7 @@ class Context:
     device_code: bool = False
 
 
-Test = Callable[[Context], "tuple[bool, str | None, str | None]"]
+Test = Callable[[Context], bool]
 
 
 @dataclass
@@ -62,66 +62,65 @@ class Policy:
         return f"CA{self.number:03d}: {self.name}"
 
 
+# Condition tests: each answers "does this condition hold for the sign-in?".
 def _all_apps(c):
-    return True, "allApps", None
+    return True
 
 
 def _apps(*names):
-    return lambda c: (c.app in names, "appId", None)
+    return lambda c: c.app in names
 
 
 def _all_users(c):
-    return (not c.excluded), ("allUsers" if not c.excluded else None), (None if not c.excluded else "userId")
+    return not c.excluded
 
 
 def _mfa_users(c):
-    out = c.excluded or c.per_user_mfa
-    return (not out), ("allUsers" if not out else None), ("groupId" if c.per_user_mfa else
-                                                          "userId" if c.excluded else None)
+    return not (c.excluded or c.per_user_mfa)
 
 
 def _roles(c):
-    return (bool(c.roles) and not c.excluded), "roleId", None
+    return bool(c.roles) and not c.excluded
 
 
 def _guests(c):
-    return c.guest, "guest", None
+    return c.guest
 
 
 def _group(c):
-    return c.location_group, "groupId", None
+    return c.location_group
 
 
 def _platforms(*families):
-    return lambda c: (c.platform in families, "devicePlatform", None)
+    return lambda c: c.platform in families
 
 
 def _untrusted(c):
-    return (not c.trusted), "allLocations", ("allTrustedLocations" if c.trusted else None)
+    return not c.trusted
 
 
 def _blocked_country(c):
-    return c.country in BLOCKED_COUNTRIES, "locationId", None
+    return c.country in BLOCKED_COUNTRIES
 
 
 def _legacy(c):
-    return c.client == "legacy", None, None
+    return c.client == "legacy"
 
 
 def _risky(c):
-    return c.risk in ("medium", "high"), None, None
+    return c.risk in ("medium", "high")
 
 
 def _user_risk_high(c):
-    return False, None, None
+    return False
 
 
 def _unmanaged(c):
-    return (not c.compliant), "deviceFilter", ("deviceFilter" if c.compliant else None)
+    return not c.compliant
 
 
 def _device_code(c):
-    return c.device_code, None, None
+    return c.device_code
 
 
 POLICIES = [
@@ -182,31 +181,25 @@ def evaluate(policies: list[Policy], ctx: Context) -> tuple[list[dict], str]:
 
 def _evaluate_one(policy: Policy, ctx: Context) -> dict:
     if policy.state == "disabled":
-        return _entry(policy, "notEnabled", [], ["none"], [], [], [])
+        return _entry(policy, "notEnabled", [], ["none"], [])
     if ctx.mfa == "none":
         # Primary authentication failed: Conditional Access never ran.
-        return _entry(policy, _mode(policy, "notApplied"), [], ["none"], [], [], list(policy.grants))
-    satisfied, include, exclude, missing = _walk(policy, ctx)
+        return _entry(policy, _mode(policy, "notApplied"), [], ["none"], list(policy.grants))
+    satisfied, missing = _walk(policy, ctx)
     if missing:
-        return _entry(policy, _mode(policy, "notApplied"), satisfied, [missing], include, exclude,
-                      list(policy.grants))
+        return _entry(policy, _mode(policy, "notApplied"), satisfied, [missing], list(policy.grants))
     result = "success" if _grants_met(policy, ctx) else "failure"
-    return _entry(policy, _mode(policy, result), satisfied, ["none"], include, exclude, list(policy.grants))
+    return _entry(policy, _mode(policy, result), satisfied, ["none"], list(policy.grants))
 
 
 def _walk(policy: Policy, ctx: Context):
     """Test conditions in flag order, stopping at the first that does not hold."""
-    satisfied, include, exclude = [], [], []
+    satisfied = []
     for name, test in sorted(policy.conditions, key=lambda c: ORDER.index(c[0])):
-        ok, rule, excluded_by = test(ctx)
-        if excluded_by:
-            exclude.append({"conditionalAccessCondition": name, "ruleSatisfied": excluded_by})
-        if not ok:
-            return satisfied, include, exclude, name
+        if not test(ctx):
+            return satisfied, name
         satisfied.append(name)
-        if rule:
-            include.append({"conditionalAccessCondition": name, "ruleSatisfied": rule})
-    return satisfied, include, exclude, None
+    return satisfied, None
 
 
 def _grants_met(policy: Policy, ctx: Context) -> bool:
@@ -222,18 +215,15 @@ def _mode(policy: Policy, result: str) -> str:
     return "reportOnly" + result[0].upper() + result[1:]
 
 
-def _entry(policy, result, satisfied, missing, include, exclude, grants) -> dict:
+def _entry(policy, result, satisfied, missing, grants) -> dict:
+    """One entry in Graph beta's shape (the list endpoint's seven properties)."""
     applied = result not in ("notApplied", "notEnabled", "reportOnlyNotApplied")
     return {
         "id": policy.id,
         "displayName": policy.display_name,
         "enforcedGrantControls": grants,
         "enforcedSessionControls": list(policy.session) if applied else [],
-        "sessionControlsNotSatisfied": [],
         "result": result,
         "conditionsSatisfied": ",".join(satisfied) or "none",
         "conditionsNotSatisfied": ",".join(missing),
-        "authenticationStrength": None,
-        "includeRulesSatisfied": include,
-        "excludeRulesSatisfied": exclude,
     }

@@ -7,18 +7,17 @@ CREATE OR REPLACE TEMP MACRO lower_first(x) AS
     CASE WHEN x IS NULL OR x = '' THEN NULL ELSE lower(x[1]) || x[2:] END;
 
 -- conditionsSatisfied / conditionsNotSatisfied: Graph beta writes "application,users", Azure Monitor and
--- Log Analytics write the same flags enum as an integer. Both become the list of condition names.
-CREATE OR REPLACE TEMP MACRO ca_conditions(j) AS
+-- Log Analytics write the same flags enum as an integer (read here as its text). Both become the list of
+-- condition names; "none" and 0 become an empty list.
+CREATE OR REPLACE TEMP MACRO ca_conditions(x) AS
     CASE
-        WHEN j IS NULL OR json_type(j) = 'NULL' THEN NULL
-        WHEN json_type(j) IN ('UBIGINT', 'BIGINT') THEN list_filter(
+        WHEN x IS NULL THEN NULL
+        WHEN regexp_full_match(x, '[0-9]+') THEN list_filter(
             ['application', 'users', 'devicePlatform', 'location', 'clientType', 'signInRisk', 'userRisk',
              'time', 'deviceState', 'client', 'ipAddressSeenByAzureAD', 'ipAddressSeenByResourceProvider',
              'unknownFutureValue', 'servicePrincipals', 'servicePrincipalRisk', 'authenticationFlows', 'insiderRisk'],
-            lambda name, i: (CAST(j AS BIGINT) >> (i - 1)) & 1 = 1)
-        WHEN json_type(j) = 'VARCHAR' THEN list_filter(
-            list_transform(string_split(j ->> '$', ','), lambda c: trim(c)), lambda c: c NOT IN ('', 'none'))
-        ELSE NULL
+            lambda name, i: (CAST(x AS BIGINT) >> (i - 1)) & 1 = 1)
+        ELSE list_filter(string_split(replace(x, ' ', ''), ','), lambda c: c NOT IN ('', 'none'))
     END;
 
 CREATE OR REPLACE TEMP TABLE stg_records AS
@@ -55,7 +54,7 @@ SELECT
                                    "StatusSequence": "BIGINT", "RequestSequence": "BIGINT"}],
         "appliedConditionalAccessPolicies": [{"id": "VARCHAR", "displayName": "VARCHAR", "result": "VARCHAR",
                                               "enforcedGrantControls": ["VARCHAR"], "enforcedSessionControls": ["VARCHAR"],
-                                              "conditionsSatisfied": "JSON", "conditionsNotSatisfied": "JSON"}],
+                                              "conditionsSatisfied": "VARCHAR", "conditionsNotSatisfied": "VARCHAR"}],
         "authenticationAppPolicyEvaluationDetails": [{"policyName": "VARCHAR", "status": "VARCHAR",
                                                       "adminConfiguration": "VARCHAR", "authenticationEvaluation": "VARCHAR"}],
         "authenticationAppDeviceDetails": {"appVersion": "VARCHAR", "clientApp": "VARCHAR", "deviceId": "VARCHAR",
