@@ -7,6 +7,7 @@ doubled. A file whose ingest finished is recognised by its content hash and skip
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections import Counter
@@ -212,6 +213,11 @@ def _log(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, s
     )
 
 
+def _reason_kind(reason: str) -> str:
+    """The stable head of a reason, for the per-file summary ("malformed JSON", "no sign-in id", ...)."""
+    return re.split(r": | \(", reason, maxsplit=1)[0][:80]
+
+
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits,
                 tenant: str | None = None) -> FileOutcome:
     """Load one file into the store (idempotent)."""
@@ -240,7 +246,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
         outcome.quarantined += len(batch.rejected)
         formats.update(f.format for f in batch.found)
         record_notes.update(note for f in batch.found for note in f.notes)
-        outcome.reasons.update(r.reason.split(": ")[0][:80] for r in batch.rejected)
+        outcome.reasons.update(_reason_kind(r.reason) for r in batch.rejected)
         _write_batch(con, outcome, ingest_id, batch)
     outcome.format = "+".join(sorted(formats)) or reading.container
     outcome.notes.extend(f"{note} ({count} record(s))" for note, count in sorted(record_notes.items()))

@@ -36,7 +36,7 @@ class IngestLimits:
     """Bounds that keep hostile input from exhausting memory or time."""
 
     max_record_bytes: int = 32 * 1024 * 1024      # one JSON record / CSV row
-    max_document_bytes: int = 1024 * 1024 * 1024  # a whole-document JSON file parsed at once
+    max_document_bytes: int = 256 * 1024 * 1024   # larger JSON documents are streamed element by element
     max_gzip_ratio: int = 200                     # decompressed / compressed bytes (zip bombs)
     batch_records: int = 20_000                   # records per DuckDB batch (bounded memory)
 

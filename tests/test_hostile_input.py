@@ -120,3 +120,20 @@ def test_zip_bomb_is_stopped(store: Store, tmp_path: Path):
     assert outcome.quarantined == 1
     assert "zip bomb" in store.scalar("SELECT reason FROM quarantine")
     assert store.scalar("SELECT count(*) FROM signins") == 3
+
+
+def test_a_document_over_the_memory_budget_streams(store: Store, tmp_path: Path):
+    """Over max_document_bytes a page is read element by element; a cut end still keeps what came before."""
+    records = [signin(n) for n in range(1, 41)]
+    path = tmp_path / "big-page.json"
+    path.write_bytes(page(*records))
+    limits = IngestLimits(max_document_bytes=50_000)
+    outcome = store.ingest(path, limits)
+    assert (outcome.records, outcome.new_signins, outcome.quarantined) == (40, 40, 0)
+    assert any("streamed" in note for note in outcome.notes)
+    assert store.scalar("SELECT min(locator) FROM raw_records") == "/value/0"
+    cut = tmp_path / "cut-page.json"
+    cut.write_bytes(page(*[signin(n) for n in range(101, 141)])[:-3000])
+    outcome = store.ingest(cut, limits)
+    assert outcome.quarantined == 1 and outcome.new_signins == 39
+    assert "truncated or malformed" in store.scalar("SELECT reason FROM quarantine WHERE locator = '/value/39'")

@@ -54,22 +54,24 @@ class _GuardedGunzip(io.RawIOBase):
             self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
             self._in_member = False
             if rest:
-                self._raw = io.BufferedReader(_Prepend(rest, self._raw))
+                self._raw = io.BufferedReader(Prepended(rest, self._raw))
         self._out += len(out)
         if self._out > self._budget:
             raise DecodeProblem(f"gzip expands beyond {self._budget} bytes (a zip bomb?); stopped")
         return out
 
 
-class _Prepend(io.RawIOBase):
+class Prepended(io.RawIOBase):
+    """Bytes already read, then the rest of a stream."""
+
     def __init__(self, head: bytes, tail: BinaryIO):
-        self._head, self._tail = head, tail
+        self._head, self._tail = memoryview(head), tail
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        if self._head:
+        if len(self._head):
             size = min(len(buffer), len(self._head))
             buffer[:size], self._head = self._head[:size], self._head[size:]
             return size

@@ -1,7 +1,9 @@
 """Whole-document JSON (a Graph page, a bare array, `{"records": [...]}`, one object).
 
-Parsed at once (orjson), then leniently when real exports are slightly off (trailing commas), and,
-when a document is cut short, salvaged element by element so the complete records still load.
+A document that fits the in-memory budget is parsed at once (orjson), then leniently when real exports
+are slightly off (trailing commas), and, when it is cut short, salvaged element by element so the
+complete records still load. A larger one is streamed element by element (ijson), so memory stays
+bounded whatever its size.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator
+
+import ijson
 import orjson
 
 CONTAINER_KEYS = ("value", "records", "expected")  # Graph page, Event Hub body, Elastic test output
@@ -95,3 +100,26 @@ def parse_document(text: bytes) -> ParsedDocument:
     if len(text) <= DUPLICATE_CHECK_LIMIT and (count := _duplicate_keys(text)):
         notes.append(f"duplicate keys in {count} object(s): the last value of each was used")
     return ParsedDocument(container_items(root), notes)
+
+
+_ARRAY_START = re.compile(rb'^\s*(?:\[|\{.*?"(value|records|expected)"\s*:\s*\[)', re.S)
+
+
+def stream_prefix(head: bytes) -> str | None:
+    """The ijson prefix of the record array a document starts with, from its first bytes."""
+    match = _ARRAY_START.match(head)
+    if not match:
+        return None
+    return f"{match.group(1).decode()}.item" if match.group(1) else "item"
+
+
+def stream_elements(stream: BinaryIO, prefix: str) -> Iterator[tuple[str, object] | tuple[str, None, str]]:
+    """(pointer, element) for every element of the array; a final (pointer, None, reason) if reading stops."""
+    base = "/" + prefix.removesuffix("item").rstrip(".").replace(".", "/") if prefix != "item" else ""
+    index = 0
+    try:
+        for element in ijson.items(stream, prefix, use_float=True):
+            yield f"{base}/{index}", element
+            index += 1
+    except (ijson.JSONError, ijson.IncompleteJSONError) as exc:
+        yield f"{base}/{index}", None, f"truncated or malformed JSON: {str(exc).splitlines()[0][:200]}"

@@ -17,8 +17,8 @@ from typing import Iterator
 import orjson
 
 from signins.ingest import log_analytics, portal_csv
-from signins.ingest.decode import Decoded, DecodeProblem, looks_binary, open_decoded
-from signins.ingest.documents import container_items, parse_document
+from signins.ingest.decode import Decoded, DecodeProblem, Prepended, looks_binary, open_decoded
+from signins.ingest.documents import container_items, parse_document, stream_elements, stream_prefix
 from signins.ingest.records import Found, Rejected
 from signins.ingest.shapes import NotASignin, checked, canonicalise
 from signins.settings import IngestLimits
@@ -86,7 +86,7 @@ def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: l
 def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
     text = decoded.stream.read(limits.max_document_bytes + 1)
     if len(text) > limits.max_document_bytes:
-        yield Rejected("/", 1, f"JSON document larger than {limits.max_document_bytes} bytes: export it as JSON lines")
+        yield from _streamed_document(text, decoded, tenant, notes)
         return
     document = parse_document(text)
     notes.extend(document.notes)
@@ -95,6 +95,21 @@ def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes:
     if document.failure:
         pointer, line, reason = document.failure
         yield Rejected(pointer, line, reason, text[-2048:].decode("utf-8", errors="replace"))
+
+
+def _streamed_document(start: bytes, decoded: Decoded, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
+    """A document over the in-memory budget, read element by element."""
+    prefix = stream_prefix(start[:1 << 20])
+    if prefix is None:
+        yield Rejected("/", 1, "JSON document too large to read at once and not an array of records")
+        return
+    notes.append("large document streamed element by element (no lenient parsing)")
+    stream = io.BufferedReader(Prepended(start, decoded.stream), buffer_size=1 << 20)
+    for pointer, element, *failure in stream_elements(stream, prefix):
+        if failure:
+            yield Rejected(pointer, None, failure[0])
+        else:
+            yield _found_or_rejected(element, pointer, None, "document", tenant)
 
 
 def _csv_rows(decoded: Decoded, limits: IngestLimits) -> Iterator[tuple[int, list[str]]]:

@@ -156,5 +156,5 @@ def checked(shape: str, signin: dict, event_type: str, tenant: str | None, notes
     created = parse_utc(raw_time)
     if created is None:
         what = "missing" if raw_time in (None, "") else f"unreadable ({str(raw_time)[:40]!r})"
-        raise NotASignin(f"sign-in {signin_id}: createdDateTime is {what}")
+        raise NotASignin(f"createdDateTime is {what} (sign-in {signin_id})")
     return Canonical(shape, signin, event_type, tenant if isinstance(tenant, str) else None, signin_id.strip(), created, notes)

@@ -42,9 +42,9 @@ def _user_rows(tenant: Tenant, user: User, rng: random.Random) -> list[Row]:
             for s, device in enumerate(user.devices):
                 rows += _session(tenant, user, rng, d, where, s, device)
             continue
-        if rng.random() > (0.9 if weekday else 0.12) * min(user.activity, 1.0):
+        if rng.random() > (0.8 if weekday else 0.12) * min(user.activity, 1.0):
             continue
-        sessions = 1 + (weekday and rng.random() < 0.25 * user.activity)
+        sessions = 1 + (weekday and rng.random() < 0.15 * user.activity)
         for s in range(sessions):
             rows += _session(tenant, user, rng, d, where, s, _pick_device(rng, user, weekday))
         if user.legacy_smtp and weekday:
@@ -81,7 +81,7 @@ def _session(tenant: Tenant, user: User, rng: random.Random, d: int, where: Wher
     sid = guid(rng)
     if fresh:
         rows = interactive(rng, user, when, device, where, app, "mfa_ok", mfa=default_mfa(user, d),
-                           interrupt=rng.random() < 0.45, kmsi=rng.random() < 0.3, session_id=sid)
+                           interrupt=rng.random() < 0.3, kmsi=rng.random() < 0.2, session_id=sid)
     else:
         rows = interactive(rng, user, when, device, where, app, "previous", session_id=sid)
     rows = _routine_failures(rng, user, rows) + rows

@@ -12,7 +12,8 @@ from . import catalog as cat
 from . import phrases as ph
 from .flows import Where
 from .planner import Planner
-from .records import Mfa, Risk, app_policy
+from .auth import app_policy
+from .records import Mfa, Risk
 from .tenant import User, make_device
 
 NEUTRAL_METHODS = (ph.PUSH, ph.SMS, ph.VOICE)
@@ -172,7 +173,7 @@ def _neighbour(row, code: int, shift: timedelta):
 
 def new_device(p: Planner, n: int) -> None:
     for _ in range(n):
-        user = p.pick(_plain)
+        user = p.pick(_plain, reserve=True)   # once per user: a retry makes the device familiar
         if not user or not (s := p.slot(user)):
             continue
         d, where = s

@@ -30,7 +30,25 @@ class Where:
 def local_to_utc(day: date, hours: float, place: cat.Place) -> datetime:
     """UTC time of ``hours`` (decimal local time) on ``day`` at ``place``."""
     local = datetime.combine(day, time(0), tzinfo=timezone.utc) + timedelta(hours=hours)
-    return local - timedelta(hours=place.utc_offset)
+    return local - timedelta(hours=place.utc_offset + _summer_time(place.country, day))
+
+
+_EU_DST = {"GB", "IE", "DE", "NL", "FR", "ES", "PT", "RO"}
+
+
+def _summer_time(country: str, day: date) -> int:
+    """1 while daylight saving time is on (US/CA: 2nd Sun Mar - 1st Sun Nov; EU: last Sun Mar - Oct)."""
+    if country in ("US", "CA"):
+        return int(_sunday(day.year, 3, 8) <= day < _sunday(day.year, 11, 1))
+    if country in _EU_DST:
+        return int(_sunday(day.year, 3, 25) <= day < _sunday(day.year, 10, 25))
+    return 0
+
+
+def _sunday(year: int, month: int, first_day: int) -> date:
+    """The first Sunday on or after ``first_day`` of ``month``."""
+    d = date(year, month, first_day)
+    return d + timedelta(days=(6 - d.weekday()) % 7)
 
 
 def day_of(tenant: Tenant, index: int) -> date:

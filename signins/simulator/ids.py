@@ -6,6 +6,7 @@ the run seed plus a label, so adding a stream never shifts another one.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import random
 import uuid
@@ -33,6 +34,7 @@ def token_id(rng: random.Random) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
+@functools.lru_cache(maxsize=4096)
 def stable_guid(*parts: object) -> str:
     """A GUID derived from names, for catalogue objects (users, policies, devices)."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()

@@ -72,6 +72,8 @@ OTHER_CODES = {
             "username -password.", None),
     50199: ("For security reasons, user confirmation is required for this request. Please repeat the "
             "request allowing user interaction.", None),
+    50132: ("The session is not valid due to password expiration or recent password change.", None),
+    50133: ("Session is invalid due to expiration or recent password change.", None),
     53003: ("Access has been blocked by Conditional Access policies. The access policy does not allow "
             "token issuance.", None),
 }

@@ -17,7 +17,14 @@ from .ids import stream
 from .records import Mfa, NO_RISK, Risk, Row
 from .tenant import Tenant, User
 
-MAX_INCIDENT_DAYS = 2   # per user for one-off incidents, so "recurring" stays a deliberate story
+MAX_INCIDENT_DAYS = 3   # per user for one-off incidents
+RECURRING = (3, 14)     # causes.md: 500121 on >= 3 distinct days within 14 days is "recurring"
+
+
+def _recurs(days: set) -> bool:
+    count, span = RECURRING
+    ordered = sorted(days)
+    return any(ordered[i + count - 1] - ordered[i] < span for i in range(len(ordered) - count + 1))
 
 
 class Planner:
@@ -45,17 +52,21 @@ class Planner:
 
     def slot(self, user: User, first: int = 3, last: int | None = None) -> tuple[int, Where] | None:
         """A free weekday on which the user is at home or in the office (never on a trip)."""
-        last = self.t.days - 1 if last is None else last
-        days = [d for d in range(first, last + 1) if self._usual_day(user, d)]
+        # The last day is kept free: its evening spills past midnight UTC, outside the window.
+        last = self.t.days - 2 if last is None else last
+        days = [d for d in range(first, last + 1) if self._usual_day(user, d, one_off=True)]
         if not days:
             return None
         d = self.rng.choice(days)
         self.busy[user.index].add(d)
         return d, whereabouts(self.t, user, d)
 
-    def _usual_day(self, user: User, d: int) -> bool:
-        if day_of(self.t, d).weekday() >= 5 or d in self.busy[user.index]:
+    def _usual_day(self, user: User, d: int, one_off: bool = False) -> bool:
+        booked = self.busy[user.index]
+        if day_of(self.t, d).weekday() >= 5 or d in booked:
             return False
+        if one_off and _recurs(booked | {d}):
+            return False   # one-off incidents must not add up to a "recurring" finding by accident
         where = whereabouts(self.t, user, d)
         return where is not None and where.place.key in (user.home, user.office)
 
@@ -107,7 +118,7 @@ class Planner:
         if device.family in cat.MOBILE_PROFILES:
             return cat.APPS[rng.choice(cat.MOBILE_APPS + ["OfficeHome"])]
         if browser is None:
-            browser = rng.random() < 0.5
+            browser = device.family == "linux" or rng.random() < 0.5
         names = (["OfficeHome", "Office 365 Exchange Online", "Office 365 SharePoint Online"] if browser
                  else ["Microsoft Teams", "Microsoft Office", "OneDrive SyncEngine"])
         return cat.APPS[rng.choice(names)]

@@ -7,6 +7,7 @@ from the sign-in itself (device, location, risk, MFA outcome) rather than being 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -53,13 +54,18 @@ class Policy:
     session: tuple = ()
     state: str = "enabled"          # enabled | disabled | reportOnly
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         return stable_guid("ca-policy", self.number)
 
-    @property
+    @functools.cached_property
     def display_name(self) -> str:
         return f"CA{self.number:03d}: {self.name}"
+
+    @functools.cached_property
+    def ordered(self) -> list:
+        """Conditions in Graph's flag order (the order conditionsSatisfied lists them)."""
+        return sorted(self.conditions, key=lambda c: ORDER.index(c[0]))
 
 
 # Condition tests: each answers "does this condition hold for the sign-in?".
@@ -171,6 +177,13 @@ POLICIES = [
 SAMPLE_POLICY_COUNT = 12
 
 
+def policies_for(count: int) -> list[Policy]:
+    """The first ``count`` policies; beyond the catalogue, disabled pilot policies pad the list."""
+    extra = [Policy(n, f"Pilot policy {n} (disabled)", [("application", _all_apps), ("users", _all_users)],
+                    ("Mfa",), state="disabled") for n in range(len(POLICIES) + 1, count + 1)]
+    return (POLICIES + extra)[:count]
+
+
 def evaluate(policies: list[Policy], ctx: Context) -> tuple[list[dict], str]:
     """The ``appliedConditionalAccessPolicies`` array and ``conditionalAccessStatus``."""
     applied = [_evaluate_one(p, ctx) for p in policies]
@@ -195,7 +208,7 @@ def _evaluate_one(policy: Policy, ctx: Context) -> dict:
 def _walk(policy: Policy, ctx: Context):
     """Test conditions in flag order, stopping at the first that does not hold."""
     satisfied = []
-    for name, test in sorted(policy.conditions, key=lambda c: ORDER.index(c[0])):
+    for name, test in policy.ordered:
         if not test(ctx):
             return satisfied, name
         satisfied.append(name)

@@ -5,8 +5,9 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from . import auth
 from . import catalog as cat
 from . import phrases as ph
 from .ids import iso, request_id, stable_guid, token_id
@@ -73,8 +74,8 @@ def build_record(row: Row, policies: list, rng: random.Random) -> dict:
     """Render ``row`` as a complete Graph beta signIn object (camelCase, every property present)."""
     user, app = row.user, row.app
     applied, ca_status = evaluate(policies, _context(row))
-    auth_details = _auth_details(row)
-    requirement, providers = _requirement(row, applied)
+    auth_details = auth.auth_details(row)
+    requirement, providers = auth.requirement(row, applied)
     return {
         "id": request_id(rng),
         "createdDateTime": iso(row.when),
@@ -110,7 +111,7 @@ def build_record(row: Row, policies: list, rng: random.Random) -> dict:
         "resourceOwnerTenantId": cat.MICROSOFT_SERVICES_TENANT,
         "resourceServicePrincipalId": stable_guid("sp", app.resource_id),
         "appOwnerTenantId": cat.MICROSOFT_SERVICES_TENANT,
-        "authenticationMethodsUsed": _methods_used(row),
+        "authenticationMethodsUsed": auth.methods_used(row),
         "authenticationRequirement": requirement,
         "uniqueTokenIdentifier": token_id(rng),
         "signInIdentifier": user.upn if row.interactive else "",
@@ -127,7 +128,7 @@ def build_record(row: Row, policies: list, rng: random.Random) -> dict:
         "status": _status(row),
         "deviceDetail": _device_detail(row),
         "location": _location(row),
-        "mfaDetail": _mfa_detail(row),
+        "mfaDetail": auth.mfa_detail(row),
         "appliedConditionalAccessPolicies": applied,
         "appliedEventListeners": [],
         "authenticationProcessingDetails": _processing(row),
@@ -135,8 +136,8 @@ def build_record(row: Row, policies: list, rng: random.Random) -> dict:
         "authenticationDetails": auth_details,
         "authenticationRequirementPolicies": providers,
         "sessionLifetimePolicies": [],
-        "authenticationAppDeviceDetails": _app_device(row),
-        "authenticationAppPolicyEvaluationDetails": _app_policy(row),
+        "authenticationAppDeviceDetails": auth.app_device(row),
+        "authenticationAppPolicyEvaluationDetails": auth.app_policies(row),
         "authenticationContextClassReferences": [],
         "conditionalAccessAudiences": [app.resource_id],
         "sessionId": row.session_id,
@@ -163,66 +164,14 @@ def _context(row: Row) -> Context:
                    risk=row.risk.during, mfa=_CA_MFA[row.stage], strong=row.stage == "fido_ok")
 
 
-def _requirement(row: Row, applied: list) -> tuple[str, list]:
-    """authenticationRequirement and the providers that demanded MFA."""
-    if row.stage in ("password_bad", "no_auth"):
-        return "singleFactorAuthentication", []
-    providers = []
-    if any("Mfa" in a["enforcedGrantControls"] and a["result"] in ("success", "failure") for a in applied):
-        providers.append({"requirementProvider": "multiConditionalAccess", "detail": "Conditional Access"})
-    if row.user.per_user_mfa:
-        providers.append({"requirementProvider": "user", "detail": "Per-user MFA"})
-    if row.risk.during in ("medium", "high") and row.interactive:
-        providers.append({"requirementProvider": "riskBasedPolicy", "detail": "Risk-based policy"})
-    return ("multiFactorAuthentication" if providers else "singleFactorAuthentication"), providers
 
 
-def _step(when: datetime, method: str, detail_of_method, ok: bool, result: str, requirement: str) -> dict:
-    return {"authenticationStepDateTime": iso(when), "authenticationMethod": method,
-            "authenticationMethodDetail": detail_of_method, "succeeded": ok,
-            "authenticationStepResultDetail": result, "authenticationStepRequirement": requirement}
 
 
-def _auth_details(row: Row) -> list:
-    t, s = row.when, row.stage
-    first = t - timedelta(seconds=9 if row.mfa else 1)
-    if s in ("no_auth", "token_pending"):
-        return []
-    if s == "previous":
-        return [_step(t, ph.PREVIOUS, None, True, ph.FIRST_FACTOR_BY_CLAIM, "Primary authentication"),
-                _step(t, ph.PREVIOUS, None, True, ph.MFA_BY_CLAIM, "Multi-factor authentication")]
-    if s == "fido_ok":
-        return [_step(t, ph.FIDO, "YubiKey 5 NFC", True, "MFA successfully completed", "Primary authentication")]
-    if s == "tap_failed":
-        return [_step(t, ph.TAP, None, False, row.mfa.detail, "Multi-factor authentication")]
-    if s == "password_bad":
-        return [_step(t, ph.PASSWORD, "Password in the cloud", False, ph.WRONG_PASSWORD_STEP,
-                      "Primary authentication")]
-    steps = [_step(first, ph.PASSWORD, "Password in the cloud", True, "Correct password", "Primary authentication")]
-    if row.mfa and s in ("mfa_ok", "mfa_failed"):
-        steps.append(_step(t, row.mfa.method, _method_detail(row), row.mfa.succeeded, row.mfa.detail,
-                           "Multi-factor authentication"))
-    return steps
 
 
-def _method_detail(row: Row):
-    phone = row.user.phone
-    if row.mfa.method == ph.PUSH:
-        return phone.model
-    if row.mfa.method in (ph.SMS, ph.VOICE):
-        return f"+X XXXXXXXX{phone.number_tail}"
-    return None
 
 
-def _methods_used(row: Row) -> list:
-    if row.stage == "fido_ok":
-        return ["FIDO"]
-    if row.stage not in ("mfa_ok", "mfa_failed", "mfa_pending"):
-        return []
-    used = ["Password"]
-    if row.mfa and row.stage != "mfa_pending":
-        used.append(ph.METHODS_USED[row.mfa.method])
-    return used
 
 
 def _status(row: Row) -> dict:
@@ -283,38 +232,14 @@ def _network(row: Row) -> list:
     return []
 
 
-def _mfa_detail(row: Row) -> dict:
-    if row.mfa and row.stage in ("mfa_ok", "mfa_failed"):
-        detail = f"+X XXXXXXXX{row.user.phone.number_tail}" if row.mfa.method in (ph.SMS, ph.VOICE) else None
-        return {"authMethod": row.mfa.method, "authDetail": detail}
-    return {"authMethod": None, "authDetail": None}
 
 
-def _is_push(row: Row) -> bool:
-    return bool(row.mfa) and row.mfa.method == ph.PUSH and row.stage in ("mfa_ok", "mfa_failed")
 
 
-def _app_device(row: Row):
-    if not _is_push(row):
-        return None
-    phone = row.user.phone
-    return {"appVersion": row.mfa.app_version or phone.app_version, "clientApp": "Authenticator",
-            "deviceId": phone.device_id, "operatingSystem": "Ios" if phone.family == "ios" else "Android"}
 
 
-def _app_policy(row: Row) -> list:
-    if not _is_push(row):
-        return []
-    if row.mfa.app_policy is not None:
-        return row.mfa.app_policy
-    return [app_policy("Number matching", "numberMatchCorrectNumberEntered", "success"),
-            app_policy("Application name", "appContextShown", "success")]
 
 
-def app_policy(name: str, status: str, evaluation: str, admin: str = "enabled") -> dict:
-    """One authenticationAppPolicyEvaluationDetails entry."""
-    return {"adminConfiguration": admin, "authenticationEvaluation": evaluation, "policyName": name,
-            "status": status}
 
 
 def _processing(row: Row) -> list:

@@ -11,7 +11,8 @@ from . import catalog as cat
 from . import phrases as ph
 from .flows import Where, day_of, local_to_utc, refresh_burst, whereabouts
 from .planner import Planner
-from .records import Mfa, Risk, app_policy
+from .auth import app_policy
+from .records import Mfa, Risk
 from .tenant import User, make_device
 
 UNFAMILIAR = Risk("medium", "medium", "atRisk", "none", ("unfamiliarFeatures",))
@@ -143,6 +144,7 @@ def new_country_trips(p: Planner, trips: int) -> None:
         first = p.rng.randint(4, p.t.days - 4)
         if not all(p._usual_day(user, d) or day_of(p.t, d).weekday() >= 5 for d in (first - 1, first)):
             continue
+        p.busy[user.index].add(first)
         key = p.rng.choice(cat.FOREIGN_TRIPS)
         user.trips.append((first, first + p.rng.randint(1, 3), key))
         where = whereabouts(p.t, user, first)
@@ -180,7 +182,8 @@ def impossible_travel(p: Planner, cases: int) -> None:
         method = user.method
         p.attempt(user, when, user.laptop, away, p.app_for(user.laptop),
                   Mfa(method, False, ph.neutral(p.rng, method), app_policy=[]), "new_location",
-                  f"impossible travel {where.place.city} -> {place.city} ({speed:.0f} km/h)")
+                  f"impossible travel {where.place.city} -> {place.city} ({speed:.0f} km/h)",
+                  interrupt=False, duplicate=False)
 
 
 def distance_km(a: cat.Place, b: cat.Place) -> float:

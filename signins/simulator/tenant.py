@@ -8,7 +8,7 @@ from datetime import date
 from . import catalog as cat
 from . import phrases as ph
 from .ids import guid, stable_guid, stream
-from .policies import POLICIES, SAMPLE_POLICY_COUNT, Policy
+from .policies import SAMPLE_POLICY_COUNT, policies_for
 
 
 @dataclass
@@ -109,12 +109,7 @@ def build_tenant(seed: int, n_users: int, start: date, days: int, n_policies: in
     for i, (first, last) in enumerate(names):
         kind = "breakglass" if i < 2 else "admin" if i < 8 else "guest" if i < 8 + max(1, n_users // 50) else "member"
         users.append(_make_user(rng, i, first, last, kind))
-    return Tenant(seed, start, days, users, list(POLICIES[:n_policies]))
-
-
-def policies_for(n: int) -> list[Policy]:
-    """The first ``n`` catalogue policies (the sample uses twelve)."""
-    return list(POLICIES[:n])
+    return Tenant(seed, start, days, users, policies_for(n_policies))
 
 
 def _unique_names(rng: random.Random, n: int) -> list:

@@ -1,0 +1,50 @@
+"""Which cause scenarios run, how often, and in what order.
+
+Counts are incidents (an incident is one or more failed attempts) for the reference
+tenant of 250 users over 30 days, and scale with users x days. The mix follows the field
+guide: time drift and undelivered pushes are common, fatigue and fraud are rare.
+"""
+from __future__ import annotations
+
+from . import causes, stories
+from .planner import Planner
+from .tenant import Tenant
+
+REFERENCE_USER_DAYS = 250 * 30
+
+# Storylines first (they reserve their users), then one-off incidents.
+STORIES = [
+    ("mfa_fatigue", stories.mfa_fatigue, 3),
+    ("privileged_lockout", lambda p, n: stories.privileged_lockout(p), 1),
+    ("recurring_time_drift", stories.recurring_time_drift, 5),
+    ("app_outdated", stories.app_outdated, 14),
+    ("new_country_trips", stories.new_country_trips, 18),
+    ("impossible_travel", stories.impossible_travel, 6),
+    ("fraud_reported", causes.fraud_reported, 4),
+]
+# Rarer causes go first: the common ones draw on large pools (push and TOTP users) and
+# would otherwise use up the users that the rare ones need.
+INCIDENTS = [
+    ("unknown", causes.unknown, 6),
+    ("tap_invalid", causes.tap_invalid, 4),
+    ("risk_block", causes.risk_block, 8),
+    ("new_device", causes.new_device, 28),
+    ("browser_session", causes.browser_session, 26),
+    ("ca_location_block", causes.ca_location_block, 26),
+    ("ca_device_block", causes.ca_device_block, 28),
+    ("registration_broken", causes.registration_broken, 24),
+    ("number_mismatch", causes.number_mismatch, 24),
+    ("prompt_denied", causes.prompt_denied, 30),
+    ("time_drift", causes.time_drift, 55),
+    ("push_not_delivered", causes.push_not_delivered, 80),
+]
+FIXED = {"mfa_fatigue", "privileged_lockout"}   # these do not scale with tenant size
+
+
+def plan(tenant: Tenant) -> Planner:
+    """Run every scenario against ``tenant``; the planner holds their rows and blackouts."""
+    planner = Planner(tenant)
+    scale = len(tenant.users) * tenant.days / REFERENCE_USER_DAYS
+    for name, build, count in STORIES + INCIDENTS:
+        build(planner, count if name in FIXED else max(1, round(count * scale)))
+    return planner
