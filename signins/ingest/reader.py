@@ -77,8 +77,8 @@ def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: l
         if len(items) == 1 and items[0][0] == locator:
             yield _found_or_rejected(record, locator, number, "ndjson", tenant, line, offset)
         else:
-            for pointer, element in items:
-                yield _found_or_rejected(element, pointer, number, "ndjson", tenant)
+            for pointer, element in items:  # a response page or Event Hub body on one line
+                yield _found_or_rejected(element, pointer, number, "page", tenant)
     if trailing_commas:
         notes.append(f"trailing comma after {trailing_commas} line(s) tolerated")
 

@@ -32,6 +32,7 @@ def _step(when: datetime, method: str, method_detail, ok: bool, result: str, ste
 
 
 def auth_details(row: Row) -> list:
+    """The authenticationDetails steps for the row's stage."""
     t, s = row.when, row.stage
     first = t - timedelta(seconds=9 if row.mfa else 1)
     if s in ("no_auth", "token_pending"):
@@ -40,7 +41,7 @@ def auth_details(row: Row) -> list:
         return [_step(t, ph.PREVIOUS, None, True, ph.FIRST_FACTOR_BY_CLAIM, "Primary authentication"),
                 _step(t, ph.PREVIOUS, None, True, ph.MFA_BY_CLAIM, "Multi-factor authentication")]
     if s == "fido_ok":
-        return [_step(t, ph.FIDO, "YubiKey 5 NFC", True, "MFA successfully completed", "Primary authentication")]
+        return [_step(t, ph.FIDO, "YubiKey 5 NFC", True, ph.MFA_OK, "Primary authentication")]
     if s == "tap_failed":
         return [_step(t, ph.TAP, None, False, row.mfa.detail, "Multi-factor authentication")]
     if s == "password_bad":
@@ -63,6 +64,7 @@ def _method_detail(row: Row):
 
 
 def methods_used(row: Row) -> list:
+    """authenticationMethodsUsed (coarse labels)."""
     if row.stage == "fido_ok":
         return ["FIDO"]
     if row.stage not in ("mfa_ok", "mfa_failed", "mfa_pending"):
@@ -74,6 +76,7 @@ def methods_used(row: Row) -> list:
 
 
 def mfa_detail(row: Row) -> dict:
+    """The deprecated mfaDetail object."""
     if row.mfa and row.stage in ("mfa_ok", "mfa_failed"):
         detail = f"+X XXXXXXXX{row.user.phone.number_tail}" if row.mfa.method in (ph.SMS, ph.VOICE) else None
         return {"authMethod": row.mfa.method, "authDetail": detail}
@@ -85,6 +88,7 @@ def _is_push(row: Row) -> bool:
 
 
 def app_device(row: Row):
+    """authenticationAppDeviceDetails for push rows, else null."""
     if not _is_push(row):
         return None
     phone = row.user.phone
@@ -93,6 +97,7 @@ def app_device(row: Row):
 
 
 def app_policies(row: Row) -> list:
+    """authenticationAppPolicyEvaluationDetails for push rows, else empty."""
     if not _is_push(row):
         return []
     if row.mfa.app_policy is not None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from . import catalog as cat
 from .flows import Where, day_of, default_mfa, interactive, local_to_utc, refresh_burst, whereabouts
 from .ids import guid, stream
-from .records import Row
+from .records import NO_RISK, Risk, Row
 from .tenant import Tenant, User, make_device
 
 
@@ -79,11 +79,13 @@ def _session(tenant: Tenant, user: User, rng: random.Random, d: int, where: Wher
     app = _pick_app(rng, user, device)
     fresh = s == 0 and rng.random() < (0.6 if user.privileged or user.guest else 0.35)
     sid = guid(rng)
+    # Identity Protection flags the odd routine sign-in as low risk; MFA then succeeds anyway.
+    risk = LOW_RISK if rng.random() < 0.01 else NO_RISK
     if fresh:
         rows = interactive(rng, user, when, device, where, app, "mfa_ok", mfa=default_mfa(user, d),
-                           interrupt=rng.random() < 0.3, kmsi=rng.random() < 0.2, session_id=sid)
+                           interrupt=rng.random() < 0.3, kmsi=rng.random() < 0.2, session_id=sid, risk=risk)
     else:
-        rows = interactive(rng, user, when, device, where, app, "previous", session_id=sid)
+        rows = interactive(rng, user, when, device, where, app, "previous", session_id=sid, risk=risk)
     rows = _routine_failures(rng, user, rows) + rows
     if user.guest:
         return rows
@@ -145,4 +147,5 @@ def _spray_rows(tenant: Tenant, rng: random.Random) -> list[Row]:
     return rows
 
 
+LOW_RISK = Risk("low", "low", "atRisk", "none", ("unfamiliarFeatures",))
 _PRINTER = make_device(random.Random(0), "unknown")

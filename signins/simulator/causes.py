@@ -6,6 +6,7 @@ the ground-truth cause is also the expected ``primary_cause``.
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from . import catalog as cat
@@ -46,6 +47,7 @@ def _attempts(p: Planner, user, when, device, where, app, make_mfa, cause, scena
 
 
 def time_drift(p: Planner, n: int) -> None:
+    """Rejected TOTP codes (phone clock drift), usually recovered by SMS."""
     for _ in range(n):
         user = p.pick(lambda u: u.method == ph.OATH)
         if not user or not (s := p.slot(user)):
@@ -59,6 +61,7 @@ def time_drift(p: Planner, n: int) -> None:
 
 
 def push_not_delivered(p: Planner, n: int) -> None:
+    """Pushes that never arrive or are never answered."""
     for _ in range(n):
         user = p.pick(lambda u: u.method == ph.PUSH)
         if not user or not (s := p.slot(user)):
@@ -73,6 +76,7 @@ def push_not_delivered(p: Planner, n: int) -> None:
 
 
 def prompt_denied(p: Planner, n: int) -> None:
+    """The user taps Deny ("No, it's not me")."""
     for _ in range(n):
         user = p.pick(lambda u: u.method == ph.PUSH)
         if not user or not (s := p.slot(user)):
@@ -86,6 +90,7 @@ def prompt_denied(p: Planner, n: int) -> None:
 
 
 def number_mismatch(p: Planner, n: int) -> None:
+    """A wrong number typed in number matching."""
     for _ in range(n):
         user = p.pick(lambda u: u.method == ph.PUSH)
         if not user or not (s := p.slot(user)):
@@ -101,6 +106,7 @@ def number_mismatch(p: Planner, n: int) -> None:
 
 
 def registration_broken(p: Planner, n: int) -> None:
+    """No usable or a corrupted MFA registration."""
     for _ in range(n):
         user = p.pick(lambda u: u.method in NEUTRAL_METHODS)
         if not user or not (s := p.slot(user)):
@@ -118,6 +124,7 @@ def registration_broken(p: Planner, n: int) -> None:
 
 
 def ca_device_block(p: Planner, n: int) -> None:
+    """CA006/CA007 demand MFA on an unmanaged phone or a Linux box, and MFA fails there."""
     for _ in range(n):
         user = p.pick(_plain)
         if not user or not (s := p.slot(user)):
@@ -132,6 +139,7 @@ def ca_device_block(p: Planner, n: int) -> None:
 
 
 def ca_location_block(p: Planner, n: int) -> None:
+    """CA012 demands MFA on a home network (Finance & HR group), and MFA fails."""
     for _ in range(n):
         user = p.pick(lambda u: u.location_group and u.method in NEUTRAL_METHODS)
         if not user or not (s := p.slot(user)):
@@ -147,6 +155,7 @@ SESSION_ERRORS = [50058, 50140, 50089, 50199, 50132, 50133]
 
 
 def browser_session(p: Planner, n: int) -> None:
+    """A browser flow broken by session/cookie errors under the same correlationId."""
     for _ in range(n):
         user = p.pick(_plain)
         if not user or not (s := p.slot(user)):
@@ -166,12 +175,13 @@ def browser_session(p: Planner, n: int) -> None:
 
 
 def _neighbour(row, code: int, shift: timedelta):
-    import dataclasses
+    """A session/cookie error row in the same flow (same correlationId) as ``row``."""
     stage = "no_auth" if code in (50058, 50132, 50133) else "mfa_pending"
     return dataclasses.replace(row, when=row.when + shift, code=code, stage=stage, mfa=None, details=None, extra={})
 
 
 def new_device(p: Planner, n: int) -> None:
+    """A first attempt from a device the user never signed in from successfully."""
     for _ in range(n):
         user = p.pick(_plain, reserve=True)   # once per user: a retry makes the device familiar
         if not user or not (s := p.slot(user)):
@@ -186,6 +196,7 @@ def new_device(p: Planner, n: int) -> None:
 
 
 def unknown(p: Planner, n: int) -> None:
+    """A neutral failure on a known device and location: no evidence for any cause."""
     for _ in range(n):
         user = p.pick(_plain)
         if not user or not (s := p.slot(user)):
@@ -196,14 +207,15 @@ def unknown(p: Planner, n: int) -> None:
 
 
 def risk_block(p: Planner, n: int) -> None:
+    """Identity Protection rates the sign-in medium/high risk and the risk policy's MFA fails."""
     kinds = [("high", ("anonymizedIPAddress",), "bucharest"), ("medium", ("unfamiliarFeatures",), None),
              ("high", ("maliciousIPAddress", "unfamiliarFeatures"), "hochiminh")]
-    for i in range(n):
+    for _ in range(n):
         user = p.pick(lambda u: u.method in NEUTRAL_METHODS)
         if not user or not (s := p.slot(user)):
             continue
         d, where = s
-        level, events, attacker = kinds[i % len(kinds)]
+        level, events, attacker = kinds[p.ordinal("risk_block") % len(kinds)]
         if attacker:
             place = cat.PLACES[attacker]
             where = Where(place, f"{place.prefix}.{p.rng.randint(2, 254)}", False)
@@ -214,13 +226,14 @@ def risk_block(p: Planner, n: int) -> None:
 
 
 def tap_invalid(p: Planner, n: int) -> None:
+    """An expired, used or out-of-policy Temporary Access Pass."""
     for _ in range(n):
         user = p.pick(lambda u: True)
         if not user or not (s := p.slot(user)):
             continue
         d, where = s
         device = make_device(p.rng, user.laptop.profile, registered=False)
-        text = p.rng.choice(ph.TAP_FAILURES)
+        text = ph.TAP_FAILURES[p.ordinal("tap_invalid") % len(ph.TAP_FAILURES)]
         k = p.rng.choice([1, 2])
         rows = _attempts(p, user, p.at(d, where), device, where, cat.APPS["My Signins"],
                          lambda: Mfa(ph.TAP, False, text), "tap_invalid", f"TAP rejected: {text}", k,
@@ -229,11 +242,13 @@ def tap_invalid(p: Planner, n: int) -> None:
 
 
 def fraud_reported(p: Planner, n: int) -> None:
-    for i in range(n):
+    """An attacker with the password; the user reports the push as fraud."""
+    for _ in range(n):
         user = p.pick(lambda u: u.method == ph.PUSH, reserve=True)
         if not user or not (s := p.slot(user)):
             continue
         d, where = s
+        i = p.ordinal("fraud_reported")
         place = cat.PLACES[cat.ATTACKER_PLACES[i % len(cat.ATTACKER_PLACES)]]
         where = Where(place, f"{place.prefix}.{p.rng.randint(2, 254)}", False)
         events = ("userReportedSuspiciousActivity",) if i % 2 == 0 else ()

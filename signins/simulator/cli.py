@@ -10,6 +10,7 @@ from .output import write_sample
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    """Parse and check the command line."""
     parser = argparse.ArgumentParser(
         prog="python3 -m signins.simulator",
         description="Write a deterministic, synthetic Entra ID sign-in sample (Graph beta pages, "
@@ -22,11 +23,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="last day simulated, UTC, inclusive (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.users < 20 or args.days < 14:
-        parser.error("need at least 20 users and 14 days for every scenario to fit")
+        parser.error("need at least 20 users and 14 days")
     return args
 
 
 def main(argv=None) -> int:
+    """Generate the sample and write it; returns the exit code."""
     args = parse_args(argv)
     sample = generate_sample(seed=args.seed, users=args.users, days=args.days, end_date=args.end_date)
     paths = write_sample(sample, args.out)

@@ -52,6 +52,7 @@ def _sunday(year: int, month: int, first_day: int) -> date:
 
 
 def day_of(tenant: Tenant, index: int) -> date:
+    """The calendar date of day ``index`` of the window."""
     return tenant.start + timedelta(days=index)
 
 
@@ -78,7 +79,7 @@ def home(user: User) -> Where:
 def default_mfa(user: User, day: int = 0) -> Mfa:
     """A successful second factor with the user's usual method."""
     method = ph.SMS if day < user.fallback_until else user.method
-    return Mfa(method, True, ph.MFA_OK[0])
+    return Mfa(method, True, ph.MFA_OK)
 
 
 def interactive(rng: random.Random, user: User, when: datetime, device: Device, where: Where, app: cat.App,

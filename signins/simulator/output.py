@@ -10,6 +10,8 @@ import gzip
 import hashlib
 import io
 import json
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from . import catalog as cat
@@ -53,6 +55,7 @@ def skiptoken(seed: int, page: int) -> str:
 
 
 def truth_csv(sample: Sample) -> str:
+    """``ground_truth.csv``: one row per 500121 record, oldest first."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=TRUTH_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -109,8 +112,6 @@ def expected_findings(sample: Sample) -> dict:
 
 def _recurring(truth: list) -> list:
     """Users with 500121 on >= 3 distinct days within 14 days, and their dominant cause."""
-    from collections import Counter, defaultdict
-    from datetime import date
     days, causes = defaultdict(set), defaultdict(Counter)
     for row in truth:
         days[row["user_principal_name"]].add(date.fromisoformat(row["created_date_time"][:10]))
@@ -124,7 +125,7 @@ def _recurring(truth: list) -> list:
 
 
 def iso_day(tenant, offset: int) -> str:
-    from datetime import datetime, time, timedelta, timezone
+    """Midnight UTC, ``offset`` days after the window starts."""
     return iso(datetime.combine(tenant.start, time(0), tzinfo=timezone.utc) + timedelta(days=offset))
 
 

@@ -24,7 +24,7 @@ PREVIOUS = "Previously satisfied"
 METHODS_USED = {PUSH: "Authenticator App", OATH: "App Verification code", SMS: "SMS", VOICE: "Voice",
                 TAP: "Temporary Access Pass", FIDO: "FIDO"}
 
-MFA_OK = ["MFA successfully completed"]
+MFA_OK = "MFA successfully completed"
 MFA_BY_CLAIM = "MFA requirement satisfied by claim in the token"
 FIRST_FACTOR_BY_CLAIM = "First factor requirement satisfied by claim in the token"
 MFA_COMPLETED = "MFA completed in Azure AD"

@@ -7,7 +7,7 @@ out baseline rows (a locked-out admin must not also sign in successfully).
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 from . import catalog as cat
@@ -18,7 +18,9 @@ from .records import Mfa, NO_RISK, Risk, Row
 from .tenant import Tenant, User
 
 MAX_INCIDENT_DAYS = 3   # per user for one-off incidents
-RECURRING = (3, 14)     # causes.md: 500121 on >= 3 distinct days within 14 days is "recurring"
+# causes.md: 500121 on >= 3 distinct days within 14 days is "recurring". One-off incidents keep
+# two days more apart than that, since a local evening can fall on the next UTC date.
+RECURRING = (3, 16)
 
 
 def _recurs(days: set) -> bool:
@@ -37,6 +39,12 @@ class Planner:
         self.blackouts: dict = defaultdict(list)
         self.busy: dict = defaultdict(set)       # user index -> booked day indexes
         self.reserved: set = set()               # users owned by a storyline
+        self.placed: Counter = Counter()         # incidents placed so far, per builder
+
+    def ordinal(self, name: str) -> int:
+        """0, 1, 2, ... on successive calls: lets a builder called once per round vary its variant."""
+        self.placed[name] += 1
+        return self.placed[name] - 1
 
     # -- choosing who and when -------------------------------------------------------------
     def pick(self, predicate, reserve: bool = False) -> User | None:
@@ -54,14 +62,15 @@ class Planner:
         """A free weekday on which the user is at home or in the office (never on a trip)."""
         # The last day is kept free: its evening spills past midnight UTC, outside the window.
         last = self.t.days - 2 if last is None else last
-        days = [d for d in range(first, last + 1) if self._usual_day(user, d, one_off=True)]
+        days = [d for d in range(first, last + 1) if self.usual_day(user, d, one_off=True)]
         if not days:
             return None
         d = self.rng.choice(days)
         self.busy[user.index].add(d)
         return d, whereabouts(self.t, user, d)
 
-    def _usual_day(self, user: User, d: int, one_off: bool = False) -> bool:
+    def usual_day(self, user: User, d: int, one_off: bool = False) -> bool:
+        """A free weekday at home or in the office (and, for one-off incidents, no accidental recurrence)."""
         booked = self.busy[user.index]
         if day_of(self.t, d).weekday() >= 5 or d in booked:
             return False
@@ -73,7 +82,11 @@ class Planner:
     def at(self, d: int, where: Where, start: float = 8.5, end: float = 17.5) -> datetime:
         """A random second within local working hours on day ``d``."""
         hours = self.rng.uniform(start, end)
-        return local_to_utc(day_of(self.t, d), hours, where.place).replace(microsecond=0)
+        when = local_to_utc(day_of(self.t, d), hours, where.place).replace(microsecond=0)
+        if when.hour == 23 and when.minute >= 30:
+            # Keep an incident's attempts on one UTC date, or it would count as two days.
+            when -= timedelta(minutes=45)
+        return when
 
     def blackout(self, user: User, start: datetime, end: datetime) -> None:
         """Suppress the user's baseline rows in [start, end)."""
@@ -100,7 +113,7 @@ class Planner:
     def success(self, user: User, when: datetime, device, where: Where, app: cat.App, method: str,
                 refresh: int = 1, risk: Risk = NO_RISK) -> list[Row]:
         """A completed sign-in (fresh MFA with ``method``) and a short token-refresh burst."""
-        rows = interactive(self.rng, user, when, device, where, app, "mfa_ok", mfa=Mfa(method, True, ph.MFA_OK[0]),
+        rows = interactive(self.rng, user, when, device, where, app, "mfa_ok", mfa=Mfa(method, True, ph.MFA_OK),
                            interrupt=self.rng.random() < 0.4, risk=risk)
         if refresh:
             rows += refresh_burst(self.rng, user, when + timedelta(seconds=15), device, where,
@@ -109,6 +122,7 @@ class Planner:
         return rows
 
     def add(self, rows: list[Row]) -> list[Row]:
+        """Keep rows built elsewhere (neighbours, refresh bursts)."""
         self.rows += rows
         return rows
 

@@ -22,8 +22,8 @@ STORIES = [
     ("impossible_travel", stories.impossible_travel, 6),
     ("fraud_reported", causes.fraud_reported, 4),
 ]
-# Rarer causes go first: the common ones draw on large pools (push and TOTP users) and
-# would otherwise use up the users that the rare ones need.
+# One-off incidents are placed round-robin (one of each cause per round), so when a pool of
+# users runs short (big tenants, long windows) every cause is thinned alike.
 INCIDENTS = [
     ("unknown", causes.unknown, 6),
     ("tap_invalid", causes.tap_invalid, 4),
@@ -45,6 +45,12 @@ def plan(tenant: Tenant) -> Planner:
     """Run every scenario against ``tenant``; the planner holds their rows and blackouts."""
     planner = Planner(tenant)
     scale = len(tenant.users) * tenant.days / REFERENCE_USER_DAYS
-    for name, build, count in STORIES + INCIDENTS:
+    for name, build, count in STORIES:
         build(planner, count if name in FIXED else max(1, round(count * scale)))
+    left = {name: max(1, round(count * scale)) for name, _, count in INCIDENTS}
+    while any(left.values()):
+        for name, build, _ in INCIDENTS:
+            if left[name]:
+                build(planner, 1)
+                left[name] -= 1
     return planner

@@ -128,7 +128,7 @@ def app_outdated(p: Planner, users: int) -> None:
 
 
 def _spread_days(p: Planner, user: User, first: int, last: int, count: int) -> list[int]:
-    usable = [d for d in range(first, min(last, p.t.days - 1) + 1) if p._usual_day(user, d)]
+    usable = [d for d in range(first, min(last, p.t.days - 1) + 1) if p.usual_day(user, d)]
     days = sorted(p.rng.sample(usable, k=min(count, len(usable))))
     p.busy[user.index].update(days)
     return days
@@ -142,7 +142,7 @@ def new_country_trips(p: Planner, trips: int) -> None:
         if not user:
             continue
         first = p.rng.randint(4, p.t.days - 4)
-        if not all(p._usual_day(user, d) or day_of(p.t, d).weekday() >= 5 for d in (first - 1, first)):
+        if not all(p.usual_day(user, d) or day_of(p.t, d).weekday() >= 5 for d in (first - 1, first)):
             continue
         p.busy[user.index].add(first)
         key = p.rng.choice(cat.FOREIGN_TRIPS)
