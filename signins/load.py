@@ -131,20 +131,35 @@ def _prefetched(batches: Iterator[Batch]) -> Iterator[Batch]:
     worker.join()
 
 
+CHUNK_ROWS = 2048
+
+
+def _chunked(values: list, type_: pa.DataType) -> pa.ChunkedArray:
+    """An Arrow column in chunks of CHUNK_ROWS rows.
+
+    DuckDB scans an Arrow table one chunk per thread, so chunks let both cores parse JSON; and building
+    the large JSON-text column in small pieces avoids growing (and copying) one huge buffer.
+    """
+    return pa.chunked_array([pa.array(values[i:i + CHUNK_ROWS], type_) for i in range(0, len(values), CHUNK_ROWS)],
+                            type=type_)
+
+
 def _batch_table(found: list[Found], file_sha: str) -> pa.Table:
-    return pa.table({
-        "record_key": [f"{file_sha}:{f.locator}" for f in found],
-        "locator": [f.locator for f in found],
-        "line": pa.array([f.line for f in found], pa.int32()),
-        "byte_offset": pa.array([f.offset for f in found], pa.int64()),
-        "byte_length": pa.array([f.length for f in found], pa.int64()),
-        "format": [f.format for f in found],
-        "event_type": [f.event_type for f in found],
-        "tenant_id": pa.array([f.tenant_id for f in found], pa.string()),
-        "signin_id": [f.signin_id for f in found],
-        "created_at": pa.array([f.created_at for f in found], pa.timestamp("us", tz="UTC")),
-        "doc": pa.array([f.text for f in found], pa.binary()).cast(pa.string()),
-    })
+    columns = {
+        "record_key": ([f"{file_sha}:{f.locator}" for f in found], pa.string()),
+        "locator": ([f.locator for f in found], pa.string()),
+        "line": ([f.line for f in found], pa.int32()),
+        "byte_offset": ([f.offset for f in found], pa.int64()),
+        "byte_length": ([f.length for f in found], pa.int64()),
+        "format": ([f.format for f in found], pa.string()),
+        "event_type": ([f.event_type for f in found], pa.string()),
+        "tenant_id": ([f.tenant_id for f in found], pa.string()),
+        "signin_id": ([f.signin_id for f in found], pa.string()),
+        "created_at": ([f.created_at for f in found], pa.timestamp("us", tz="UTC")),
+        "doc": ([f.text for f in found], pa.binary()),
+    }
+    table = pa.table({name: _chunked(values, type_) for name, (values, type_) in columns.items()})
+    return table.set_column(table.schema.get_field_index("doc"), "doc", table["doc"].cast(pa.string()))
 
 
 def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, batch: Batch) -> None:

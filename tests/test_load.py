@@ -70,6 +70,8 @@ def test_most_complete_version_wins_in_any_order(tmp_path: Path):
         store = Store(tmp_path / f"s{n}.duckdb")
         outcomes = [store.ingest(p) for p in order]
         results.append((store.scalar("SELECT source_format FROM signins"), store.checksum("signin_ca_policies")))
+        for table, position in [("signin_ca_policies", "policy_no"), ("signin_auth_steps", "step_no")]:
+            assert store.scalar(f"SELECT count(*) = count(DISTINCT (signin_id, {position})) FROM {table}")
         if n == 0:
             assert (outcomes[1].new_signins, outcomes[1].updated_signins) == (0, 1)
         store.con.close()

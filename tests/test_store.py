@@ -46,3 +46,11 @@ def test_a_file_that_is_not_a_database_gives_one_line(tmp_path: Path):
         connect(path)
     assert str(path) in str(info.value) and "\n" not in str(info.value)
     assert path.read_bytes() == b"this is not a database" * 1000
+
+
+def test_condition_flags_have_names(tmp_path: Path):
+    con = connect(tmp_path / "s.duckdb")
+    names = lambda flags: con.execute("SELECT ca_condition_names(?)", [flags]).fetchall()[0][0]
+    assert names(11) == ["application", "users", "location"]
+    assert names(256 | 4) == ["devicePlatform", "deviceState"]
+    assert names(0) is None

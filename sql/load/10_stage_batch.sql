@@ -7,17 +7,33 @@ CREATE OR REPLACE TEMP MACRO lower_first(x) AS
     CASE WHEN x IS NULL OR x = '' THEN NULL ELSE lower(x[1]) || x[2:] END;
 
 -- conditionsSatisfied / conditionsNotSatisfied: Graph beta writes "application,users", Azure Monitor and
--- Log Analytics write the same flags enum as an integer (read here as its text). Both become the list of
--- condition names; "none" and 0 become an empty list.
-CREATE OR REPLACE TEMP MACRO ca_conditions(x) AS
+-- Log Analytics write the flags integer (read here as its text). Both become the integer; "none" is 0.
+-- The bit values are those of the ca_condition_flags table (sql/schema/001_store.sql).
+CREATE OR REPLACE TEMP MACRO ca_flags(x) AS
     CASE
         WHEN x IS NULL THEN NULL
-        WHEN regexp_full_match(x, '[0-9]+') THEN list_filter(
-            ['application', 'users', 'devicePlatform', 'location', 'clientType', 'signInRisk', 'userRisk',
-             'time', 'deviceState', 'client', 'ipAddressSeenByAzureAD', 'ipAddressSeenByResourceProvider',
-             'unknownFutureValue', 'servicePrincipals', 'servicePrincipalRisk', 'authenticationFlows', 'insiderRisk'],
-            lambda name, i: (CAST(x AS BIGINT) >> (i - 1)) & 1 = 1)
-        ELSE list_filter(string_split(replace(x, ' ', ''), ','), lambda c: c NOT IN ('', 'none'))
+        WHEN regexp_full_match(x, '[0-9]+') THEN CAST(x AS INTEGER)
+        ELSE coalesce(list_sum(list_transform(string_split(replace(x, ' ', ''), ','), lambda c:
+                CASE c
+                    WHEN 'application' THEN 1
+                    WHEN 'users' THEN 2
+                    WHEN 'devicePlatform' THEN 4
+                    WHEN 'location' THEN 8
+                    WHEN 'clientType' THEN 16
+                    WHEN 'signInRisk' THEN 32
+                    WHEN 'userRisk' THEN 64
+                    WHEN 'time' THEN 128
+                    WHEN 'deviceState' THEN 256
+                    WHEN 'client' THEN 512
+                    WHEN 'ipAddressSeenByAzureAD' THEN 1024
+                    WHEN 'ipAddressSeenByResourceProvider' THEN 2048
+                    WHEN 'unknownFutureValue' THEN 4096
+                    WHEN 'servicePrincipals' THEN 8192
+                    WHEN 'servicePrincipalRisk' THEN 16384
+                    WHEN 'authenticationFlows' THEN 32768
+                    WHEN 'insiderRisk' THEN 65536
+                    ELSE 0
+                END)), 0)::INTEGER
     END;
 
 CREATE OR REPLACE TEMP TABLE stg_records AS

@@ -14,8 +14,8 @@ CREATE OR REPLACE TEMP VIEW stg_ca_policies AS
 SELECT record_key, signin_id, policy_no, nullif(p.id, '') AS policy_id, p.displayName AS display_name,
        lower_first(p.result) AS result, p.enforcedGrantControls AS enforced_grant_controls,
        p.enforcedSessionControls AS enforced_session_controls,
-       ca_conditions(p.conditionsSatisfied) AS conditions_satisfied,
-       ca_conditions(p.conditionsNotSatisfied) AS conditions_not_satisfied
+       ca_flags(p.conditionsSatisfied) AS conditions_satisfied,
+       ca_flags(p.conditionsNotSatisfied) AS conditions_not_satisfied
 FROM (SELECT record_key, signin_id, unnest(r.appliedConditionalAccessPolicies) AS p,
              generate_subscripts(r.appliedConditionalAccessPolicies, 1) AS policy_no
       FROM stg_records WHERE len(r.appliedConditionalAccessPolicies) > 0);

@@ -16,12 +16,13 @@ SELECT best.*, stored.id IS NULL AS is_new
 FROM best LEFT JOIN signins AS stored ON stored.id = best.id
 WHERE stored.id IS NULL OR best.completeness > stored.completeness;
 
+DELETE FROM signins WHERE id IN (SELECT id FROM winners WHERE NOT is_new);
 DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 DELETE FROM signin_ca_policies WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 
-INSERT OR REPLACE INTO signins BY NAME SELECT * EXCLUDE (is_new) FROM winners;
+INSERT INTO signins BY NAME SELECT * EXCLUDE (is_new) FROM winners;
 
 INSERT INTO signin_auth_steps BY NAME
 SELECT c.* EXCLUDE (record_key) FROM stg_auth_steps c SEMI JOIN winners w ON w.record_key = c.record_key;

@@ -13,6 +13,9 @@ CREATE TABLE raw_files (
     first_seen_at   TIMESTAMPTZ NOT NULL
 );
 
+-- Child tables carry no index: the merge replaces a sign-in's children together with the sign-in,
+-- and tests check that (signin_id, position) stays unique. Indexes would slow every bulk load.
+
 -- One row per record found in a file: where it is (line, byte offset/length in the decoded text,
 -- or a JSON pointer for records inside a document) and which sign-in it became.
 CREATE TABLE raw_records (
@@ -104,7 +107,7 @@ CREATE TABLE signins (
 
 -- authenticationDetails[]: the steps of the sign-in (password, MFA, ...).
 CREATE TABLE signin_auth_steps (
-    signin_id           VARCHAR NOT NULL,
+    signin_id           VARCHAR NOT NULL,         -- one row per step; (signin_id, step_no) is unique
     step_no             INTEGER NOT NULL,
     step_at             TIMESTAMPTZ,
     method              VARCHAR,
@@ -113,12 +116,13 @@ CREATE TABLE signin_auth_steps (
     result_detail       VARCHAR,
     succeeded           BOOLEAN,
     status_sequence     BIGINT,
-    request_sequence    BIGINT,
-    PRIMARY KEY (signin_id, step_no)
+    request_sequence    BIGINT
 );
 
--- appliedConditionalAccessPolicies[]; conditions are stored as lists of condition names whatever the
--- source spelled (Graph beta: "application,users"; Azure Monitor / Log Analytics: integer bit flags).
+-- appliedConditionalAccessPolicies[]. conditions_satisfied / conditions_not_satisfied hold Graph's
+-- conditionalAccessConditions flags as an integer whatever the source spelled: Graph beta writes
+-- "application,users", Azure Monitor and Log Analytics write 3. ca_condition_flags names the bits and
+-- ca_condition_names(flags) lists them, e.g. ca_condition_names(11) = [application, users, location].
 CREATE TABLE signin_ca_policies (
     signin_id                   VARCHAR NOT NULL,
     policy_no                   INTEGER NOT NULL,
@@ -127,9 +131,20 @@ CREATE TABLE signin_ca_policies (
     result                      VARCHAR,
     enforced_grant_controls     VARCHAR[],
     enforced_session_controls   VARCHAR[],
-    conditions_satisfied        VARCHAR[],
-    conditions_not_satisfied    VARCHAR[],
-    PRIMARY KEY (signin_id, policy_no)
+    conditions_satisfied        INTEGER,
+    conditions_not_satisfied    INTEGER
+);
+
+CREATE TABLE ca_condition_flags (flag INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE);
+INSERT INTO ca_condition_flags VALUES
+    (1, 'application'), (2, 'users'), (4, 'devicePlatform'), (8, 'location'), (16, 'clientType'),
+    (32, 'signInRisk'), (64, 'userRisk'), (128, 'time'), (256, 'deviceState'), (512, 'client'),
+    (1024, 'ipAddressSeenByAzureAD'), (2048, 'ipAddressSeenByResourceProvider'), (4096, 'unknownFutureValue'),
+    (8192, 'servicePrincipals'), (16384, 'servicePrincipalRisk'), (32768, 'authenticationFlows'),
+    (65536, 'insiderRisk');
+
+CREATE MACRO ca_condition_names(flags) AS (
+    SELECT list(name ORDER BY flag) FROM ca_condition_flags WHERE flags & flag <> 0
 );
 
 -- authenticationAppPolicyEvaluationDetails[]: Authenticator features (number matching, ...) and their outcome.
@@ -139,8 +154,7 @@ CREATE TABLE signin_app_policy_evaluations (
     policy_name                 VARCHAR,
     status                      VARCHAR,
     admin_configuration         VARCHAR,
-    authentication_evaluation   VARCHAR,
-    PRIMARY KEY (signin_id, evaluation_no)
+    authentication_evaluation   VARCHAR
 );
 
 -- authenticationAppDeviceDetails: the Authenticator app that answered (one per sign-in).
