@@ -26,22 +26,25 @@ import orjson
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Each contender: its imports (not timed), then the timed work.
 CONTENDERS = {
-    "signins": """
+    "signins": ("""
 from pathlib import Path
 from signins import blobs
 from signins.load import ingest_file
 from signins.settings import IngestLimits
 from signins.store import connect
+""", """
 db = Path(WORK) / "signins.duckdb"
 con = connect(db)
 outcome = ingest_file(con, Path(DATA), blobs.blob_root(db), IngestLimits())
 con.close()
 assert outcome.new_signins == RECORDS, outcome.summary()
-""",
-    "pandas": """
+"""),
+    "pandas": ("""
 import json
 import pandas as pd
+""", """
 rows = 0
 chunk = []
 with open(DATA, encoding="utf-8") as fh:
@@ -51,22 +54,24 @@ with open(DATA, encoding="utf-8") as fh:
             rows += len(pd.json_normalize(chunk)); chunk = []
 rows += len(pd.json_normalize(chunk)) if chunk else 0
 assert rows == RECORDS
-""",
-    "duckdb-typed": """
+"""),
+    "duckdb-typed": ("""
 import duckdb
 from pathlib import Path
+""", """
 con = duckdb.connect(str(Path(WORK) / "typed.duckdb"))
 con.execute(f"CREATE TABLE s AS SELECT * FROM read_json(?, format='newline_delimited', columns={COLUMNS})", [DATA])
 assert con.execute("SELECT count(*) FROM s").fetchall()[0][0] == RECORDS
 con.close()
-""",
-    "duckdb-raw": """
+"""),
+    "duckdb-raw": ("""
 import duckdb
 from pathlib import Path
+""", """
 con = duckdb.connect(str(Path(WORK) / "raw.duckdb"))
 con.execute("CREATE TABLE s AS SELECT json FROM read_ndjson_objects(?)", [DATA])
 con.close()
-""",
+"""),
 }
 
 # The typed columns the ceiling reads: the same fields signins normalises, with the same nesting.
@@ -98,7 +103,8 @@ def run(name: str, data: Path, work: Path, records: int) -> tuple[float, int]:
     """(seconds, peak RSS in MiB) of one contender in a fresh interpreter."""
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}"
     prelude = f"DATA = {str(data)!r}\nWORK = {str(work)!r}\nRECORDS = {records}\nCOLUMNS = {columns!r}\n"
-    script = prelude + "import time, resource\nstart = time.perf_counter()\n" + CONTENDERS[name] + (
+    imports, body = CONTENDERS[name]
+    script = prelude + imports + "import time, resource\nstart = time.perf_counter()\n" + body + (
         "\nprint(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONPATH": str(REPO)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -84,11 +85,13 @@ def connect(db_path: Path | str, memory_limit: str | None = None, read_only: boo
     return con
 
 
-def statements(relative: str) -> list[str]:
+@functools.lru_cache(maxsize=None)
+def statements(relative: str) -> tuple[str, ...]:
     """The statements of a .sql file under sql/ (split at semicolons that end a line)."""
     text = sql_text(relative)
     parts = [p.strip() for p in text.replace("\r\n", "\n").split(";\n")]
-    return [p.rstrip(";") for p in parts if p and not all(l.strip().startswith("--") or not l.strip() for l in p.splitlines())]
+    return tuple(p.rstrip(";") for p in parts
+                 if p and not all(l.strip().startswith("--") or not l.strip() for l in p.splitlines()))
 
 
 def run_script(con: duckdb.DuckDBPyConnection, relative: str, params: dict | None = None) -> None:

@@ -137,3 +137,12 @@ def test_a_document_over_the_memory_budget_streams(store: Store, tmp_path: Path)
     outcome = store.ingest(cut, limits)
     assert outcome.quarantined == 1 and outcome.new_signins == 39
     assert "truncated or malformed" in store.scalar("SELECT reason FROM quarantine WHERE locator = '/value/39'")
+
+
+def test_csv_cell_over_the_limit_keeps_the_rows_before(store: Store, tmp_path: Path):
+    csv_bytes = (FIXTURES / "cross_format" / "log_analytics.csv").read_bytes()
+    path = tmp_path / "huge-cell.csv"
+    path.write_bytes(csv_bytes + b'a,"' + b"x" * 300_000 + b'"\r\n')
+    outcome = store.ingest(path, IngestLimits(max_record_bytes=100_000))
+    assert (outcome.new_signins, outcome.quarantined) == (1, 1)
+    assert "unreadable CSV after line" in store.scalar("SELECT reason FROM quarantine")

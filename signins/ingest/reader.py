@@ -89,6 +89,11 @@ def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes:
         yield from _streamed_document(text, decoded, tenant, notes)
         return
     document = parse_document(text)
+    if not document.items and document.failure and text.count(b"\n") > 1:
+        # Not one JSON document after all (a stray first line?): read it line by line, keeping what parses.
+        notes.append("not a single JSON document: read as JSON lines")
+        yield from _ndjson(Decoded(io.BytesIO(text), "", text[:1]), limits, tenant, notes)
+        return
     notes.extend(document.notes)
     for pointer, element in document.items:
         yield _found_or_rejected(element, pointer, None, "document", tenant)
@@ -118,9 +123,12 @@ def _csv_rows(decoded: Decoded, limits: IngestLimits) -> Iterator[tuple[int, lis
     text = io.TextIOWrapper(decoded.stream, encoding="utf-8", errors="replace", newline="")
     reader = csv.reader(text)
     previous_end = 0
-    for cells in reader:
-        yield previous_end + 1, cells
-        previous_end = reader.line_num
+    try:
+        for cells in reader:
+            yield previous_end + 1, cells
+            previous_end = reader.line_num
+    except csv.Error as exc:  # NUL bytes, a cell over the size limit: nothing after it can be trusted
+        raise DecodeProblem(f"unreadable CSV after line {previous_end}: {exc}") from None
 
 
 def _csv(decoded: Decoded, path: Path, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
