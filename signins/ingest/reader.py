@@ -89,7 +89,7 @@ def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes:
         yield from _streamed_document(text, decoded, tenant, notes)
         return
     document = parse_document(text)
-    if not document.items and document.failure and text.count(b"\n") > 1:
+    if document.failure and document.failure[0] == "/" and text.count(b"\n") > 1:
         # Not one JSON document after all (a stray first line?): read it line by line, keeping what parses.
         notes.append("not a single JSON document: read as JSON lines")
         yield from _ndjson(Decoded(io.BytesIO(text), "", text[:1]), limits, tenant, notes)
