@@ -8,22 +8,20 @@ doubled. A file whose ingest finished is recognised by its content hash and skip
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from queue import Queue
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import duckdb
-import pyarrow as pa
 
 from signins import blobs
+from signins.batches import Batch, batches, prefetched
 from signins.errors import IngestError, StoreError
 from signins.ingest.reader import read_file
-from signins.ingest.records import Found, Rejected
+from signins.ingest.records import Rejected
 from signins.settings import IngestLimits
 from signins.store import run_script
 
@@ -80,86 +78,6 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
                 continue
             (files if child.suffix.lower() in DATA_SUFFIXES else skipped).append(child)
     return files, skipped
-
-
-@dataclass
-class Batch:
-    """Records bound for one transaction, with the Arrow table the database reads them from."""
-
-    found: list[Found]
-    rejected: list[Rejected]
-    table: pa.Table | None
-
-    @classmethod
-    def of(cls, found: list[Found], rejected: list[Rejected], file_sha: str) -> "Batch":
-        return cls(found, rejected, _batch_table(found, file_sha) if found else None)
-
-
-def _batches(items: Iterator[Found | Rejected], file_sha: str, size: int) -> Iterator[Batch]:
-    found: list[Found] = []
-    rejected: list[Rejected] = []
-    for item in items:
-        (found if isinstance(item, Found) else rejected).append(item)
-        if len(found) + len(rejected) >= size:
-            yield Batch.of(found, rejected, file_sha)
-            found, rejected = [], []
-    yield Batch.of(found, rejected, file_sha)
-
-
-def _prefetched(batches: Iterator[Batch]) -> Iterator[Batch]:
-    """Read and parse the next batch in a thread while the database writes the current one.
-
-    At most two batches are in memory; an error in the reader is raised here, in the caller's thread.
-    """
-    queue: Queue = Queue(maxsize=1)
-    done = object()
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                queue.put(batch)
-            queue.put(done)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            queue.put(exc)
-
-    worker = threading.Thread(target=produce, name="signins-reader", daemon=True)
-    worker.start()
-    while (batch := queue.get()) is not done:
-        if isinstance(batch, BaseException):
-            raise batch
-        yield batch
-    worker.join()
-
-
-CHUNK_ROWS = 2048
-
-
-def _chunked(values: list, type_: pa.DataType) -> pa.ChunkedArray:
-    """An Arrow column in chunks of CHUNK_ROWS rows.
-
-    DuckDB scans an Arrow table one chunk per thread, so chunks let both cores parse JSON; and building
-    the large JSON-text column in small pieces avoids growing (and copying) one huge buffer.
-    """
-    return pa.chunked_array([pa.array(values[i:i + CHUNK_ROWS], type_) for i in range(0, len(values), CHUNK_ROWS)],
-                            type=type_)
-
-
-def _batch_table(found: list[Found], file_sha: str) -> pa.Table:
-    columns = {
-        "record_key": ([f"{file_sha}:{f.locator}" for f in found], pa.string()),
-        "locator": ([f.locator for f in found], pa.string()),
-        "line": ([f.line for f in found], pa.int32()),
-        "byte_offset": ([f.offset for f in found], pa.int64()),
-        "byte_length": ([f.length for f in found], pa.int64()),
-        "format": ([f.format for f in found], pa.string()),
-        "event_type": ([f.event_type for f in found], pa.string()),
-        "tenant_id": ([f.tenant_id for f in found], pa.string()),
-        "signin_id": ([f.signin_id for f in found], pa.string()),
-        "created_at": ([f.created_at for f in found], pa.timestamp("us", tz="UTC")),
-        "doc": ([f.text for f in found], pa.binary()),
-    }
-    table = pa.table({name: _chunked(values, type_) for name, (values, type_) in columns.items()})
-    return table.set_column(table.schema.get_field_index("doc"), "doc", table["doc"].cast(pa.string()))
 
 
 def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, batch: Batch) -> None:
@@ -256,7 +174,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
     )
     formats: Counter = Counter()
     record_notes: Counter = Counter()
-    for batch in _prefetched(_batches(reading.items, outcome.sha256, limits.batch_records)):
+    for batch in prefetched(batches(reading.items, outcome.sha256, limits.batch_records, limits.batch_bytes)):
         outcome.records += len(batch.found) + len(batch.rejected)
         outcome.quarantined += len(batch.rejected)
         formats.update(f.format for f in batch.found)

@@ -38,7 +38,8 @@ class IngestLimits:
     max_record_bytes: int = 32 * 1024 * 1024      # one JSON record / CSV row
     max_document_bytes: int = 256 * 1024 * 1024   # larger JSON documents are streamed element by element
     max_gzip_ratio: int = 200                     # decompressed / compressed bytes (zip bombs)
-    batch_records: int = 20_000                   # records per DuckDB batch (bounded memory)
+    batch_records: int = 20_000                   # records per transaction ...
+    batch_bytes: int = 96 * 1024 * 1024            # ... or this much JSON text: bounds memory per batch
 
 
 @dataclass(frozen=True)

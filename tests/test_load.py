@@ -9,7 +9,8 @@ from pathlib import Path
 
 from signins import blobs
 from signins.ingest.replay import record_text
-from signins.load import Batch, FileOutcome, _write_batch
+from signins.batches import Batch
+from signins.load import FileOutcome, _write_batch
 from signins.ingest.reader import read_file
 from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, PUBLIC, Store
