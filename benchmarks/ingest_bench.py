@@ -131,11 +131,10 @@ def main() -> None:
              f"({size / args.records / 1024:.1f} KiB per record), {os.cpu_count()} cores.", "",
              "| contender | seconds | MB/s | records/s | peak RSS MiB | vs pandas | vs duckdb-typed |",
              "|---|---|---|---|---|---|---|"]
+    ratio = lambda baseline, seconds: f"{results[baseline][0] / seconds:.2f}x" if baseline in results else "-"
     for name, (seconds, rss) in results.items():
-        vs_pandas = results["pandas"][0] / seconds if "pandas" in results else float("nan")
-        vs_duck = results["duckdb-typed"][0] / seconds if "duckdb-typed" in results else float("nan")
         lines.append(f"| {name} | {seconds:.2f} | {mb / seconds:.0f} | {args.records / seconds:,.0f} | {rss:,} | "
-                     f"{vs_pandas:.2f}x | {vs_duck:.2f}x |")
+                     f"{ratio('pandas', seconds)} | {ratio('duckdb-typed', seconds)} |")
     table = "\n".join(lines)
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
