@@ -32,7 +32,7 @@ def cli() -> None:
 
     \b
     Exit codes: 0 success; 2 usage error; 3 database error; 4 input missing or unreadable;
-    5 some records were quarantined (see the quarantine table).
+    5 some records were quarantined (see the quarantine table); 6 no such sign-in (explain).
     """
 
 
@@ -107,6 +107,135 @@ def simulate(out: Path, seed: int | None, days: int | None, users: int | None) -
         if value is not None:
             argv += [flag, str(value)]
     sys.exit(simulator_main(argv))
+
+
+def _thresholds(preset: str | None, settings: tuple[str, ...], privileged: str | None):
+    from transforms.thresholds import load_thresholds
+
+    overrides = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: expected KEY=VALUE", param_hint="--set")
+        overrides[key.strip()] = _setting_value(value.strip())
+    if privileged:
+        overrides["privileged_accounts"] = [u.strip().lower() for u in privileged.split(",") if u.strip()]
+    try:
+        return load_thresholds(preset=preset, overrides=overrides)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _setting_value(text: str):
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--preset", default=None, help="Named threshold preset, e.g. `sentinel` (> 10 prompts in 5 minutes).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Override one threshold of transforms/thresholds.toml (repeatable).")
+@click.option("--privileged", default=None, help="Comma-separated privileged account UPNs (adds to the settings file).")
+@click.option("--full", is_flag=True, help="Re-tag everything instead of only what new data can change.")
+def tag(db_path: Path | None, preset: str | None, settings: tuple[str, ...], privileged: str | None, full: bool) -> None:
+    """Tag every 500121 sign-in with its likely causes, evidence and fix; rebuild user and policy findings.
+
+    Incremental: only users with sign-ins loaded since the last run are re-tagged (with their whole
+    history), which gives the same result as a full re-tag. Changing a threshold re-tags everything.
+    """
+    from signins.store import connect
+    from signins.tagging import tag as run_tagging
+
+    thresholds = _thresholds(preset, settings, privileged)
+    settings_ = _settings(db_path)
+    con = connect(settings_.db_path, settings_.duckdb_memory_limit)
+    try:
+        outcome = run_tagging(con, thresholds, full=full)
+        findings = con.execute("SELECT finding, count(*) FROM user_findings GROUP BY 1 ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    kind = "full re-tag" if outcome.full else "incremental"
+    click.echo(f"tagged {outcome.tagged} MFA failures of {outcome.users} user(s) ({kind}, {outcome.signins_read} sign-ins read)")
+    for finding, count in findings:
+        click.echo(f"  {finding}: {count} user(s)")
+
+
+@cli.command()
+@click.argument("key")
+@DB_OPTION
+def explain(key: str, db_path: Path | None) -> None:
+    """Explain one sign-in (by id or correlation id): what happened, each cause with its evidence, the fix.
+
+    Also prints the ids to quote to Microsoft support (request id, correlation id, timestamp).
+    Exits 6 when the store has no such sign-in.
+    """
+    from signins.explain import explain as explain_text
+    from signins.store import connect
+
+    con = connect(_settings(db_path).db_path)
+    try:
+        click.echo(explain_text(con, key))
+    finally:
+        con.close()
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["causes", "users", "policies"]))
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+def export(kind: str, db_path: Path | None, fmt: str, out: Path) -> None:
+    """Export cause tags (causes), user findings (users) or per-policy daily counts (policies).
+
+    \b
+    causes:   signin_id, correlation_id, user_principal_name, created_at, error_code, primary_cause,
+              causes (;-separated), confidence, fix, policies (;-separated), report_only_policies,
+              requirement_providers, mfa_method, mfa_result, evidence (JSON)
+    users:    user_principal_name, user_key, finding, first_at, last_at, failures, failure_days,
+              dominant_cause, detail
+    policies: day, policy, report_only, failures, users, top_causes (;-separated)
+    """
+    from signins.exports import export as write_export
+    from signins.store import connect
+
+    con = connect(_settings(db_path).db_path)
+    try:
+        rows = write_export(con, kind, fmt, out)
+    finally:
+        con.close()
+    click.echo(f"wrote {rows} {kind} row(s) to {out}")
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--truth", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("data/sample/ground_truth.csv"), show_default=True,
+              help="CSV with columns id and cause (the simulator's ground truth).")
+def evaluate(db_path: Path | None, truth: Path) -> None:
+    """Per-cause precision and recall of the primary cause against a ground truth."""
+    import polars as pl
+
+    from signins.exports import evaluate as score
+    from signins.store import connect
+
+    con = connect(_settings(db_path).db_path)
+    try:
+        tags = con.sql("SELECT signin_id, primary_cause FROM cause_tags").pl()
+    finally:
+        con.close()
+    table = score(tags, pl.read_csv(truth))
+    click.echo(f"{'cause':22} {'expected':>8} {'predicted':>9} {'correct':>7} {'precision':>9} {'recall':>6}")
+    for row in table.iter_rows(named=True):
+        fmt = lambda v: "-" if v is None else f"{v:.2f}"
+        click.echo(f"{row['cause']:22} {row['expected']:>8} {row['predicted']:>9} {row['correct']:>7} "
+                   f"{fmt(row['precision']):>9} {fmt(row['recall']):>6}")
+    total, correct = table["expected"].sum(), table["correct"].sum()
+    click.echo(f"overall: {correct} of {total} primary causes match ({correct / max(total, 1):.1%})")
 
 
 def main() -> None:

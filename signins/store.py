@@ -98,5 +98,6 @@ def run_script(con: duckdb.DuckDBPyConnection, relative: str, params: dict | Non
     """Run a .sql file statement by statement, binding the named parameters each statement uses."""
     params = params or {}
     for statement in statements(relative):
-        used = {k: v for k, v in params.items() if f"${k}" in statement}
+        code = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+        used = {k: v for k, v in params.items() if f"${k}" in code}
         con.execute(statement, used) if used else con.execute(statement)

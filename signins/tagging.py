@@ -1,0 +1,98 @@
+"""Tag the store's 500121 sign-ins with causes, incrementally, and rebuild the findings built on them.
+
+Features depend only on a user's own history, so a run re-tags exactly the users with sign-ins loaded
+since the last run (all of their history) and the result equals a full re-tag. Users are tagged in
+buckets so memory stays bounded; the watermark moves only after every bucket is written, so a run that
+dies is redone whole by the next one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+
+import duckdb
+import polars as pl
+
+from signins.errors import StoreError
+from signins.store import run_script, sql_text
+from transforms.causes import tag_causes
+from transforms.features import signin_features
+from transforms.rules import load_rules
+from transforms.thresholds import Thresholds
+
+USER_KEY = "coalesce(user_id, lower(user_principal_name))"
+BUCKET_ROWS = 2_000_000
+
+
+@dataclass
+class TagOutcome:
+    users: int
+    signins_read: int
+    tagged: int
+    full: bool
+
+
+def _thresholds_json(thresholds: Thresholds) -> str:
+    values = {f.name: getattr(thresholds, f.name) for f in fields(thresholds)}
+    return json.dumps(values, sort_keys=True, default=lambda v: dict(v) if hasattr(v, "items") else list(v))
+
+
+def _users_to_tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool) -> tuple[bool, datetime | None]:
+    """Fill temp table `pending_users`; returns (full re-tag?, the load time the run will have covered)."""
+    state = con.execute("SELECT loaded_until, thresholds FROM tag_state WHERE id = 1").fetchall()
+    full = full or not state or state[0][1] != _thresholds_json(thresholds)
+    until = con.execute("SELECT max(loaded_at) FROM signins").fetchall()[0][0]
+    since = None if full else state[0][0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pending_users AS SELECT {USER_KEY} AS user_key, count(*) AS n "
+                f"FROM signins WHERE event_type IN ('interactiveUser', 'nonInteractiveUser') AND user_key IS NOT NULL "
+                f"AND user_key IN (SELECT {USER_KEY} FROM signins WHERE ? IS NULL OR loaded_at > ?) GROUP BY ALL",
+                [since, since])
+    return full, until
+
+
+def _tag_bucket(con: duckdb.DuckDBPyConnection, bucket: int, buckets: int, rules, thresholds) -> tuple[int, int]:
+    con.execute("CREATE OR REPLACE TEMP TABLE facts_users AS SELECT user_key FROM pending_users "
+                "WHERE hash(user_key) % ? = ?", [buckets, bucket])
+    facts = con.sql(sql_text("causes/10_signin_facts.sql")).pl()
+    tags = tag_causes(signin_features(facts.lazy(), thresholds), rules, thresholds).collect(engine="in-memory")
+    con.register("new_tags", tags.with_columns(pl.lit(datetime.now(timezone.utc)).alias("tagged_at")))
+    try:
+        con.execute("DELETE FROM cause_tags WHERE user_key IN (SELECT user_key FROM facts_users)")
+        con.execute("INSERT INTO cause_tags BY NAME SELECT * FROM new_tags")
+    finally:
+        con.unregister("new_tags")
+    return facts.height, tags.height
+
+
+def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
+    """User findings and per-policy daily counts, from cause_tags (cheap: aggregates)."""
+    run_script(con, "causes/20_user_findings.sql", {
+        "recurring_min_days": thresholds.recurring_min_days, "recurring_window_days": thresholds.recurring_window_days,
+        "lockout_hours": float(thresholds.privileged_lockout_hours),
+        "privileged": [upn.lower() for upn in thresholds.privileged_accounts]})
+    run_script(con, "causes/30_policy_daily.sql")
+
+
+def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = False) -> TagOutcome:
+    """Tag what changed since the last run (or everything), then rebuild the findings."""
+    rules = load_rules()
+    full, until = _users_to_tag(con, thresholds, full)
+    users, rows = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM pending_users").fetchall()[0]
+    buckets = max(1, -(-int(rows) // BUCKET_ROWS))
+    read = tagged = 0
+    try:
+        for bucket in range(buckets):
+            con.execute("BEGIN TRANSACTION")
+            got = _tag_bucket(con, bucket, buckets, rules, thresholds)
+            con.execute("COMMIT")
+            read, tagged = read + got[0], tagged + got[1]
+        con.execute("BEGIN TRANSACTION")
+        rebuild_findings(con, thresholds)
+        con.execute("INSERT OR REPLACE INTO tag_state VALUES (1, ?, ?, now())", [until, _thresholds_json(thresholds)])
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"tagging failed: {str(exc).splitlines()[0]}") from exc
+    return TagOutcome(users, read, tagged, full)

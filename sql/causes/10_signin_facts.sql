@@ -1,0 +1,53 @@
+-- Sign-in facts for the cause engine (transforms/FEATURES.md): one row per user sign-in of the users
+-- in `facts_users` (a temp table with a user_key column), with the MFA step, the Authenticator details
+-- and the failing Conditional Access policies folded in.
+
+WITH users AS (SELECT DISTINCT user_key FROM facts_users),
+s AS (
+    SELECT *, coalesce(user_id, lower(user_principal_name)) AS user_key
+    FROM signins
+    WHERE event_type IN ('interactiveUser', 'nonInteractiveUser')
+),
+steps AS (
+    SELECT signin_id,
+           coalesce(arg_max(method, step_no) FILTER (requirement ILIKE 'multi%'),
+                    arg_max(method, step_no) FILTER (NOT succeeded))        AS mfa_method,
+           coalesce(arg_max(result_detail, step_no) FILTER (requirement ILIKE 'multi%'),
+                    arg_max(result_detail, step_no) FILTER (NOT succeeded)) AS mfa_result_detail,
+           coalesce(arg_max(succeeded, step_no) FILTER (requirement ILIKE 'multi%'),
+                    arg_max(succeeded, step_no) FILTER (NOT succeeded))     AS mfa_succeeded
+    FROM signin_auth_steps
+    GROUP BY signin_id
+),
+app_policy AS (
+    SELECT signin_id, list(status ORDER BY evaluation_no) AS app_policy_statuses
+    FROM signin_app_policy_evaluations GROUP BY signin_id
+),
+ca AS (
+    SELECT signin_id,
+           list(display_name ORDER BY policy_no) FILTER (result = 'failure')   AS ca_failure_policies,
+           list(policy_id ORDER BY policy_no) FILTER (result = 'failure')      AS ca_failure_policy_ids,
+           bit_or(conditions_satisfied) FILTER (result = 'failure')           AS ca_failure_conditions,
+           list(display_name ORDER BY policy_no)
+               FILTER (result IN ('reportOnlyFailure', 'reportOnlyInterrupted')) AS ca_report_only_failure_policies
+    FROM signin_ca_policies
+    WHERE result IN ('failure', 'reportOnlyFailure', 'reportOnlyInterrupted')
+    GROUP BY signin_id
+)
+SELECT
+    s.id AS signin_id, s.correlation_id, s.created_at, s.user_key, s.user_principal_name, s.event_type,
+    s.error_code, s.additional_details, s.client_app_used, s.ip_address, s.country_or_region, s.city,
+    s.latitude, s.longitude, s.network_types, s.device_id, s.device_operating_system, s.device_browser,
+    s.device_is_compliant, s.device_is_managed, s.risk_level_during_signin, s.risk_state,
+    s.risk_event_types, s.requirement_providers,
+    steps.mfa_method, steps.mfa_result_detail, steps.mfa_succeeded,
+    app_policy.app_policy_statuses, d.app_version, d.operating_system AS app_operating_system,
+    ca.ca_failure_policies, ca.ca_failure_policy_ids, ca.ca_failure_conditions::BIGINT AS ca_failure_conditions,
+    ca.ca_report_only_failure_policies
+FROM s
+SEMI JOIN users USING (user_key)
+LEFT JOIN steps ON steps.signin_id = s.id
+LEFT JOIN app_policy ON app_policy.signin_id = s.id
+LEFT JOIN signin_app_device_details AS d ON d.signin_id = s.id
+LEFT JOIN ca ON ca.signin_id = s.id
+ORDER BY s.user_key, s.created_at, s.id

@@ -1,0 +1,41 @@
+"""Cause tags per 500121 sign-in from its features and the rules: pure polars, no I/O."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.rules import Rule, evaluate, evidence_columns
+
+TAG_COLUMNS = ["signin_id", "correlation_id", "user_key", "user_principal_name", "created_at", "error_code",
+               "primary_cause", "causes", "confidence", "evidence", "fix", "policies", "report_only_policies",
+               "requirement_providers", "mfa_method", "mfa_result", "hours_since_last_success",
+               "success_within_hour"]
+
+
+def _evidence(rules: list[Rule]) -> pl.Expr:
+    """{cause: {field: value}} as JSON text, for every cause that applies."""
+    parts = []
+    for rule in rules:
+        fields = evidence_columns(rule) or ["is_mfa_failure"]
+        encoded = pl.struct([pl.col(f) for f in fields]).struct.json_encode()
+        parts.append(pl.when(pl.col(f"cause_{rule.id}")).then(pl.lit(f'"{rule.id}":') + encoded))
+    joined = pl.concat_list(parts).list.drop_nulls().list.join(",")
+    return (pl.lit("{") + joined + pl.lit("}")).alias("evidence")
+
+
+def tag_causes(features: pl.LazyFrame, rules: list[Rule], thresholds) -> pl.LazyFrame:
+    """One row per 500121 sign-in with its primary cause, every cause, confidence, evidence and fix."""
+    ordered = sorted(rules, key=lambda rule: rule.priority)
+    fired = [pl.when(pl.col(f"cause_{r.id}")).then(pl.lit(r.id)) for r in ordered]
+    primary = pl.coalesce(fired)
+    confidence = pl.coalesce([pl.when(pl.col(f"cause_{r.id}")).then(pl.col(f"confidence_{r.id}")) for r in ordered])
+    fixes = {r.id: r.fix for r in ordered}
+    return (evaluate(features.filter(pl.col("is_mfa_failure")), ordered, thresholds)
+            .with_columns(primary.alias("primary_cause"),
+                          pl.concat_list(fired).list.drop_nulls().alias("causes"),
+                          confidence.fill_null(0.0).alias("confidence"),
+                          _evidence(ordered))
+            .with_columns(pl.col("primary_cause").replace_strict(fixes, return_dtype=pl.String).alias("fix"),
+                          pl.col("ca_failure_policies").alias("policies"),
+                          pl.col("ca_report_only_failure_policies").alias("report_only_policies"))
+            .select(TAG_COLUMNS))

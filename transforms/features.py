@@ -1,0 +1,219 @@
+"""Features of each sign-in for the cause rules (transforms/FEATURES.md): pure polars, no I/O.
+
+History features look only at the same user's sign-ins, so tagging one user's sign-ins needs nothing
+but that user's history: that is what lets incremental tagging equal a full re-tag.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+SESSION_ERROR_CODES = [50058, 50140, 50199, 50089, 50132, 50133, 50173, 70043]
+# What a prompt bomb leaves behind: denied, unanswered, still pending or repeated prompts (and fraud reports).
+DENY_OR_NO_ANSWER = ["declined the authentication", "did not respond to mobile app notification", "fraud",
+                     "authentication in-progress", "authentication in progress", "duplicate authentication attempt"]
+MISMATCH_STATUSES = ["numberMatchIncorrectNumberEntered", "numberMatchDeny"]
+TRUSTED_NETWORKS = ["trustedNamedLocation", "namedNetwork"]
+DEVICE_FLAGS = 4 | 256   # devicePlatform | deviceState, see the ca_condition_flags table
+LOCATION_FLAG = 8
+EARTH_RADIUS_KM = 6371.0088
+SUCCESS = pl.col("error_code") == 0
+MFA_FAILURE = pl.col("error_code") == 500121
+
+
+def normalised_phrase(text: pl.Expr) -> pl.Expr:
+    """An MFA result phrase without its spelling noise: case, ’, spacing, "MFA denied;" prefixes, contractions."""
+    return (text.str.to_lowercase()
+            .str.replace_all("’", "'", literal=True)
+            .str.replace_all(r"\s+", " ")
+            .str.strip_chars()
+            .str.replace(r"^(azure multi-factor authentication|mfa) denied\s*[;,:]?\s*", "")
+            .str.replace(r"^mfa\s+", "")
+            .str.replace_all("didn't", "did not", literal=True)
+            .str.replace_all("doesn't", "does not", literal=True))
+
+
+def version_number(version: str) -> int:
+    """A dotted version as one sortable integer (first three parts, each below 100,000)."""
+    parts = [int("".join(c for c in p if c.isdigit()) or 0) for p in version.split(".")[:3]] + [0, 0]
+    return parts[0] * 10**10 + parts[1] * 10**5 + parts[2]
+
+
+def version_key(version: pl.Expr) -> pl.Expr:
+    """`version_number` as an expression."""
+    parts = version.str.split(".")
+    part = lambda i: parts.list.get(i, null_on_oob=True).str.extract(r"(\d+)").cast(pl.Int64).fill_null(0)
+    return part(0) * 10**10 + part(1) * 10**5 + part(2)
+
+
+def app_version_outdated(minimums: dict[str, str]) -> pl.Expr:
+    """The Authenticator is older than the configured minimum for its phone's platform."""
+    platform = pl.col("app_operating_system").str.to_lowercase()
+    minimum = pl.lit(None, dtype=pl.Int64)
+    for name, version in minimums.items():
+        minimum = pl.when(platform.str.starts_with(name.lower())).then(pl.lit(version_number(version))).otherwise(minimum)
+    return (version_key(pl.col("app_version")) < minimum).fill_null(False)
+
+
+def is_denied_or_unanswered() -> pl.Expr:
+    """An MFA failure MFA fatigue counts: denied, unanswered or the wrong number."""
+    by_phrase = pl.col("mfa_result").str.contains_any(DENY_OR_NO_ANSWER).fill_null(False)
+    by_status = pl.col("app_policy_statuses").list.eval(pl.element().is_in(MISMATCH_STATUSES)).list.any().fill_null(False)
+    return MFA_FAILURE.fill_null(False) & (by_phrase | by_status)
+
+
+def is_risky() -> pl.Expr:
+    """Identity Protection saw risk in the sign-in, or a risk policy demanded the MFA."""
+    level = pl.col("risk_level_during_signin").is_in(["high", "medium"]).fill_null(False)
+    state = pl.col("risk_state").is_in(["atRisk", "confirmedCompromised"]).fill_null(False)
+    events = (pl.col("risk_event_types").list.len() > 0).fill_null(False)
+    provider = pl.col("requirement_providers").list.contains("riskBasedPolicy").fill_null(False)
+    return level | state | events | provider
+
+
+def device_key() -> pl.Expr:
+    """The device id, or operating system | browser when the device has none."""
+    fallback = pl.concat_str([pl.col("device_operating_system").fill_null(""), pl.col("device_browser").fill_null("")],
+                             separator=" | ")
+    return pl.coalesce(pl.col("device_id"), pl.when(fallback != " | ").then(fallback))
+
+
+def first_seen_in_success_history(key: str) -> pl.Expr:
+    """True when the user has earlier successes, but none with this value of `key`."""
+    first_success_with_key = pl.col("created_at").filter(SUCCESS).min().over(["user_key", key])
+    first_success = pl.col("created_at").filter(SUCCESS).min().over("user_key")
+    has_history = first_success < pl.col("created_at")
+    seen = first_success_with_key < pl.col("created_at")
+    return (pl.col(key).is_not_null() & has_history & ~seen.fill_null(False)).fill_null(False)
+
+
+def travel() -> list[pl.Expr]:
+    """Distance (km) and speed (km/h) from the user's previous sign-in that had coordinates."""
+    has_coords = pl.col("latitude").is_not_null() & ~((pl.col("latitude") == 0) & (pl.col("longitude") == 0))
+    previous = lambda c: pl.when(has_coords).then(pl.col(c)).shift(1).forward_fill().over("user_key")
+    lat1, lon1 = previous("latitude").radians(), previous("longitude").radians()
+    lat2, lon2 = pl.col("latitude").radians(), pl.col("longitude").radians()
+    a = ((lat2 - lat1) / 2).sin() ** 2 + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2).sin() ** 2
+    distance = pl.when(has_coords).then(2 * EARTH_RADIUS_KM * a.sqrt().arcsin())
+    hours = (pl.col("created_at") - previous("created_at")).dt.total_seconds() / 3600
+    return [distance.alias("distance_km"), (distance / pl.max_horizontal(hours, 1 / 60)).alias("speed_kmh")]
+
+
+def _count_in_window(events: pl.LazyFrame, marks: pl.LazyFrame, window: timedelta, name: str) -> pl.LazyFrame:
+    """Per event, how many of the user's marks (user_key, at) fall in (created_at - window, created_at]."""
+    marks = (marks.sort("user_key", "at")
+             .with_columns(pl.int_range(1, pl.len() + 1).over("user_key").alias("_upto")))
+    upto = lambda at, alias: (events.select("signin_id", "user_key", at.alias("_t")).sort("user_key", "_t")
+                              .join_asof(marks, left_on="_t", right_on="at", by="user_key", strategy="backward")
+                              .select("signin_id", pl.col("_upto").fill_null(0).alias(alias)))
+    now = upto(pl.col("created_at"), "_now")
+    before = upto(pl.col("created_at") - window, "_before")
+    counts = now.join(before, on="signin_id").select("signin_id", (pl.col("_now") - pl.col("_before")).alias(name))
+    return events.join(counts, on="signin_id", how="left")
+
+
+def fatigue_attempts(facts: pl.LazyFrame, window_minutes: int) -> pl.LazyFrame:
+    """The largest number of the user's denied / unanswered attempts in any window that contains the sign-in.
+
+    Attempts are distinct correlation ids. A window is (end - window, end]; the windows containing a
+    sign-in at t end in [t, t + window), and the fullest one ends at an attempt, so it is enough to look
+    at the count ending at each of the user's attempts in that range. Every prompt of a burst is counted
+    as part of the burst, not only those after the fifth.
+    """
+    window = timedelta(minutes=window_minutes)
+    attempts = (facts.filter(pl.col("is_denied_or_unanswered"))
+                .group_by("user_key", pl.coalesce("correlation_id", "signin_id").alias("attempt"))
+                .agg(pl.col("created_at").min().alias("at"))
+                .select("user_key", "at", pl.int_range(pl.len()).cast(pl.String).alias("signin_id"))
+                .with_columns(pl.col("at").alias("created_at")))
+    ending_at = _count_in_window(attempts, attempts.select("user_key", "at"), window, "_count")
+    best = (facts.select("signin_id", "user_key", "created_at")
+            .join(ending_at.select("user_key", "at", "_count"), on="user_key")
+            .filter((pl.col("at") >= pl.col("created_at")) & (pl.col("at") < pl.col("created_at") + window))
+            .group_by("signin_id").agg(pl.col("_count").max().alias("fatigue_attempts")))
+    return (facts.join(best, on="signin_id", how="left")
+            .with_columns(pl.col("fatigue_attempts").fill_null(0).cast(pl.Int64)))
+
+
+def failure_days(facts: pl.LazyFrame, days: int = 14) -> pl.LazyFrame:
+    """Distinct UTC days with a 500121 for the user among the `days` days ending at each sign-in."""
+    marks = (facts.filter(MFA_FAILURE).select("user_key", pl.col("created_at").dt.truncate("1d").alias("at"))
+             .unique())
+    day_end = facts.with_columns(pl.col("created_at").alias("_real"),
+                                 (pl.col("created_at").dt.truncate("1d")).alias("created_at"))
+    counted = _count_in_window(day_end, marks, timedelta(days=days), "failure_days_14")
+    return counted.with_columns(pl.col("_real").alias("created_at")).drop("_real")
+
+
+def success_timing(facts: pl.LazyFrame, within: timedelta = timedelta(hours=1)) -> pl.LazyFrame:
+    """Hours since the user's last success before each sign-in, and whether one follows within the hour."""
+    successes = facts.filter(SUCCESS).select("user_key", pl.col("created_at").alias("at")).sort("user_key", "at")
+    keyed = facts.select("signin_id", "user_key", "created_at").sort("user_key", "created_at")
+    last = keyed.join_asof(successes, left_on="created_at", right_on="at", by="user_key",
+                           strategy="backward", allow_exact_matches=False).rename({"at": "_last"})
+    both = last.join_asof(successes, left_on="created_at", right_on="at", by="user_key",
+                          strategy="forward", allow_exact_matches=False).rename({"at": "_next"})
+    timing = both.select(
+        "signin_id",
+        ((pl.col("created_at") - pl.col("_last")).dt.total_seconds() / 3600).alias("hours_since_last_success"),
+        ((pl.col("_next") - pl.col("created_at")) <= within).fill_null(False).alias("success_within_hour"))
+    return facts.join(timing, on="signin_id", how="left")
+
+
+def session_error_neighbours(facts: pl.LazyFrame) -> pl.LazyFrame:
+    """Session / cookie error codes of the other rows of the same attempt (correlation id)."""
+    session_rows = (facts.filter(pl.col("error_code").is_in(SESSION_ERROR_CODES) & pl.col("correlation_id").is_not_null())
+                    .select("correlation_id", pl.col("signin_id").alias("_other"), pl.col("error_code").cast(pl.Int64)))
+    neighbours = (facts.select("signin_id", "correlation_id").filter(pl.col("correlation_id").is_not_null())
+                  .join(session_rows, on="correlation_id")
+                  .filter(pl.col("_other") != pl.col("signin_id"))
+                  .group_by("signin_id").agg(pl.col("error_code").sort().alias("session_error_neighbours")))
+    return (facts.join(neighbours, on="signin_id", how="left")
+            .with_columns(pl.col("session_error_neighbours").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))))
+
+
+def row_features(thresholds) -> list[pl.Expr]:
+    """Features computed from the row itself and the user's success history."""
+    phrase = normalised_phrase(pl.coalesce("mfa_result_detail", "additional_details"))
+    return [
+        MFA_FAILURE.fill_null(False).alias("is_mfa_failure"),
+        phrase.alias("mfa_result"),
+        app_version_outdated(thresholds.min_authenticator_version).alias("app_version_outdated"),
+        device_key().alias("device_key"),
+        is_risky().alias("is_risky"),
+        ((pl.col("ca_failure_conditions") & DEVICE_FLAGS) != 0).fill_null(False).alias("ca_failure_device"),
+        ((pl.col("ca_failure_conditions") & LOCATION_FLAG) != 0).fill_null(False).alias("ca_failure_location"),
+        pl.col("network_types").list.eval(pl.element().is_in(TRUSTED_NETWORKS)).list.any().fill_null(False)
+          .alias("is_trusted_network"),
+        pl.col("created_at").dt.hour().cast(pl.Int64).alias("hour_of_day"),
+        (pl.col("client_app_used").str.to_lowercase() == "browser").fill_null(False).alias("is_browser"),
+    ]
+
+
+def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
+    """The sign-in facts with every feature column of transforms/FEATURES.md added."""
+    rows = (facts.with_columns(pl.col("created_at").dt.convert_time_zone("UTC"))
+            .sort("user_key", "created_at", "signin_id")
+            .with_columns(row_features(thresholds))
+            .with_columns(is_denied_or_unanswered().alias("is_denied_or_unanswered"),
+                          first_seen_in_success_history("country_or_region").alias("is_new_country"),
+                          first_seen_in_success_history("device_key").alias("is_new_device"),
+                          first_seen_in_success_history("ip_address").alias("_is_new_ip"),
+                          *travel()))
+    rows = rows.with_columns(
+        ((pl.col("distance_km") >= thresholds.travel_min_km) & (pl.col("speed_kmh") >= thresholds.travel_min_kmh))
+        .fill_null(False).alias("impossible_travel"),
+        (pl.col("_is_new_ip") | pl.col("is_new_country")).alias("fatigue_new_source")).drop("_is_new_ip")
+    # Each history step reads its input more than once (self-joins): computing the input once first
+    # keeps the plan from recomputing everything upstream for every read.
+    rows = _computed(rows)
+    rows = _computed(fatigue_attempts(rows, thresholds.fatigue_window_minutes))
+    rows = _computed(failure_days(rows, thresholds.recurring_window_days))
+    rows = _computed(success_timing(rows, timedelta(minutes=thresholds.success_after_fatigue_minutes)))
+    return session_error_neighbours(rows).sort("user_key", "created_at", "signin_id")
+
+
+def _computed(frame: pl.LazyFrame) -> pl.LazyFrame:
+    return frame.collect(engine="in-memory").lazy()
