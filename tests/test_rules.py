@@ -9,11 +9,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import yaml
 
 from transforms.columns import ALL_COLUMNS, FACT_COLUMNS, FEATURE_COLUMNS, frame_of
 from transforms.rules import (OPERATORS, RULES_DIR, RuleFileError, compile_when, evaluate, evidence_columns,
                               load_rules)
-from transforms.thresholds import load_thresholds
+from transforms.thresholds import DEFAULT_PATH, load_thresholds
 
 CAUSES_MD = Path(__file__).parents[2] / "shared/reference/causes.md"
 FEATURES_MD = Path(__file__).parents[1] / "transforms/FEATURES.md"
@@ -221,7 +222,6 @@ def test_collection_problems(tmp_path):
     ({"not": {"fallback": True}}, None),
 ])
 def test_condition_checks(tmp_path, when, words):
-    import yaml
     folder = tmp_path / "rules"
     shutil.copytree(RULES_DIR, folder)
     path = folder / "new_device.yaml"
@@ -271,7 +271,7 @@ def test_threshold_errors_name_key_and_file(kwargs, words):
 
 def test_threshold_file_with_unknown_key(tmp_path):
     path = tmp_path / "t.toml"
-    path.write_text(Path(load_thresholds.__globals__["DEFAULT_PATH"]).read_text() + "\n[presets.x]\nfoo = 1\n")
+    path.write_text(DEFAULT_PATH.read_text(encoding="utf-8") + "\n[presets.x]\nfoo = 1\n")
     assert load_thresholds(path=path).fatigue_min_attempts == 5
     with pytest.raises(ValueError, match=r"t\.toml: unknown setting 'foo' \(preset 'x'\)"):
         load_thresholds("x", path=path)

@@ -106,7 +106,7 @@ def _count_in_window(events: pl.LazyFrame, marks: pl.LazyFrame, window: timedelt
     marks = (marks.sort("user_key", "at")
              .with_columns(pl.int_range(1, pl.len() + 1).over("user_key").alias("_upto")))
     upto = lambda at, alias: (events.select("signin_id", "user_key", at.alias("_t")).sort("user_key", "_t")
-                              .join_asof(marks, left_on="_t", right_on="at", by="user_key", strategy="backward")
+                              .join_asof(marks, left_on="_t", right_on="at", by="user_key", strategy="backward", check_sortedness=False)
                               .select("signin_id", pl.col("_upto").fill_null(0).alias(alias)))
     now = upto(pl.col("created_at"), "_now")
     before = upto(pl.col("created_at") - window, "_before")
@@ -152,9 +152,9 @@ def success_timing(facts: pl.LazyFrame, within: timedelta = timedelta(hours=1)) 
     successes = facts.filter(SUCCESS).select("user_key", pl.col("created_at").alias("at")).sort("user_key", "at")
     keyed = facts.select("signin_id", "user_key", "created_at").sort("user_key", "created_at")
     last = keyed.join_asof(successes, left_on="created_at", right_on="at", by="user_key",
-                           strategy="backward", allow_exact_matches=False).rename({"at": "_last"})
+                           strategy="backward", allow_exact_matches=False, check_sortedness=False).rename({"at": "_last"})
     both = last.join_asof(successes, left_on="created_at", right_on="at", by="user_key",
-                          strategy="forward", allow_exact_matches=False).rename({"at": "_next"})
+                          strategy="forward", allow_exact_matches=False, check_sortedness=False).rename({"at": "_next"})
     timing = both.select(
         "signin_id",
         ((pl.col("created_at") - pl.col("_last")).dt.total_seconds() / 3600).alias("hours_since_last_success"),

@@ -1,0 +1,147 @@
+"""The cause engine end to end on the sample tenant: accuracy, findings, incremental = full, CLI outputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from signins import PROJECT_ROOT
+from signins.exports import evaluate
+from signins.store import connect, migrations
+from signins.tagging import tag
+from tests.conftest import Store
+from transforms.thresholds import load_thresholds
+
+SAMPLE = PROJECT_ROOT / "data" / "sample"
+PAGES = sorted((SAMPLE / "signins").glob("page-*.json.gz"))
+TENANT = json.loads((SAMPLE / "tenant.json").read_text())
+PRIVILEGED = [u["user_principal_name"] for u in TENANT["privileged_users"]]
+THRESHOLDS = load_thresholds(overrides={"privileged_accounts": PRIVILEGED})
+TAGGED_TABLES = {"cause_tags": "tagged_at", "user_findings": None, "policy_daily": None}
+
+
+def tagged_store(path: Path, page_groups: list[list[Path]]) -> Store:
+    store = Store(path)
+    for pages in page_groups:
+        for page in pages:
+            store.ingest(page)
+        tag(store.con, THRESHOLDS)
+    return store
+
+
+def snapshot(store: Store) -> dict:
+    out = {}
+    for table, skip in TAGGED_TABLES.items():
+        columns = [c for (c,) in store.rows("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                                            [table]) if c != skip]
+        out[table] = store.rows(f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL")
+    return out
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory) -> Store:
+    store = tagged_store(tmp_path_factory.mktemp("full") / "s.duckdb", [PAGES])
+    yield store
+    store.con.close()
+
+
+def test_every_cause_is_found_with_high_precision_and_recall(full: Store):
+    table = evaluate(full.con.sql("SELECT signin_id, primary_cause FROM cause_tags").pl(),
+                     pl.read_csv(SAMPLE / "ground_truth.csv"))
+    assert set(table["cause"]) == {row["cause"] for row in csv.DictReader((SAMPLE / "ground_truth.csv").open())}
+    weak = table.filter((pl.col("precision") < 0.9) | (pl.col("recall") < 0.9))
+    assert weak.is_empty(), weak
+    assert full.scalar("SELECT count(*) FROM cause_tags") == 558
+
+
+def test_a_failure_without_evidence_is_unknown(full: Store):
+    unknown = [r["id"] for r in csv.DictReader((SAMPLE / "ground_truth.csv").open()) if r["cause"] == "unknown"]
+    got = full.rows("SELECT primary_cause, causes FROM cause_tags WHERE signin_id IN (SELECT unnest(?))", [unknown])
+    assert got and all(row == ("unknown", ["unknown"]) for row in got)
+
+
+def test_user_findings_match_what_the_tenant_was_built_with(full: Store):
+    expected = TENANT["expected_findings"]
+    found = {(f, u) for f, u in full.rows("SELECT finding, user_principal_name FROM user_findings")}
+    assert {u for f, u in found if f == "recurring"} == {r["user_principal_name"] for r in expected["recurring"]}
+    assert {u for f, u in found if f == "privileged_lockout"} == {expected["privileged_lockout"]["user_principal_name"]}
+    followed = {b["user_principal_name"] for b in expected["mfa_fatigue_bursts"] if "followed by success" in b["scenario"]}
+    assert {u for f, u in found if f == "fatigue_then_success"} == followed
+    dominant = dict(full.rows("SELECT user_principal_name, dominant_cause FROM user_findings WHERE finding = 'recurring'"))
+    assert dominant == {r["user_principal_name"]: r["dominant_cause"] for r in expected["recurring"]}
+
+
+def test_evidence_and_fix_are_recorded(full: Store):
+    evidence, fix, policies = full.rows(
+        "SELECT evidence::VARCHAR, fix, policies FROM cause_tags WHERE primary_cause = 'ca_location_block' LIMIT 1")[0]
+    assert json.loads(evidence)["ca_location_block"]["ca_failure_location"] is True
+    assert "Fix 3" in fix and policies
+
+
+def test_incremental_tagging_equals_a_full_retag(full: Store, tmp_path: Path):
+    # Pages are newest first: the older half arrives one night, the newer half the next.
+    incremental = tagged_store(tmp_path / "inc.duckdb", [PAGES[10:], PAGES[:10]])
+    assert snapshot(incremental) == snapshot(full)
+    again = tag(incremental.con, THRESHOLDS)
+    assert (again.users, again.tagged) == (0, 0)
+    assert snapshot(incremental) == snapshot(full)
+
+
+def test_changed_thresholds_retag_everything(tmp_path: Path):
+    store = tagged_store(tmp_path / "s.duckdb", [PAGES[:2]])
+    outcome = tag(store.con, load_thresholds(preset="sentinel", overrides={"privileged_accounts": PRIVILEGED}))
+    assert outcome.full and outcome.tagged == store.scalar("SELECT count(*) FROM cause_tags") > 0
+
+
+def test_a_version_1_database_is_migrated_without_losing_data(tmp_path: Path):
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    version, first = migrations()[0]
+    con.execute(first.read_text())
+    con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, first.name])
+    con.close()
+    store = Store(path)   # opening migrates
+    store.ingest(PAGES[-1])
+    assert store.scalar("SELECT max(version) FROM schema_migrations") == migrations()[-1][0]
+    assert tag(store.con, THRESHOLDS).tagged == store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "signins.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
+    db = full.db_path
+    full.con.execute("CHECKPOINT")
+    signin_id, correlation_id = full.rows("SELECT signin_id, correlation_id FROM cause_tags "
+                                          "WHERE primary_cause = 'time_drift' LIMIT 1")[0]
+    full.con.close()
+    try:
+        explained = run_cli("explain", correlation_id, "--db", str(db))
+        assert explained.returncode == 0, explained.stderr
+        assert "likely cause: time_drift" in explained.stdout and "Fix 1" in explained.stdout
+        assert f"Request ID {signin_id}" in explained.stdout and f"Correlation ID {correlation_id}" in explained.stdout
+        missing = run_cli("explain", "no-such-id", "--db", str(db))
+        assert missing.returncode == 6 and "no sign-in with this id" in missing.stderr
+        out = tmp_path / "causes.csv"
+        assert run_cli("export", "causes", "--db", str(db), "--out", str(out)).returncode == 0
+        header = out.read_text().splitlines()[0].split(",")
+        assert header[:10] == ["signin_id", "correlation_id", "user_principal_name", "created_at", "error_code",
+                               "primary_cause", "causes", "confidence", "fix", "policies"]
+        for kind, fmt in [("users", "json"), ("policies", "parquet")]:
+            target = tmp_path / f"{kind}.{fmt}"
+            assert run_cli("export", kind, "--db", str(db), "--format", fmt, "--out", str(target)).returncode == 0
+        assert pl.read_parquet(tmp_path / "policies.parquet").height > 0
+        assert len(json.loads((tmp_path / "users.json").read_text())) == 8
+        scored = run_cli("evaluate", "--db", str(db), "--truth", str(SAMPLE / "ground_truth.csv"))
+        assert scored.returncode == 0 and "overall: 558 of 558" in scored.stdout
+    finally:
+        full.con = connect(db)
