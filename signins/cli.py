@@ -75,8 +75,9 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
 def run(source: str, db_path: Path | None) -> None:
     """Run the nightly flow once, now (a real Prefect run on its local ephemeral server).
 
-    Today the flow lands the source into the store and writes a run summary artifact; validation,
-    cause tagging and dashboards join it as they land. Exits 5 when records were quarantined.
+    Today the flow lands the source into the store, tags the causes of every new MFA failure and
+    writes a run summary artifact; validation and dashboards join it as they land. Exits 5 when
+    records were quarantined.
     """
     import flows  # noqa: F401  (switches off Prefect/GX analytics before Prefect is imported)
     from flows.nightly import nightly
@@ -84,7 +85,8 @@ def run(source: str, db_path: Path | None) -> None:
     settings = _settings(db_path)
     totals = nightly(source=source, db_path=str(settings.db_path))
     click.echo(f"nightly run: {totals['files']} file(s), {totals['records']} records, "
-               f"{totals['new_signins']} new sign-ins, {totals['quarantined']} quarantined -> {settings.db_path}")
+               f"{totals['new_signins']} new sign-ins, {totals['quarantined']} quarantined, "
+               f"{totals['tagged']} MFA failures tagged, {totals['findings']} user finding(s) -> {settings.db_path}")
     if totals["quarantined"]:
         sys.exit(EXIT_QUARANTINED)
 
