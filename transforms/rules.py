@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import yaml
 
 from signins.errors import SigninsError
-from transforms.columns import ALL_COLUMNS, frame_of
+from transforms.operators import OPERATORS
+from transforms.rule_schema import check_document, where
 from transforms.thresholds import Thresholds
 
 RULES_DIR = Path(__file__).with_name("rules")
-REQUIRED_KEYS = ("id", "priority", "title", "fix", "evidence", "when", "confidence", "tests")
 
 
 class RuleFileError(SigninsError):
@@ -26,208 +24,6 @@ class RuleFileError(SigninsError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in rule files:\n" + "\n".join(problems))
-
-
-def _texts(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _any_text(test: Callable[[pl.Expr, str], pl.Expr]) -> Callable[[pl.Expr, Any], pl.Expr]:
-    """A case-insensitive string test that is true when any of the given texts passes."""
-    return lambda col, value: pl.any_horizontal([test(col.str.to_lowercase(), t.lower()) for t in _texts(value)])
-
-
-@dataclass(frozen=True)
-class Op:
-    """One operator: how to build it, what value it takes, which columns it applies to."""
-
-    build: Callable[[pl.Expr, Any], pl.Expr]
-    value: str
-    columns: str
-
-
-# The operator vocabulary. A new operator is one row here (and one line in tests/test_rules.py).
-OPERATORS: dict[str, Op] = {
-    "equals": Op(lambda c, v: c == v, "scalar", "scalar"),
-    "not_equals": Op(lambda c, v: c != v, "scalar", "scalar"),
-    "in": Op(lambda c, v: c.is_in(v), "scalars", "scalar"),
-    "in_i": Op(lambda c, v: c.str.to_lowercase().is_in([t.lower() for t in _texts(v)]), "texts", "string"),
-    "gte": Op(lambda c, v: c >= v, "number", "number"),
-    "gt": Op(lambda c, v: c > v, "number", "number"),
-    "lte": Op(lambda c, v: c <= v, "number", "number"),
-    "lt": Op(lambda c, v: c < v, "number", "number"),
-    "is_true": Op(lambda c, v: c, "flag", "bool"),
-    "is_false": Op(lambda c, v: ~c, "flag", "bool"),
-    "is_null": Op(lambda c, v: c.is_null(), "flag", "any"),
-    "not_null": Op(lambda c, v: c.is_not_null(), "flag", "any"),
-    "contains_i": Op(_any_text(lambda s, t: s.str.contains(t, literal=True)), "texts", "string"),
-    "startswith_i": Op(_any_text(lambda s, t: s.str.starts_with(t)), "texts", "string"),
-    "endswith_i": Op(_any_text(lambda s, t: s.str.ends_with(t)), "texts", "string"),
-    "matches": Op(lambda c, v: c.str.contains(v), "pattern", "string"),
-    # List operators compare exactly: list items are enum values (statuses, risk types, error codes).
-    "list_contains": Op(lambda c, v: pl.any_horizontal([c.list.contains(x) for x in _texts(v)]), "one_or_more", "list"),
-    "list_any_endswith": Op(
-        lambda c, v: c.list.eval(pl.any_horizontal([pl.element().str.ends_with(t) for t in _texts(v)])).list.any(),
-        "texts", "string_list"),
-    "list_not_empty": Op(lambda c, v: c.list.len() > 0, "flag", "list"),
-}
-
-
-def _is_scalar(v) -> bool:
-    return isinstance(v, (str, int, float, bool))
-
-
-def _is_pattern(v) -> bool:
-    try:
-        pl.select(pl.lit("").str.contains(v))
-    except pl.exceptions.ComputeError:
-        return False
-    return True
-
-
-# Value kind -> (check, description for the error message, setting kinds it accepts).
-VALUE_KINDS: dict[str, tuple[Callable[[Any], bool], str, set[str]]] = {
-    "scalar": (_is_scalar, "a string, number or boolean", {"number"}),
-    "scalars": (lambda v: isinstance(v, list) and v and all(map(_is_scalar, v)), "a non-empty list", {"texts"}),
-    "one_or_more": (lambda v: _is_scalar(v) or VALUE_KINDS["scalars"][0](v), "a value or a list", {"texts"}),
-    "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number", {"number"}),
-    "flag": (lambda v: v is True, "true", set()),
-    "texts": (lambda v: all(isinstance(t, str) for t in _texts(v)) and v != [], "a string or a list of strings",
-              {"texts"}),
-    "pattern": (lambda v: isinstance(v, str) and _is_pattern(v), "a valid regular expression", set()),
-}
-
-COLUMN_KINDS: dict[str, Callable[[pl.DataType], bool]] = {
-    "any": lambda d: True,
-    "scalar": lambda d: not isinstance(d, pl.List),
-    "string": lambda d: d == pl.String,
-    "number": lambda d: d.is_numeric(),
-    "bool": lambda d: d == pl.Boolean,
-    "list": lambda d: isinstance(d, pl.List),
-    "string_list": lambda d: d == pl.List(pl.String),
-}
-
-# Setting name -> kind, from the Thresholds annotations; mappings cannot be compared with.
-SETTING_KINDS = {f.name: {"int": "number", "float": "number", "tuple[str, ...]": "texts"}.get(f.type, "table")
-                 for f in fields(Thresholds)}
-
-Problem = tuple[tuple, str]  # (place in the document as keys and indices, message)
-
-
-def _check_value(op: str, value, place: tuple) -> list[Problem]:
-    """Problems with an operator's value, which may be a {setting: name} reference."""
-    check, wanted, setting_kinds = VALUE_KINDS[OPERATORS[op].value]
-    if isinstance(value, dict) and set(value) == {"setting"}:
-        kind = SETTING_KINDS.get(value["setting"])
-        if kind is None:
-            known = ", ".join(name for name, kind in SETTING_KINDS.items() if kind != "table")
-            return [(place, f"unknown setting {value['setting']!r}; known: {known}")]
-        return [] if kind in setting_kinds else [(place, f"setting {value['setting']!r} is not {wanted}")]
-    return [] if check(value) else [(place, f"{op} needs {wanted}, got {value!r}")]
-
-
-def _check_leaf(node: dict, place: tuple) -> list[Problem]:
-    """Problems with one {field: <column>, <operator>: <value>} leaf."""
-    ops = sorted(set(node) - {"field"})
-    if "field" not in node or len(ops) != 1:
-        return [(place, f"a leaf is {{field: <column>, <operator>: <value>}}, got keys {sorted(node)}")]
-    op, column = ops[0], node["field"]
-    if op not in OPERATORS:
-        return [(place + (op,), f"unknown operator {op!r}; known: {', '.join(OPERATORS)}")]
-    if column not in ALL_COLUMNS:
-        return [(place + ("field",), f"unknown column {column!r} (the contract is transforms/FEATURES.md)")]
-    if not COLUMN_KINDS[OPERATORS[op].columns](ALL_COLUMNS[column]):
-        return [(place + (op,), f"{op} does not apply to {column} ({ALL_COLUMNS[column]})")]
-    return _check_value(op, node[op], place + (op,))
-
-
-def _check_when(node, place: tuple, fallback_ok: bool) -> list[Problem]:
-    """Problems anywhere in a condition tree."""
-    if not isinstance(node, dict) or not node:
-        return [(place, "a condition is a mapping: all / any / not / fallback, or {field, <operator>}")]
-    key = next(iter(node))
-    if len(node) == 1 and key in ("all", "any"):
-        if not isinstance(node[key], list) or not node[key]:
-            return [(place + (key,), "needs a non-empty list of conditions")]
-        return [p for i, child in enumerate(node[key]) for p in _check_when(child, place + (key, i), fallback_ok)]
-    if len(node) == 1 and key == "not":
-        return _check_when(node["not"], place + ("not",), fallback_ok)
-    if len(node) == 1 and key == "fallback":
-        ok = fallback_ok and node["fallback"] is True
-        return [] if ok else [(place, "fallback: true is allowed only in a rule's when")]
-    return _check_leaf(node, place)
-
-
-def _check_confidence(spec) -> list[Problem]:
-    """Problems with {base: 0..1, boosts: [{when, add}]}."""
-    if not isinstance(spec, dict) or set(spec) - {"base", "boosts"} or "base" not in spec:
-        return [(("confidence",), "confidence is {base: 0..1, boosts: [{when: ..., add: ...}]}")]
-    problems = [] if VALUE_KINDS["number"][0](spec["base"]) and 0 <= spec["base"] <= 1 else [
-        (("confidence", "base"), "base must be a number from 0 to 1")]
-    for i, boost in enumerate(spec.get("boosts") or []):
-        place = ("confidence", "boosts", i)
-        if not isinstance(boost, dict) or set(boost) != {"when", "add"} or not VALUE_KINDS["number"][0](boost["add"]):
-            problems.append((place, "a boost is {when: <condition>, add: <number>}"))
-        else:
-            problems += _check_when(boost["when"], place + ("when",), fallback_ok=False)
-    return problems
-
-
-def _check_tests(tests) -> list[Problem]:
-    """Problems with the rule's own test events."""
-    if not isinstance(tests, list):
-        return [(("tests",), "tests is a list of {name, expect: match|no_match, event: {column: value}}")]
-    problems = []
-    for i, case in enumerate(tests):
-        if not isinstance(case, dict) or set(case) != {"name", "expect", "event"} or case["expect"] not in (
-                "match", "no_match") or not isinstance(case["event"], dict):
-            problems.append((("tests", i), "a test is {name, expect: match|no_match, event: {column: value}}"))
-            continue
-        if [c["name"] for c in tests if isinstance(c, dict)].count(case["name"]) > 1:
-            problems.append((("tests", i, "name"), f"test name {case['name']!r} is used twice"))
-        try:
-            frame_of([case["event"]])
-        except (ValueError, TypeError) as error:  # unknown column or a value of the wrong type
-            problems.append((("tests", i, "event"), str(error).splitlines()[0]))
-    return problems
-
-
-def _check_document(doc, stem: str) -> list[Problem]:
-    """Problems with one parsed rule file."""
-    if not isinstance(doc, dict):
-        return [((), "a rule file is a mapping with keys " + ", ".join(REQUIRED_KEYS))]
-    problems = [((), f"missing key {k!r}") for k in REQUIRED_KEYS if k not in doc]
-    problems += [((k,), f"unknown key {k!r}") for k in doc if k not in REQUIRED_KEYS]
-    if doc.get("id") != stem:
-        problems.append((("id",), f"{doc.get('id')!r} must equal the file name {stem!r}"))
-    if not isinstance(doc.get("priority"), int) or isinstance(doc.get("priority"), bool):
-        problems.append((("priority",), "priority must be a whole number"))
-    problems += [((k,), f"{k} must be non-empty text") for k in ("title", "fix", "evidence")
-                 if k in doc and not (isinstance(doc[k], str) and doc[k].strip())]
-    problems += _check_when(doc.get("when"), ("when",), fallback_ok=True) if "when" in doc else []
-    problems += _check_confidence(doc["confidence"]) if "confidence" in doc else []
-    return problems + (_check_tests(doc["tests"]) if "tests" in doc else [])
-
-
-def _line_of(node: yaml.Node | None, place: tuple) -> int:
-    """The 1-based line of the deepest YAML node along place (keys and indices)."""
-    line = node.start_mark.line + 1 if node else 1
-    for step in place:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            node = node.value[step]
-        else:
-            node = None
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
-def _where(path: Path, node, place: tuple) -> str:
-    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in place).lstrip(".")
-    return f"{path}:{_line_of(node, place)}" + (f": {dotted}" if dotted else "")
 
 
 def _leaves(node: dict):
@@ -318,8 +114,8 @@ def _load_rule(path: Path, problems: list[str]) -> Rule | None:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
         problems.append(f"{path}:{line}: not valid YAML: {error.problem}")
         return None
-    found = _check_document(doc, path.stem)
-    problems += [f"{_where(path, root, place)}: {message}" for place, message in found]
+    found = check_document(doc, path.stem)
+    problems += [f"{where(path, root, place)}: {message}" for place, message in found]
     if found:
         return None
     return Rule(doc["id"], doc["priority"], doc["title"].strip(), doc["fix"].strip(), doc["evidence"].strip(),
