@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
@@ -24,10 +23,10 @@ def sample_store(tmp_path_factory) -> Store:
 
 
 def test_every_sample_record_lands(sample_store: Store):
-    assert sample_store.scalar("SELECT count(*) FROM signins") == 19_088
+    assert sample_store.scalar("SELECT count(*) FROM signins") == 19_168
     assert dict(sample_store.rows("SELECT event_type, count(*) FROM signins GROUP BY 1")) == {
-        "interactiveUser": 6_931, "nonInteractiveUser": 12_157}
-    assert sample_store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121") == 558
+        "interactiveUser": 7_042, "nonInteractiveUser": 12_126}
+    assert sample_store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121") == 618
 
 
 def test_ground_truth_failures_carry_their_evidence(sample_store: Store):
@@ -44,20 +43,3 @@ def test_ground_truth_failures_carry_their_evidence(sample_store: Store):
     statuses = {s for (s,) in sample_store.rows(
         "SELECT status FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT unnest(?))", [number_mismatch])}
     assert "numberMatchIncorrectNumberEntered" in statuses
-
-
-def test_nightly_flow_runs_under_prefect(tmp_path: Path):
-    from prefect.testing.utilities import prefect_test_harness
-
-    import flows  # noqa: F401
-    from flows.nightly import nightly
-
-    db = tmp_path / "nightly.duckdb"
-    with prefect_test_harness():
-        first = nightly(source="sample", db_path=str(db))
-        second = nightly(source="sample", db_path=str(db))
-    assert first == {"files": 20, "records": 19_088, "new_signins": 19_088, "quarantined": 0}
-    assert second == {"files": 20, "records": 0, "new_signins": 0, "quarantined": 0}
-    store = Store(db)
-    assert store.scalar("SELECT count(*) FROM signins") == 19_088
-    assert store.scalar("SELECT count(*) FROM ingest_log WHERE already_ingested") == 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,17 +53,24 @@ def full(tmp_path_factory) -> Store:
     store.con.close()
 
 
-def test_every_cause_is_found_with_high_precision_and_recall(full: Store):
-    table = evaluate(full.con.sql("SELECT signin_id, primary_cause FROM cause_tags").pl(),
-                     pl.read_csv(SAMPLE / "ground_truth.csv"))
-    assert set(table["cause"]) == {row["cause"] for row in csv.DictReader((SAMPLE / "ground_truth.csv").open())}
-    weak = table.filter((pl.col("precision") < 0.9) | (pl.col("recall") < 0.9))
+def test_causes_are_found_with_their_precision_and_recall(full: Store):
+    """Clean failures are all explained; ambiguous and noisy ones (the simulator's `noise`) may not be."""
+    truth = pl.read_csv(SAMPLE / "ground_truth.csv")
+    tags = full.con.sql("SELECT signin_id, primary_cause FROM cause_tags").pl()
+    table = evaluate(tags, truth)
+    assert set(table["cause"]) == set(truth["cause"])
+    weak = table.filter((pl.col("precision") < 0.6) | (pl.col("recall") < 0.6))
     assert weak.is_empty(), weak
-    assert full.scalar("SELECT count(*) FROM cause_tags") == 558
+    assert table["correct"].sum() / table["expected"].sum() >= 0.9
+    clean = truth.filter(pl.col("noise").is_null()).join(tags, left_on="id", right_on="signin_id")
+    assert clean.height == truth.filter(pl.col("noise").is_null()).height
+    assert clean.filter(pl.col("cause") != pl.col("primary_cause")).is_empty()
+    assert full.scalar("SELECT count(*) FROM cause_tags") == truth.height
 
 
 def test_a_failure_without_evidence_is_unknown(full: Store):
-    unknown = [r["id"] for r in csv.DictReader((SAMPLE / "ground_truth.csv").open()) if r["cause"] == "unknown"]
+    unknown = [r["id"] for r in csv.DictReader((SAMPLE / "ground_truth.csv").open())
+               if r["cause"] == "unknown" and not r["noise"]]
     got = full.rows("SELECT primary_cause, causes FROM cause_tags WHERE signin_id IN (SELECT unnest(?))", [unknown])
     assert got and all(row == ("unknown", ["unknown"]) for row in got)
 
@@ -123,6 +131,7 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
     full.con.execute("CHECKPOINT")
     signin_id, correlation_id = full.rows("SELECT signin_id, correlation_id FROM cause_tags "
                                           "WHERE primary_cause = 'time_drift' LIMIT 1")[0]
+    full_failures = full.scalar("SELECT count(*) FROM cause_tags")
     full.con.close()
     try:
         explained = run_cli("explain", correlation_id, "--db", str(db))
@@ -142,6 +151,8 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
         assert pl.read_parquet(tmp_path / "policies.parquet").height > 0
         assert len(json.loads((tmp_path / "users.json").read_text())) == 8
         scored = run_cli("evaluate", "--db", str(db), "--truth", str(SAMPLE / "ground_truth.csv"))
-        assert scored.returncode == 0 and "overall: 558 of 558" in scored.stdout
+        assert scored.returncode == 0
+        correct, total = map(int, re.search(r"overall: (\d+) of (\d+)", scored.stdout).groups())
+        assert total == full_failures and correct / total >= 0.9
     finally:
         full.con = connect(db)

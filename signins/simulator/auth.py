@@ -49,8 +49,8 @@ def auth_details(row: Row) -> list:
                       "Primary authentication")]
     steps = [_step(first, ph.PASSWORD, "Password in the cloud", True, "Correct password", "Primary authentication")]
     if row.mfa and s in ("mfa_ok", "mfa_failed"):
-        steps.append(_step(t, row.mfa.method, _method_detail(row), row.mfa.succeeded, row.mfa.detail,
-                           "Multi-factor authentication"))
+        steps.append(_step(t, row.mfa.method, _method_detail(row), row.mfa.succeeded,
+                           row.mfa.shown(row.mfa.step_detail), "Multi-factor authentication"))
     return steps
 
 
@@ -89,7 +89,7 @@ def _is_push(row: Row) -> bool:
 
 def app_device(row: Row):
     """authenticationAppDeviceDetails for push rows, else null."""
-    if not _is_push(row):
+    if not _is_push(row) or not row.mfa.app_device:
         return None
     phone = row.user.phone
     return {"appVersion": row.mfa.app_version or phone.app_version, "clientApp": "Authenticator",

@@ -20,7 +20,11 @@ DEFAULT_END = date(2026, 11, 27)
 
 @dataclass
 class Sample:
-    """A generated sample: records newest first, one ground-truth dict per 500121 record."""
+    """A generated sample: records newest first, one ground-truth dict per 500121 record.
+
+    A ground-truth ``cause`` is the cause the record was generated from; ``noise`` names the kind of
+    ambiguity or log noise it was built with ("" for a clean record, whose cause is also its primary cause).
+    """
 
     tenant: Tenant
     records: list
@@ -33,6 +37,7 @@ class Sample:
             "by_error_code": _sorted(Counter(str(r["status"]["errorCode"]) for r in self.records)),
             "by_event_type": _sorted(Counter(r["signInEventTypes"][0] for r in self.records)),
             "by_cause": _sorted(Counter(t["cause"] for t in self.truth)),
+            "by_noise": _sorted(Counter(t["noise"] for t in self.truth if t["noise"])),
         }
 
 
@@ -64,7 +69,7 @@ def generate_sample(seed: int = DEFAULT_SEED, users: int = DEFAULT_USERS, days: 
 def _truth(record: dict, tags: dict) -> dict:
     return {"id": record["id"], "correlation_id": record["correlationId"],
             "user_principal_name": record["userPrincipalName"], "created_date_time": record["createdDateTime"],
-            "cause": tags["cause"], "scenario": tags["scenario"]}
+            "cause": tags["cause"], "scenario": tags["scenario"], "noise": tags.get("noise", "")}
 
 
 def _sorted(counter: Counter) -> dict:

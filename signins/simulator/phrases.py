@@ -86,6 +86,11 @@ def spell(rng: random.Random, cause: str) -> str:
     return _prefix(rng) + phrase
 
 
+def spell_phrase(rng: random.Random, phrase: str) -> str:
+    """``phrase`` behind one of the usual prefixes."""
+    return _prefix(rng) + phrase
+
+
 def neutral(rng: random.Random, method: str) -> str:
     """A failed-MFA text for ``method`` that points at no cause."""
     return _prefix(rng) + rng.choice(NEUTRAL_BY_METHOD[method])

@@ -95,8 +95,11 @@ class Planner:
     # -- emitting rows ---------------------------------------------------------------------
     def attempt(self, user: User, when: datetime, device, where: Where, app: cat.App, mfa: Mfa, cause: str,
                 scenario: str, *, stage: str = "mfa_failed", risk: Risk = NO_RISK, details: str | None = None,
-                interrupt: bool | None = None, duplicate: bool | None = None) -> list[Row]:
-        """One failed MFA attempt: optional 50074 interrupt, the 500121 row, maybe a duplicate row."""
+                interrupt: bool | None = None, duplicate: bool | None = None, noise: str = "") -> list[Row]:
+        """One failed MFA attempt: optional 50074 interrupt, the 500121 row, maybe a duplicate row.
+
+        ``noise`` names the kind of ambiguity or log noise the attempt was built with (noise.py), "" if clean.
+        """
         rng = self.rng
         rows = interactive(rng, user, when, device, where, app, stage, code=500121, mfa=mfa, risk=risk,
                            details=details, interrupt=rng.random() < 0.5 if interrupt is None else interrupt)
@@ -106,7 +109,7 @@ class Planner:
                                             extra={}))
         for row in rows:
             if row.code == 500121:
-                row.extra = {"cause": cause, "scenario": scenario}
+                row.extra = {"cause": cause, "scenario": scenario, "noise": noise}
         self.rows += rows
         return rows
 

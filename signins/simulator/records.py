@@ -21,15 +21,27 @@ _CA_MFA = {"mfa_ok": "satisfied", "previous": "satisfied", "fido_ok": "satisfied
 _CLIENT_APP = {"browser": "Browser", "rich": "Mobile Apps and Desktop clients"}
 
 
+AS_DETAIL = "(as detail)"   # Mfa.step_detail / status_detail default: show ``detail`` unchanged
+
+
 @dataclass
 class Mfa:
     """The second-factor step of an interactive sign-in."""
 
     method: str
     succeeded: bool
-    detail: str                                  # authenticationStepResultDetail
+    detail: str                                  # the result text (authenticationStepResultDetail)
     app_policy: list | None = None               # authenticationAppPolicyEvaluationDetails override
     app_version: str | None = None               # Authenticator version override (outdated apps)
+    # Log noise (see noise.py): what the record shows when it is not what happened. ``None`` is a
+    # null field (not yet aggregated); AS_DETAIL shows ``detail`` itself.
+    step_detail: str | None = AS_DETAIL          # authenticationStepResultDetail as logged
+    status_detail: str | None = AS_DETAIL        # status.additionalDetails as logged (500121 rows)
+    app_device: bool = True                      # False: authenticationAppDeviceDetails missing (null)
+
+    def shown(self, field_value: str | None) -> str | None:
+        """``field_value`` as logged: the detail itself unless overridden."""
+        return self.detail if field_value == AS_DETAIL else field_value
 
 
 @dataclass(frozen=True)
@@ -180,7 +192,7 @@ def _status(row: Row) -> dict:
         return {"errorCode": 0, "failureReason": "Other.", "additionalDetails": row.details or default}
     if row.code == 500121:
         return {"errorCode": 500121, "failureReason": ph.FAILURE_500121,
-                "additionalDetails": row.details or row.mfa.detail}
+                "additionalDetails": row.details or row.mfa.shown(row.mfa.status_detail)}
     reason, details = ph.OTHER_CODES[row.code]
     return {"errorCode": row.code, "failureReason": reason, "additionalDetails": row.details or details}
 
