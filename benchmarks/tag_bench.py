@@ -423,8 +423,8 @@ from transforms.rules import load_rules
 from transforms.thresholds import load_thresholds
 rules, th = load_rules(), load_thresholds()
 facts = pl.read_parquet(DATA).lazy()
-steps, names = [], iter(["row features + success-history windows + travel", "fatigue_attempts",
-                         "failure_days", "success_timing"])
+steps, names = [], iter(["step 1: sort + row features + success-history windows + travel", "step 2: fatigue_attempts",
+                         "step 3: failure_days", "step 4: success_timing"])
 plain = F._computed
 def timed(frame):
     start = time.perf_counter(); out = plain(frame); steps.append((next(names), time.perf_counter() - start)); return out
@@ -432,8 +432,12 @@ F._computed = timed
 start = time.perf_counter()
 features = F.signin_features(facts, th)
 steps.append(("signin_features plan building (python)", time.perf_counter() - start - sum(s for _, s in steps)))
-start = time.perf_counter(); full = features.collect(); steps.append(("session_error_neighbours + final sort", time.perf_counter() - start))
-start = time.perf_counter(); tag_causes(full.lazy(), rules, th).collect(); steps.append(("tag_causes (rules, evidence JSON)", time.perf_counter() - start))
+start = time.perf_counter(); tag_causes(features, rules, th).collect()
+steps.append(("session_error_neighbours + final sort + tag_causes (one collect; the 500121 filter is pushed below the join and sort)", time.perf_counter() - start))
+start = time.perf_counter(); full = features.collect()
+reference = [("(reference, not in the timed run) session_error_neighbours + final sort on all rows", time.perf_counter() - start)]
+start = time.perf_counter(); tag_causes(full.lazy(), rules, th).collect()
+reference.append(("(reference) tag_causes alone on materialised features", time.perf_counter() - start))
 # Pieces of the first step, each on the sorted facts (materialised first).
 F._computed = plain
 rows = (facts.with_columns(pl.col("created_at").dt.convert_time_zone("UTC")).sort("user_key", "created_at", "signin_id"))
@@ -446,7 +450,7 @@ for label, exprs in [("  row_features (phrase regexes, versions, lists)", F.row_
                      ("  travel (shift/forward_fill over user)", F.travel())]:
     base = rows.with_columns(F.device_key().alias("device_key")).collect().lazy() if label.startswith("  first") else rows
     start = time.perf_counter(); base.with_columns(exprs).collect(); parts.append((label, time.perf_counter() - start))
-for label, seconds in steps[:1] + parts + steps[1:]:
+for label, seconds in steps[:1] + parts + steps[1:] + reference:
     print(f"{seconds:8.3f}  {label}")
 """
 
@@ -489,6 +493,7 @@ def main() -> None:
         sizes = [(n, users)] + ([(args.pandas_signins, max(1, users * args.pandas_signins // n))]
                                 if args.pandas_signins else [])
         runs = {}   # (contender, N) -> (seconds, rss, rows)
+        prof = None
         files = {}
         for size, size_users in sizes:
             start = time.perf_counter()
@@ -509,7 +514,6 @@ def main() -> None:
                       f"{runs[name, size][2]:,} tagged", flush=True)
             if args.profile and size == n:
                 prof = profile(data)
-                print(prof)
         checks = []
         for size, _ in sizes:
             if ("polars", size) in files and ("pandas", size) in files:
@@ -534,7 +538,7 @@ def main() -> None:
         if args.pandas_signins and size == n and ("polars", n) in runs and ("pandas", args.pandas_signins) in runs:
             p_sec, p_rss, _ = runs["pandas", args.pandas_signins]
             est = p_sec * n / args.pandas_signins
-            lines.append(f"| pandas (extrapolated linearly from {args.pandas_signins:,}) | {n:,} | ~{est:.0f} | "
+            lines.append(f"| pandas (extrapolated linearly from {args.pandas_signins:,}) | {n:,} | ~{est:.1f} | "
                          f"~{n / est:,.0f} | - | {est / runs['polars', n][0]:.1f}x (estimate) |")
     lines.append("")
     for size, agree, total in checks:
@@ -545,10 +549,15 @@ def main() -> None:
         best_ratio = max((runs["pandas", s][0] / runs["polars", s][0] for s, _ in sizes
                           if ("pandas", s) in runs and ("polars", s) in runs), default=None)
         lines.append("")
-        lines.append(f"Targets: polars <= 10 s for {n:,} sign-ins: {'met' if polars_n[0] <= 10 * n / 1e6 else 'MISSED'} "
-                     f"({polars_n[0]:.2f} s); >= 10x pandas: "
+        budget = 10 * n / 1e6
+        lines.append(f"Targets: polars <= 10 s per 1 M sign-ins ({budget:g} s at {n:,}): "
+                     f"{'met' if polars_n[0] <= budget else 'MISSED'} ({polars_n[0]:.2f} s); >= 10x pandas: "
                      + ("not measured" if best_ratio is None else f"{'met' if best_ratio >= 10 else 'MISSED'} "
                         f"({best_ratio:.1f}x like for like)") + ".")
+    if prof:
+        lines += ["", f"Where the polars time goes at {n:,} (one run in a fresh process, seconds; the indented pieces are "
+                  "the first step's parts collected one by one, so they overlap and do not add up):", "", "```",
+                  prof.rstrip(), "```"]
     table = "\n".join(lines)
     print(table)
     out.parent.mkdir(parents=True, exist_ok=True)
