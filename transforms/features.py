@@ -82,8 +82,8 @@ def device_key() -> pl.Expr:
 
 def first_seen_in_success_history(key: str) -> pl.Expr:
     """True when the user has earlier successes, but none with this value of `key`."""
-    first_success_with_key = pl.col("created_at").filter(SUCCESS).min().over(["user_key", key])
-    first_success = pl.col("created_at").filter(SUCCESS).min().over("user_key")
+    first_success_with_key = pl.col("created_at").filter(SUCCESS).min().over(["_user", key])
+    first_success = pl.col("created_at").filter(SUCCESS).min().over("_user")
     has_history = first_success < pl.col("created_at")
     seen = first_success_with_key < pl.col("created_at")
     return (pl.col(key).is_not_null() & has_history & ~seen.fill_null(False)).fill_null(False)
@@ -92,26 +92,25 @@ def first_seen_in_success_history(key: str) -> pl.Expr:
 def travel() -> list[pl.Expr]:
     """Distance (km) and speed (km/h) from the user's previous sign-in that had coordinates."""
     has_coords = pl.col("latitude").is_not_null() & ~((pl.col("latitude") == 0) & (pl.col("longitude") == 0))
-    previous = lambda c: pl.when(has_coords).then(pl.col(c)).shift(1).forward_fill().over("user_key")
+    previous = lambda c: pl.when(has_coords).then(pl.col(c)).shift(1).forward_fill().over("_user")
     lat1, lon1 = previous("latitude").radians(), previous("longitude").radians()
     lat2, lon2 = pl.col("latitude").radians(), pl.col("longitude").radians()
     a = ((lat2 - lat1) / 2).sin() ** 2 + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2).sin() ** 2
     distance = pl.when(has_coords).then(2 * EARTH_RADIUS_KM * a.sqrt().arcsin())
-    hours = (pl.col("created_at") - previous("created_at")).dt.total_seconds() / 3600
+    hours = (pl.col("created_at") - previous("created_at")).dt.total_seconds(fractional=True) / 3600
     return [distance.alias("distance_km"), (distance / pl.max_horizontal(hours, 1 / 60)).alias("speed_kmh")]
 
 
 def _count_in_window(events: pl.LazyFrame, marks: pl.LazyFrame, window: timedelta, name: str) -> pl.LazyFrame:
-    """Per event, how many of the user's marks (user_key, at) fall in (created_at - window, created_at]."""
-    marks = (marks.sort("user_key", "at")
-             .with_columns(pl.int_range(1, pl.len() + 1).over("user_key").alias("_upto")))
-    upto = lambda at, alias: (events.select("signin_id", "user_key", at.alias("_t")).sort("user_key", "_t")
-                              .join_asof(marks, left_on="_t", right_on="at", by="user_key", strategy="backward", check_sortedness=False)
-                              .select("signin_id", pl.col("_upto").fill_null(0).alias(alias)))
+    """Per event (_row), how many of the user's marks (_user, at) fall in (created_at - window, created_at]."""
+    marks = marks.sort("_user", "at").with_columns(pl.int_range(1, pl.len() + 1).over("_user").alias("_upto"))
+    upto = lambda at, alias: (events.select("_row", "_user", at.alias("_t")).sort("_user", "_t")
+                              .join_asof(marks, left_on="_t", right_on="at", by="_user", strategy="backward",
+                                         check_sortedness=False)
+                              .select("_row", pl.col("_upto").fill_null(0).alias(alias)))
     now = upto(pl.col("created_at"), "_now")
     before = upto(pl.col("created_at") - window, "_before")
-    counts = now.join(before, on="signin_id").select("signin_id", (pl.col("_now") - pl.col("_before")).alias(name))
-    return events.join(counts, on="signin_id", how="left")
+    return now.join(before, on="_row").select("_row", (pl.col("_now") - pl.col("_before")).alias(name))
 
 
 def fatigue_attempts(facts: pl.LazyFrame, window_minutes: int) -> pl.LazyFrame:
@@ -124,53 +123,48 @@ def fatigue_attempts(facts: pl.LazyFrame, window_minutes: int) -> pl.LazyFrame:
     """
     window = timedelta(minutes=window_minutes)
     attempts = (facts.filter(pl.col("is_denied_or_unanswered"))
-                .group_by("user_key", pl.coalesce("correlation_id", "signin_id").alias("attempt"))
+                .group_by("_user", pl.coalesce("correlation_id", "signin_id").alias("attempt"))
                 .agg(pl.col("created_at").min().alias("at"))
-                .select("user_key", "at", pl.int_range(pl.len()).cast(pl.String).alias("signin_id"))
-                .with_columns(pl.col("at").alias("created_at")))
-    ending_at = _count_in_window(attempts, attempts.select("user_key", "at"), window, "_count")
-    best = (facts.select("signin_id", "user_key", "created_at")
-            .join(ending_at.select("user_key", "at", "_count"), on="user_key")
+                .select("_user", "at", pl.int_range(pl.len()).alias("_row"), pl.col("at").alias("created_at")))
+    ending_at = attempts.join(_count_in_window(attempts, attempts.select("_user", "at"), window, "_count"), on="_row")
+    best = (facts.select("_row", "_user", "created_at")
+            .join(ending_at.select("_user", "at", "_count"), on="_user")
             .filter((pl.col("at") >= pl.col("created_at")) & (pl.col("at") < pl.col("created_at") + window))
-            .group_by("signin_id").agg(pl.col("_count").max().alias("fatigue_attempts")))
-    return (facts.join(best, on="signin_id", how="left")
+            .group_by("_row").agg(pl.col("_count").max().alias("fatigue_attempts")))
+    return (facts.join(best, on="_row", how="left")
             .with_columns(pl.col("fatigue_attempts").fill_null(0).cast(pl.Int64)))
 
 
 def failure_days(facts: pl.LazyFrame, days: int = 14) -> pl.LazyFrame:
     """Distinct UTC days with a 500121 for the user among the `days` days ending at each sign-in."""
-    marks = (facts.filter(MFA_FAILURE).select("user_key", pl.col("created_at").dt.truncate("1d").alias("at"))
-             .unique())
-    day_end = facts.with_columns(pl.col("created_at").alias("_real"),
-                                 (pl.col("created_at").dt.truncate("1d")).alias("created_at"))
-    counted = _count_in_window(day_end, marks, timedelta(days=days), "failure_days_14")
-    return counted.with_columns(pl.col("_real").alias("created_at")).drop("_real")
+    day = pl.col("created_at").dt.truncate("1d")
+    marks = facts.filter(MFA_FAILURE).select("_user", day.alias("at")).unique()
+    counts = _count_in_window(facts.select("_row", "_user", day.alias("created_at")), marks, timedelta(days=days),
+                              "failure_days_14")
+    return facts.join(counts, on="_row", how="left")
 
 
-def success_timing(facts: pl.LazyFrame, within: timedelta = timedelta(hours=1)) -> pl.LazyFrame:
-    """Hours since the user's last success before each sign-in, and whether one follows within the hour."""
-    successes = facts.filter(SUCCESS).select("user_key", pl.col("created_at").alias("at")).sort("user_key", "at")
-    keyed = facts.select("signin_id", "user_key", "created_at").sort("user_key", "created_at")
-    last = keyed.join_asof(successes, left_on="created_at", right_on="at", by="user_key",
-                           strategy="backward", allow_exact_matches=False, check_sortedness=False).rename({"at": "_last"})
-    both = last.join_asof(successes, left_on="created_at", right_on="at", by="user_key",
-                          strategy="forward", allow_exact_matches=False, check_sortedness=False).rename({"at": "_next"})
-    timing = both.select(
-        "signin_id",
-        ((pl.col("created_at") - pl.col("_last")).dt.total_seconds() / 3600).alias("hours_since_last_success"),
-        ((pl.col("_next") - pl.col("created_at")) <= within).fill_null(False).alias("success_within_hour"))
-    return facts.join(timing, on="signin_id", how="left")
+def success_timing(within: timedelta = timedelta(hours=1)) -> list[pl.Expr]:
+    """Hours since the user's previous success, and whether a success follows within the hour.
+
+    Rows are sorted by user and time, so the neighbouring successes are a shift and a fill away.
+    """
+    success_at = pl.when(SUCCESS).then(pl.col("created_at"))
+    last = success_at.shift(1).forward_fill().over("_user")
+    following = success_at.shift(-1).backward_fill().over("_user")
+    return [((pl.col("created_at") - last).dt.total_seconds(fractional=True) / 3600).alias("hours_since_last_success"),
+            ((following - pl.col("created_at")) <= within).fill_null(False).alias("success_within_hour")]
 
 
 def session_error_neighbours(facts: pl.LazyFrame) -> pl.LazyFrame:
     """Session / cookie error codes of the other rows of the same attempt (correlation id)."""
     session_rows = (facts.filter(pl.col("error_code").is_in(SESSION_ERROR_CODES) & pl.col("correlation_id").is_not_null())
-                    .select("correlation_id", pl.col("signin_id").alias("_other"), pl.col("error_code").cast(pl.Int64)))
-    neighbours = (facts.select("signin_id", "correlation_id").filter(pl.col("correlation_id").is_not_null())
+                    .select("correlation_id", pl.col("_row").alias("_other"), pl.col("error_code").cast(pl.Int64)))
+    neighbours = (facts.select("_row", "correlation_id").filter(pl.col("correlation_id").is_not_null())
                   .join(session_rows, on="correlation_id")
-                  .filter(pl.col("_other") != pl.col("signin_id"))
-                  .group_by("signin_id").agg(pl.col("error_code").sort().alias("session_error_neighbours")))
-    return (facts.join(neighbours, on="signin_id", how="left")
+                  .filter(pl.col("_other") != pl.col("_row"))
+                  .group_by("_row").agg(pl.col("error_code").sort().alias("session_error_neighbours")))
+    return (facts.join(neighbours, on="_row", how="left")
             .with_columns(pl.col("session_error_neighbours").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))))
 
 
@@ -196,12 +190,16 @@ def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
     """The sign-in facts with every feature column of transforms/FEATURES.md added."""
     rows = (facts.with_columns(pl.col("created_at").dt.convert_time_zone("UTC"))
             .sort("user_key", "created_at", "signin_id")
+            # Integer keys for the windows and join-backs: much cheaper than the string ids.
+            .with_columns(pl.int_range(pl.len()).alias("_row"),
+                          pl.col("user_key").cast(pl.Categorical).to_physical().alias("_user"))
             .with_columns(row_features(thresholds))
             .with_columns(is_denied_or_unanswered().alias("is_denied_or_unanswered"),
                           first_seen_in_success_history("country_or_region").alias("is_new_country"),
                           first_seen_in_success_history("device_key").alias("is_new_device"),
                           first_seen_in_success_history("ip_address").alias("_is_new_ip"),
-                          *travel()))
+                          *travel(),
+                          *success_timing(timedelta(minutes=thresholds.success_after_fatigue_minutes))))
     rows = rows.with_columns(
         ((pl.col("distance_km") >= thresholds.travel_min_km) & (pl.col("speed_kmh") >= thresholds.travel_min_kmh))
         .fill_null(False).alias("impossible_travel"),
@@ -211,8 +209,7 @@ def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
     rows = _computed(rows)
     rows = _computed(fatigue_attempts(rows, thresholds.fatigue_window_minutes))
     rows = _computed(failure_days(rows, thresholds.recurring_window_days))
-    rows = _computed(success_timing(rows, timedelta(minutes=thresholds.success_after_fatigue_minutes)))
-    return session_error_neighbours(rows).sort("user_key", "created_at", "signin_id")
+    return session_error_neighbours(rows).sort("_row").drop("_row", "_user")
 
 
 def _computed(frame: pl.LazyFrame) -> pl.LazyFrame:
