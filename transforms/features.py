@@ -168,12 +168,19 @@ def session_error_neighbours(facts: pl.LazyFrame) -> pl.LazyFrame:
             .with_columns(pl.col("session_error_neighbours").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))))
 
 
+def with_result_phrase(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """`mfa_result`: the normalised phrase, worked out once per distinct text (a few dozen in real logs)."""
+    raw = pl.coalesce("mfa_result_detail", "additional_details").alias("_phrase")
+    rows = rows.with_columns(raw)
+    phrases = (rows.select("_phrase").unique().filter(pl.col("_phrase").is_not_null())
+               .with_columns(normalised_phrase(pl.col("_phrase")).alias("mfa_result")))
+    return rows.join(phrases, on="_phrase", how="left", maintain_order="left").drop("_phrase")
+
+
 def row_features(thresholds) -> list[pl.Expr]:
-    """Features computed from the row itself and the user's success history."""
-    phrase = normalised_phrase(pl.coalesce("mfa_result_detail", "additional_details"))
+    """Features computed from the row itself."""
     return [
         MFA_FAILURE.fill_null(False).alias("is_mfa_failure"),
-        phrase.alias("mfa_result"),
         app_version_outdated(thresholds.min_authenticator_version).alias("app_version_outdated"),
         device_key().alias("device_key"),
         is_risky().alias("is_risky"),
@@ -188,11 +195,13 @@ def row_features(thresholds) -> list[pl.Expr]:
 
 def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
     """The sign-in facts with every feature column of transforms/FEATURES.md added."""
-    rows = (facts.with_columns(pl.col("created_at").dt.convert_time_zone("UTC"))
-            .sort("user_key", "created_at", "signin_id")
-            # Integer keys for the windows and join-backs: much cheaper than the string ids.
-            .with_columns(pl.int_range(pl.len()).alias("_row"),
-                          pl.col("user_key").cast(pl.Categorical).to_physical().alias("_user"))
+    # Integer keys for sorting, windows and join-backs: much cheaper than the string ids. Users come out
+    # in any order, which is harmless: every history feature is computed within one user.
+    rows = (facts.with_columns(pl.col("created_at").dt.convert_time_zone("UTC"),
+                               pl.col("user_key").cast(pl.Categorical).to_physical().alias("_user"))
+            .sort("_user", "created_at", "signin_id")
+            .with_columns(pl.int_range(pl.len()).alias("_row"))
+            .pipe(with_result_phrase)
             .with_columns(row_features(thresholds))
             .with_columns(is_denied_or_unanswered().alias("is_denied_or_unanswered"),
                           first_seen_in_success_history("country_or_region").alias("is_new_country"),
