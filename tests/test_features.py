@@ -121,3 +121,9 @@ def test_ca_failure_conditions_split_device_and_location():
     rows = features([event(0, T0, ca_failure_conditions=1 | 2 | 256), event(1, T0, ca_failure_conditions=1 | 2 | 8),
                      event(2, T0, ca_failure_conditions=3)])
     assert rows.select("ca_failure_device", "ca_failure_location").rows() == [(True, False), (False, True), (False, False)]
+
+
+def test_new_city_within_a_known_country():
+    rows = features([event(0, T0, code=0, country_or_region="DE", city="Berlin"),
+                     event(1, T0 + timedelta(hours=1), country_or_region="DE", city="Munich")])
+    assert rows.select("is_new_country", "is_new_city").rows() == [(False, False), (False, True)]

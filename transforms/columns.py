@@ -55,6 +55,7 @@ FEATURE_COLUMNS: dict[str, pl.DataType] = {
     "is_denied_or_unanswered": pl.Boolean,
     "app_version_outdated": pl.Boolean,
     "is_new_country": pl.Boolean,
+    "is_new_city": pl.Boolean,
     "distance_km": pl.Float64,
     "speed_kmh": pl.Float64,
     "impossible_travel": pl.Boolean,

@@ -205,6 +205,7 @@ def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
             .with_columns(row_features(thresholds))
             .with_columns(is_denied_or_unanswered().alias("is_denied_or_unanswered"),
                           first_seen_in_success_history("country_or_region").alias("is_new_country"),
+                          first_seen_in_success_history("city").alias("is_new_city"),
                           first_seen_in_success_history("device_key").alias("is_new_device"),
                           first_seen_in_success_history("ip_address").alias("_is_new_ip"),
                           *travel(),
