@@ -33,6 +33,10 @@ EVENT_TYPE_BY_SOURCE = {
 _EVENT_TYPE_BY_LOWER = {name.lower(): name for name in EVENT_TYPES}
 
 
+# Keys that mark a record with createdDateTime as something other than a current Graph sign-in.
+_NOT_PLAIN_GRAPH = frozenset({"properties", "event", "conditionalAccessPolicies", "conditionalAccessApplied"})
+
+
 class NotASignin(Exception):
     """The record is readable but is not an Entra sign-in (or lacks what every sign-in has)."""
 
@@ -100,6 +104,8 @@ def _from_diag(record: dict) -> tuple[dict, str, str | None, list[str]]:
 
 def classify(record: dict) -> str:
     """The record's shape, or NotASignin with what it looks like instead."""
+    if "createdDateTime" in record and all(key not in record for key in _NOT_PLAIN_GRAPH):  # the common case
+        return "graph"
     if "properties" in record and ("category" in record or "operationName" in record or "resourceId" in record):
         return "diag"
     event = record.get("event")
