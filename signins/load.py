@@ -167,7 +167,10 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
         return outcome
     reading = read_file(path, limits, tenant)
     outcome.encoding, outcome.notes = reading.encoding, reading.notes
-    blob_path = blobs.store_blob(blob_root, path, outcome.sha256)
+    try:
+        blob_path = blobs.store_blob(blob_root, path, outcome.sha256)
+    except OSError as exc:  # full disk, read-only folder: nothing was written to the database yet
+        raise StoreError(f"{blob_root}: cannot keep the raw file: {exc.strerror or exc}") from exc
     con.execute(
         "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
         [outcome.sha256, str(path), path.stat().st_size, blob_path, reading.container, reading.encoding],

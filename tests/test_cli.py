@@ -54,3 +54,11 @@ def test_a_broken_database_is_one_line_and_exit_3(tmp_path: Path):
     result = signins("ingest", str(FIXTURES / "cross_format" / "azure_monitor.log"), "--db", str(db))
     assert result.returncode == 3
     assert len(result.stderr.strip().splitlines()) == 1 and "cannot open the database" in result.stderr
+
+
+def test_an_unwritable_blob_store_is_one_line_and_exit_3(tmp_path: Path):
+    db = tmp_path / "s.duckdb"
+    (tmp_path / "s.duckdb.blobs").write_text("a file where the blob folder should be")
+    result = signins("ingest", str(FIXTURES / "cross_format" / "azure_monitor.log"), "--db", str(db))
+    assert result.returncode == 3, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "cannot keep the raw file" in result.stderr
