@@ -32,7 +32,9 @@ def cli() -> None:
 
     \b
     Exit codes: 0 success; 2 usage error; 3 database error; 4 input missing or unreadable;
-    5 some records were quarantined (see the quarantine table); 6 no such sign-in (explain).
+    5 some records were quarantined (see the quarantine table); 6 no such sign-in (explain);
+    7 Graph refused access (credentials, tenant, permission, licence; pull);
+    8 Graph unavailable or throttled past the retries (pull; rerun to resume).
     """
 
 
@@ -65,6 +67,43 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
     new = sum(o.new_signins for o in outcomes)
     click.echo(f"{len(outcomes)} file(s): {new} new sign-ins, {quarantined} record(s) quarantined -> {settings.db_path}")
     if quarantined:
+        sys.exit(EXIT_QUARANTINED)
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--since", default=None, metavar="ISO",
+              help="Start of the window (default: the watermark minus the overlap; first run: the retention window).")
+@click.option("--until", default=None, metavar="ISO", help="End of the window (default: now).")
+@click.option("--tenant", default=None, metavar="ID",
+              help="Tenant id (default: $SIGNINS_TENANT_ID, else the token's tenant).")
+def pull(db_path: Path | None, since: str | None, until: str | None, tenant: str | None) -> None:
+    """Pull sign-ins from Microsoft Graph (GET /beta/auditLogs/signIns) into the store, incrementally.
+
+    Reads every event type in $SIGNINS_EVENT_TYPES, from a per-tenant watermark minus an overlap
+    window ($SIGNINS_PULL_OVERLAP_HOURS, default 3), page by page; each page lands as it arrives.
+    Credentials: $SIGNINS_GRAPH_TOKEN, else a client secret, else a certificate, else
+    DefaultAzureCredential (see the README). A run that stops early is resumed by the next one.
+    Exits 5 when records were quarantined, 7 when Graph refuses access, 8 when Graph is unavailable.
+    """
+    import asyncio
+
+    from signins.graph.pull import parse_when, pull_tenant
+    from signins.graph.settings import GraphSettings
+    from signins.store import connect
+
+    settings = _settings(db_path)
+    graph = GraphSettings.from_env()
+    start = parse_when(since, "--since") if since else None
+    end = parse_when(until, "--until") if until else None
+    con = connect(settings.db_path, settings.duckdb_memory_limit)
+    try:
+        outcome = asyncio.run(pull_tenant(con, settings.db_path, graph, start, end, tenant, on_line=click.echo))
+    finally:
+        con.close()
+    click.echo(f"pulled tenant {outcome.tenant}: {outcome.pages} page(s), {outcome.records} records, "
+               f"{outcome.new_signins} new sign-ins, {outcome.quarantined} quarantined -> {settings.db_path}")
+    if outcome.quarantined:
         sys.exit(EXIT_QUARANTINED)
 
 

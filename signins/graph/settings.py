@@ -1,0 +1,168 @@
+"""SIGNINS_* settings of the Graph pull, and the credential they select.
+
+Secrets (the pre-issued token, the client secret) are held in fields excluded from `repr`, and
+`GraphSettings.redact` removes them from any text before it reaches a log line or an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from signins.graph.errors import GraphSettingsError
+from signins.settings import env
+
+EVENT_TYPES = ("interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity")
+DEFAULT_BASE_URL = "https://graph.microsoft.com/beta"
+DEFAULT_AUTHORITY = "login.microsoftonline.com"
+
+
+def _number(name: str, default: float, minimum: float = 0) -> float:
+    text = env(name)
+    if text in (None, ""):
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise GraphSettingsError(f"{name}={text!r}: expected a number") from None
+    if value < minimum:
+        raise GraphSettingsError(f"{name}={text!r}: must be at least {minimum:g}")
+    return value
+
+
+def _rate(name: str, default: str) -> tuple[int, float]:
+    text = env(name) or default
+    count, sep, seconds = text.partition("/")
+    try:
+        result = int(count), float(seconds)
+    except ValueError:
+        result = (0, 0.0)
+    if not sep or result[0] < 1 or result[1] <= 0:
+        raise GraphSettingsError(f"{name}={text!r}: expected REQUESTS/SECONDS, e.g. 5/10")
+    return result
+
+
+def _event_types() -> tuple[str, ...]:
+    text = env("SIGNINS_EVENT_TYPES")
+    if not text:
+        return EVENT_TYPES
+    chosen = tuple(t.strip() for t in text.split(",") if t.strip())
+    by_lower = {t.lower(): t for t in EVENT_TYPES}
+    unknown = [t for t in chosen if t.lower() not in by_lower]
+    if unknown or not chosen:
+        raise GraphSettingsError(f"SIGNINS_EVENT_TYPES: unknown event type(s) {', '.join(unknown) or '(none)'}; "
+                                 f"choose from {', '.join(EVENT_TYPES)}")
+    return tuple(dict.fromkeys(by_lower[t.lower()] for t in chosen))
+
+
+def token_tenant(token: str | None) -> str | None:
+    """The `tid` claim of a JWT access token (not verified: only used to name the tenant)."""
+    if not token or token.count(".") != 2:
+        return None
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    tid = claims.get("tid") if isinstance(claims, dict) else None
+    return tid if isinstance(tid, str) and tid else None
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    """Everything `signins pull` reads from the environment (or .env)."""
+
+    base_url: str = DEFAULT_BASE_URL
+    tenant_id: str | None = None
+    client_id: str | None = None
+    certificate_path: str | None = None
+    authority_host: str = DEFAULT_AUTHORITY
+    event_types: tuple[str, ...] = EVENT_TYPES
+    overlap_hours: float = 3.0
+    retention_days: float = 30.0
+    slice_hours: float = 24.0
+    max_retries: int = 5
+    retry_delay: float = 3.0
+    timeout: float = 60.0
+    rate_limit: tuple[int, float] = (5, 10.0)
+    token: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls) -> "GraphSettings":
+        base_url = (env("SIGNINS_GRAPH_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise GraphSettingsError(f"SIGNINS_GRAPH_BASE_URL={base_url!r}: expected an http(s) URL such as {DEFAULT_BASE_URL}")
+        max_retries = int(_number("SIGNINS_GRAPH_MAX_RETRIES", 5))
+        if max_retries > 10:
+            raise GraphSettingsError("SIGNINS_GRAPH_MAX_RETRIES: at most 10")
+        retry_delay = _number("SIGNINS_GRAPH_RETRY_DELAY", 3.0)
+        if retry_delay > 180:
+            raise GraphSettingsError("SIGNINS_GRAPH_RETRY_DELAY: at most 180 seconds")
+        authority = (env("SIGNINS_AUTHORITY_HOST") or DEFAULT_AUTHORITY).strip()
+        return cls(
+            base_url=base_url,
+            tenant_id=env("SIGNINS_TENANT_ID") or None,
+            client_id=env("SIGNINS_CLIENT_ID") or None,
+            certificate_path=env("SIGNINS_CERTIFICATE_PATH") or None,
+            authority_host=authority.removeprefix("https://").rstrip("/"),
+            event_types=_event_types(),
+            overlap_hours=_number("SIGNINS_PULL_OVERLAP_HOURS", 3.0),
+            retention_days=_number("SIGNINS_RETENTION_DAYS", 30.0, minimum=0.001),
+            slice_hours=_number("SIGNINS_PULL_SLICE_HOURS", 24.0, minimum=0.01),
+            max_retries=max_retries,
+            retry_delay=retry_delay,
+            timeout=_number("SIGNINS_GRAPH_TIMEOUT", 60.0, minimum=0.1),
+            rate_limit=_rate("SIGNINS_GRAPH_RATE_LIMIT", "5/10"),
+            token=env("SIGNINS_GRAPH_TOKEN") or None,
+            client_secret=env("SIGNINS_CLIENT_SECRET") or None,
+        )
+
+    @property
+    def scope(self) -> str:
+        """`https://<graph host>/.default`: the national cloud's Graph resource."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}/.default"
+
+    @property
+    def credential_kind(self) -> str:
+        """token, client-secret, certificate or default (DefaultAzureCredential), in that order."""
+        if self.token:
+            return "token"
+        if self.client_secret:
+            return "client-secret"
+        if self.certificate_path:
+            return "certificate"
+        return "default"
+
+    def tenant_key(self, tenant: str | None = None) -> str:
+        """The tenant name used for watermarks and the pull folder."""
+        return tenant or self.tenant_id or token_tenant(self.token) or "default"
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret value replaced by ***."""
+        for secret in (self.token, self.client_secret):
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
+
+    def credential(self, tenant_id: str | None):
+        """The azure-identity credential for the non-token kinds (async flavour)."""
+        from azure.identity.aio import CertificateCredential, ClientSecretCredential, DefaultAzureCredential
+
+        kind = self.credential_kind
+        if kind in ("client-secret", "certificate") and not (tenant_id and self.client_id):
+            raise GraphSettingsError(f"{kind} credentials need SIGNINS_TENANT_ID (or --tenant) and SIGNINS_CLIENT_ID")
+        try:
+            if kind == "client-secret":
+                return ClientSecretCredential(tenant_id, self.client_id, self.client_secret, authority=self.authority_host)
+            if kind == "certificate":
+                return CertificateCredential(tenant_id, self.client_id, certificate_path=self.certificate_path,
+                                             authority=self.authority_host)
+            return DefaultAzureCredential(authority=self.authority_host)
+        except (ValueError, OSError, TypeError) as exc:
+            detail = self.redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)[:300]
+            raise GraphSettingsError(f"cannot set up the {kind} credential: {detail}") from None

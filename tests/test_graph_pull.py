@@ -1,0 +1,258 @@
+"""`signins pull`: the real msgraph-sdk client against a local Graph stand-in on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from graph_server import GraphServer, make_records
+from signins import PROJECT_ROOT
+from signins.graph.client import RateLimiter
+from signins.graph.errors import GraphAccessError, GraphUnavailableError
+from signins.graph.pull import pull_tenant
+from signins.graph.settings import GraphSettings
+
+TOKEN = "eyFAKE.tok-SECRET-do-not-print.sig"
+NOW = datetime(2026, 11, 5, 0, 0, tzinfo=timezone.utc)
+START = NOW - timedelta(days=3, hours=12)
+CHILD_TABLES = ("signins", "signin_auth_steps")
+
+
+@pytest.fixture
+def graph_env(monkeypatch):
+    """Settings for a pull against the local server (a fast rate limit; a 4-day retention window)."""
+    def apply(server: GraphServer, **extra: str) -> GraphSettings:
+        values = {"SIGNINS_GRAPH_BASE_URL": server.base_url, "SIGNINS_GRAPH_TOKEN": TOKEN,
+                  "SIGNINS_TENANT_ID": "contoso", "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+                  "SIGNINS_RETENTION_DAYS": "4", "SIGNINS_GRAPH_MAX_RETRIES": "3", **extra}
+        for key in ("SIGNINS_CLIENT_SECRET", "SIGNINS_CERTIFICATE_PATH", "SIGNINS_EVENT_TYPES"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+        return GraphSettings.from_env()
+    return apply
+
+
+def run_pull(store, settings: GraphSettings, now: datetime = NOW, **kwargs):
+    return asyncio.run(pull_tenant(store.con, store.db_path, settings, now=now, **kwargs))
+
+
+def ids(store) -> set[str]:
+    return {i for (i,) in store.rows("SELECT id FROM signins")}
+
+
+def test_full_pull_lands_every_record_once(store, graph_env):
+    records = make_records(300, START)
+    with GraphServer(records, max_page=40) as server:
+        outcome = run_pull(store, graph_env(server))
+    assert ids(store) == {r["id"] for r in records}
+    assert outcome.new_signins == outcome.records == 300 and outcome.quarantined == 0
+    assert outcome.pages >= 8  # several pages per event type
+    assert store.scalar("SELECT count(*) FROM raw_records") == 300
+    # every request carried the Prefer header and $top=1000, and asked for one event type in a time window
+    assert server.requests and all(r["headers"].get("prefer") == "include-unknown-enum-members" for r in server.requests)
+    assert all(r["query"].get("$top") == "1000" for r in server.requests)
+    assert all("createdDateTime ge " in r["query"]["$filter"] and "signInEventTypes/any" in r["query"]["$filter"]
+               for r in server.requests)
+    # the beta-only fields survived: the raw page bytes were landed, not re-serialised models
+    assert store.scalar("SELECT count(*) FROM signin_auth_steps") > 0
+    assert store.scalar("SELECT count(DISTINCT tenant_id) FROM signins") == 1
+    assert store.scalar("SELECT any_value(tenant_id) FROM signins") == "contoso"
+    assert store.scalar("SELECT count(*) FROM pull_watermarks WHERE committed_until = window_end") == 4
+    assert not any(p.name.endswith(".json") for p in (store.db_path.parent / "signins.duckdb.pulls").rglob("*"))
+
+
+def test_rerun_adds_nothing_and_new_data_arrives(store, graph_env):
+    records = make_records(200, START)
+    with GraphServer(records, max_page=50) as server:
+        settings = graph_env(server)
+        run_pull(store, settings)
+        before = store.checksum("signins")
+        again = run_pull(store, settings, now=NOW + timedelta(hours=1))
+        assert again.new_signins == 0 and store.checksum("signins") == before
+        # the second run re-read only the overlap window (3 h before the newest sign-in), not the backfill
+        windows = store.rows("SELECT window_start, max_created_at FROM pull_watermarks")
+        assert all(start == newest - timedelta(hours=3) for start, newest in windows)
+        # late data after the watermark (and one late record inside the overlap window) arrives next time
+        newest = max(datetime.fromisoformat(r["createdDateTime"].replace("Z", "+00:00")) for r in records)
+        late = make_records(40, newest + timedelta(minutes=1), prefix="b")
+        late += make_records(1, newest - timedelta(hours=1), prefix="c")
+        server.records += late
+        third = run_pull(store, settings, now=NOW + timedelta(hours=2))
+    assert third.new_signins == 41
+    assert ids(store) == {r["id"] for r in records + late}
+
+
+def test_429_with_retry_after_is_absorbed(store, graph_env):
+    records = make_records(120, START)
+    with GraphServer(records, max_page=50) as server:
+        settings = graph_env(server)
+        server.fault_in(2, "429", seconds=1)
+        server.fault_in(5, "429", seconds=1)
+        outcome = run_pull(store, settings)
+    assert outcome.new_signins == 120 and ids(store) == {r["id"] for r in records}
+    retried = [r for r in server.requests if "retry-attempt" in r["headers"]]
+    assert len(retried) == 2
+    gaps = [server.requests[i]["time"] - server.requests[i - 1]["time"]
+            for i, r in enumerate(server.requests) if "retry-attempt" in r["headers"]]
+    assert all(gap >= 0.95 for gap in gaps)  # Retry-After: 1 honoured
+
+
+def test_throttled_past_the_retries_stops_resumably(store, graph_env):
+    records = make_records(120, START)
+    with GraphServer(records, max_page=50) as server:
+        settings = graph_env(server, SIGNINS_GRAPH_MAX_RETRIES="1")
+        server.fault_in(3, "429", seconds=1)
+        server.fault_in(4, "429", seconds=1)
+        with pytest.raises(GraphUnavailableError, match="throttling after 1 retries; rerun"):
+            run_pull(store, settings)
+        partial = len(ids(store))
+        assert 0 < partial < 120
+        run_pull(store, settings)
+    assert ids(store) == {r["id"] for r in records}
+
+
+def test_rate_limit_is_respected(store, graph_env):
+    with GraphServer(make_records(120, START), max_page=30) as server:
+        run_pull(store, graph_env(server, SIGNINS_GRAPH_RATE_LIMIT="3/0.5", SIGNINS_EVENT_TYPES="interactiveUser,servicePrincipal"))
+    times = [r["time"] for r in server.requests]
+    assert len(times) >= 6
+    assert all(times[i + 3] - times[i] >= 0.48 for i in range(len(times) - 3))
+
+
+def test_rate_limiter_schedule():
+    clock = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    async def main() -> list[float]:
+        limiter = RateLimiter(5, 10.0, clock=lambda: clock[0], sleep=sleep)
+        sent = []
+        for _ in range(12):
+            await limiter.acquire()
+            sent.append(clock[0])
+        return sent
+
+    sent = asyncio.run(main())
+    assert sent == [0.0] * 5 + [10.0] * 5 + [20.0] * 2
+
+
+def _same_store(a, b) -> None:
+    for table in CHILD_TABLES:
+        assert a.checksum(table) == b.checksum(table), table
+    # (window_start may differ: event types finished before the crash re-read their overlap window)
+    state = "SELECT tenant_id, event_type, window_end, committed_until, max_created_at FROM pull_watermarks ORDER BY ALL"
+    assert a.rows(state) == b.rows(state)
+
+
+@pytest.mark.parametrize("fault", ["500", "reset", "truncate"])
+def test_crash_mid_pull_then_rerun_equals_uninterrupted(tmp_path, graph_env, fault):
+    from conftest import Store
+
+    records = make_records(300, START)
+    whole, crashed = Store(tmp_path / "whole" / "signins.duckdb"), Store(tmp_path / "crashed" / "signins.duckdb")
+    try:
+        with GraphServer(records, max_page=40) as server:
+            settings = graph_env(server)
+            run_pull(whole, settings)
+            server.fault_in(9, fault)
+            with pytest.raises(GraphUnavailableError, match="rerun `signins pull`"):
+                run_pull(crashed, settings)
+            assert 0 < len(ids(crashed)) < 300
+            resumed = run_pull(crashed, settings)
+        assert any(e.resumed for e in resumed.event_types)
+        assert ids(crashed) == {r["id"] for r in records}
+        _same_store(whole, crashed)
+        assert crashed.scalar("SELECT count(*) FROM signins") == 300  # nothing doubled
+        # the re-fetched pages of the interrupted slice were recognised by content hash, not reloaded
+        assert crashed.scalar("SELECT count(*) FROM ingest_log WHERE already_ingested") > 0
+    finally:
+        whole.con.close()
+        crashed.con.close()
+
+
+def test_nextlink_loop_is_stopped(store, graph_env):
+    with GraphServer(make_records(60, START), max_page=10) as server:
+        settings = graph_env(server, SIGNINS_EVENT_TYPES="interactiveUser")
+        server.loop = True
+        with pytest.raises(GraphUnavailableError, match="paging loop"):
+            run_pull(store, settings)
+
+
+def test_settings_keep_secrets_out_of_repr_and_messages(graph_env, monkeypatch):
+    with GraphServer([]) as server:
+        settings = graph_env(server, SIGNINS_CLIENT_SECRET="s3cr3t-value")
+    assert TOKEN not in repr(settings) and "s3cr3t-value" not in repr(settings)
+    assert settings.credential_kind == "token"
+    assert settings.redact(f"oops {TOKEN} and s3cr3t-value") == "oops *** and ***"
+    assert settings.scope == f"{server.base_url.rsplit('/', 1)[0]}/.default"
+    monkeypatch.delenv("SIGNINS_GRAPH_TOKEN")
+    assert GraphSettings.from_env().credential_kind == "client-secret"
+    monkeypatch.setenv("SIGNINS_EVENT_TYPES", "interactiveUser,bogus")
+    with pytest.raises(Exception, match="bogus"):
+        GraphSettings.from_env()
+
+
+def test_in_process_errors_are_typed(store, graph_env):
+    with GraphServer(make_records(10, START)) as server:
+        settings = graph_env(server)
+        server.fault_in(1, "403-denied")
+        with pytest.raises(GraphAccessError, match="AuditLog.Read.All"):
+            run_pull(store, settings)
+
+
+def _cli(server: GraphServer, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNINS_")}
+    env.update(SIGNINS_GRAPH_BASE_URL=server.base_url, SIGNINS_GRAPH_TOKEN=TOKEN, SIGNINS_TENANT_ID="contoso",
+               SIGNINS_GRAPH_RATE_LIMIT="100/1", SIGNINS_RETENTION_DAYS="2")
+    return subprocess.run([sys.executable, "-m", "signins.cli", "pull", "--db", str(tmp_path / "cli.duckdb"), *args],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("fault, exit_code, phrase", [
+    ("403-premium", 7, "no Microsoft Entra ID P1/P2 licence"),
+    ("401", 7, "expired or invalid"),
+    ("403-denied", 7, "AuditLog.Read.All"),
+    ("500", 8, "rerun `signins pull` to resume"),
+])
+def test_cli_errors_are_one_line_without_the_token(tmp_path, fault, exit_code, phrase):
+    with GraphServer(make_records(20, NOW - timedelta(days=1))) as server:
+        server.fault_in(1, fault)
+        done = _cli(server, tmp_path)
+    assert done.returncode == exit_code, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and phrase in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert TOKEN not in done.stdout + done.stderr and "tok-SECRET" not in done.stdout + done.stderr
+
+
+def test_cli_pull_and_help(tmp_path):
+    records = make_records(40, NOW - timedelta(days=1))
+    with GraphServer(records, max_page=15) as server:
+        done = _cli(server, tmp_path, "--since", (NOW - timedelta(days=2)).isoformat(), "--until", NOW.isoformat())
+        again = _cli(server, tmp_path, "--since", (NOW - timedelta(days=2)).isoformat(), "--until", NOW.isoformat())
+        helped = _cli(server, tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "40 new sign-ins" in done.stdout.splitlines()[-1]
+    assert again.returncode == 0 and "0 new sign-ins" in again.stdout.splitlines()[-1]
+    assert "--since" in helped.stdout and TOKEN not in helped.stdout
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def test_cli_bad_credential_setting_is_one_line(tmp_path):
+    with GraphServer([]) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNINS_")}
+        env.update(SIGNINS_GRAPH_BASE_URL=server.base_url, SIGNINS_TENANT_ID="contoso", SIGNINS_CLIENT_ID="app",
+                   SIGNINS_CERTIFICATE_PATH=str(tmp_path / "missing.pem"))
+        done = subprocess.run([sys.executable, "-m", "signins.cli", "pull", "--db", str(tmp_path / "c.duckdb")],
+                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("error: cannot set up the certificate credential") and not server.requests
