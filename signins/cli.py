@@ -109,7 +109,8 @@ def pull(db_path: Path | None, since: str | None, until: str | None, tenant: str
 
 @cli.command()
 @click.option("--source", default="sample", show_default=True,
-              help="`sample` (the bundled tenant in data/sample/) or a file or folder of exports.")
+              help="`graph` (Microsoft Graph, see `signins pull`), `sample` (the bundled tenant in "
+                   "data/sample/) or a file or folder of exports.")
 @DB_OPTION
 def run(source: str, db_path: Path | None) -> None:
     """Run the nightly flow once, now (a real Prefect run on its local ephemeral server).
@@ -123,7 +124,7 @@ def run(source: str, db_path: Path | None) -> None:
 
     settings = _settings(db_path)
     totals = nightly(source=source, db_path=str(settings.db_path))
-    click.echo(f"nightly run: {totals['files']} file(s), {totals['records']} records, "
+    click.echo(f"nightly run: {totals['sources']} source(s), {totals['records']} records, "
                f"{totals['new_signins']} new sign-ins, {totals['quarantined']} quarantined, "
                f"{totals['tagged']} MFA failures tagged, {totals['findings']} user finding(s) -> {settings.db_path}")
     if totals["quarantined"]:

@@ -21,10 +21,38 @@ def test_nightly_flow_lands_tags_and_reruns_idempotently(tmp_path: Path):
         store.con.close()
         second = nightly(source="sample", db_path=str(db))
     failures = Store(db).scalar("SELECT count(*) FROM signins WHERE error_code = 500121")
-    assert first["files"] == 20 and first["new_signins"] == first["records"] > 0 and first["quarantined"] == 0
+    assert first["sources"] == 20 and first["new_signins"] == first["records"] > 0 and first["quarantined"] == 0
     assert first["tagged"] == failures and first["findings"] >= 3
     assert (second["records"], second["new_signins"], second["tagged"]) == (0, 0, 0)
     store = Store(db)
     after = {t: store.checksum(t) for t in before}
     assert after == before
     assert store.scalar("SELECT count(*) FROM ingest_log WHERE already_ingested") == 20
+
+
+def test_nightly_flow_from_graph(tmp_path: Path, monkeypatch):
+    """source=graph: the flow pulls through msgraph-sdk from the local Graph stand-in, then tags."""
+    from datetime import datetime, timedelta, timezone
+
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401
+    from flows.nightly import nightly
+    from graph_server import GraphServer, make_records
+
+    records = make_records(120, datetime.now(timezone.utc) - timedelta(days=2))
+    db = tmp_path / "graph.duckdb"
+    with GraphServer(records, max_page=50) as server, prefect_test_harness():
+        for key, value in {"SIGNINS_GRAPH_BASE_URL": server.base_url, "SIGNINS_GRAPH_TOKEN": "test-token",
+                           "SIGNINS_TENANT_ID": "contoso", "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+                           "SIGNINS_RETENTION_DAYS": "4"}.items():
+            monkeypatch.setenv(key, value)
+        for key in ("SIGNINS_CLIENT_SECRET", "SIGNINS_CERTIFICATE_PATH", "SIGNINS_EVENT_TYPES"):
+            monkeypatch.delenv(key, raising=False)
+        first = nightly(source="graph", db_path=str(db))
+        second = nightly(source="graph", db_path=str(db))
+    store = Store(db)
+    assert store.scalar("SELECT count(*) FROM signins") == first["new_signins"] == 120
+    assert first["tagged"] == store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121 AND event_type "
+                                           "IN ('interactiveUser', 'nonInteractiveUser')") > 0   # user sign-ins only
+    assert second["new_signins"] == 0
