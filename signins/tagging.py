@@ -22,7 +22,6 @@ from transforms.features import signin_features
 from transforms.rules import load_rules
 from transforms.thresholds import Thresholds
 
-USER_KEY = "coalesce(user_id, lower(user_principal_name))"
 BUCKET_ROWS = 2_000_000
 
 
@@ -45,10 +44,7 @@ def _users_to_tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: 
     full = full or not state or state[0][1] != _thresholds_json(thresholds)
     until = con.execute("SELECT max(loaded_at) FROM signins").fetchall()[0][0]
     since = None if full else state[0][0]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE pending_users AS SELECT {USER_KEY} AS user_key, count(*) AS n "
-                f"FROM signins WHERE event_type IN ('interactiveUser', 'nonInteractiveUser') AND user_key IS NOT NULL "
-                f"AND user_key IN (SELECT {USER_KEY} FROM signins WHERE ? IS NULL OR loaded_at > ?) GROUP BY ALL",
-                [since, since])
+    run_script(con, "causes/05_pending_users.sql", {"since": since})
     return full, until
 
 

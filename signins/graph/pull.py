@@ -60,21 +60,13 @@ class PullOutcome:
     tenant: str
     event_types: list[EventTypeOutcome] = field(default_factory=list)
 
-    @property
-    def new_signins(self) -> int:
-        return sum(e.new_signins for e in self.event_types)
+    def _total(self, name: str) -> int:
+        return sum(getattr(e, name) for e in self.event_types)
 
-    @property
-    def records(self) -> int:
-        return sum(e.records for e in self.event_types)
-
-    @property
-    def quarantined(self) -> int:
-        return sum(e.quarantined for e in self.event_types)
-
-    @property
-    def pages(self) -> int:
-        return sum(e.pages for e in self.event_types)
+    new_signins = property(lambda self: self._total("new_signins"))
+    records = property(lambda self: self._total("records"))
+    quarantined = property(lambda self: self._total("quarantined"))
+    pages = property(lambda self: self._total("pages"))
 
 
 def iso(moment: datetime) -> str:

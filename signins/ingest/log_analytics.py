@@ -11,7 +11,7 @@ import re
 
 import orjson
 
-# Log Analytics column -> Graph property. Nested targets use dots.
+# Log Analytics column -> (top-level) Graph property.
 COLUMNS = {
     "Id": "id",
     "CreatedDateTime": "createdDateTime",
@@ -112,13 +112,6 @@ def _value(column: str, value: object, notes: list[str]) -> object:
     return value
 
 
-def _set(target: dict, dotted: str, value: object) -> None:
-    *parents, leaf = dotted.split(".")
-    for parent in parents:
-        target = target.setdefault(parent, {})
-    target[leaf] = value
-
-
 def to_graph(row: dict) -> tuple[dict, str | None, str | None, list[str]]:
     """(Graph-shaped sign-in, table or category name, Entra tenant id, notes) for one row."""
     row, notes, signin = merge_csv_columns(row), [], {}
@@ -126,7 +119,7 @@ def to_graph(row: dict) -> tuple[dict, str | None, str | None, list[str]]:
         if column in row and prop not in signin:
             value = _value(column, row[column], notes)
             if value is not None:
-                _set(signin, prop, value)
+                signin[prop] = value
     status = signin.get("status") if isinstance(signin.get("status"), dict) else {}
     if status.get("errorCode") in (None, "") and row.get("ResultType") not in (None, ""):
         status["errorCode"] = row["ResultType"]

@@ -82,38 +82,33 @@ def unknown_columns(headers: list[str]) -> list[str]:
     return sorted({h.strip() for h in headers if normalise_header(h) not in HEADERS and h.strip()})
 
 
-def _set(target: dict, dotted: str, value: object) -> None:
+def _set_once(target: dict, dotted: str, value: object) -> None:
+    """Set a nested property unless it is set already (a repeated column: the first value wins)."""
     *parents, leaf = dotted.split(".")
     for parent in parents:
         target = target.setdefault(parent, {})
-    target[leaf] = value
+    target.setdefault(leaf, value)
 
 
 def _location(text: str) -> dict:
     """"Redmond, Washington, US" -> city/state/countryOrRegion (the last part is the country)."""
-    parts = [p.strip() for p in text.split(",")]
-    keys = ("city", "state", "countryOrRegion")[-len(parts):] if len(parts) <= 3 else ("city", "state", "countryOrRegion")
-    return dict(zip(keys, parts[-3:]))
+    parts = [p.strip() for p in text.split(",")][-3:]
+    return dict(zip(("city", "state", "countryOrRegion")[-len(parts):], parts))
 
 
 def to_graph(headers: list[str], cells: list[str]) -> dict:
     """One CSV row as a Graph-shaped sign-in."""
     signin: dict = {}
     for header, value in zip(headers, cells):
-        target = HEADERS.get(normalise_header(header))
-        value = value.strip()
-        if target is None or value == "":
+        name, value = normalise_header(header), value.strip()
+        if value == "":
             continue
-        if target in _BOOLEAN:
-            value = {"true": True, "false": False, "yes": True, "no": False}.get(value.lower())
+        if name == "location":
+            signin.setdefault("location", _location(value))
+        elif (target := HEADERS.get(name)) in _BOOLEAN:
+            _set_once(signin, target, {"true": True, "false": False, "yes": True, "no": False}.get(value.lower()))
         elif target == "conditionalAccessStatus":
-            value = _CA_STATUS.get(value.lower(), value)
-        node = signin
-        for part in target.split(".")[:-1]:
-            node = node.get(part, {})
-        if target.split(".")[-1] not in node:
-            _set(signin, target, value)
-    for header, value in zip(headers, cells):
-        if normalise_header(header) == "location" and value.strip():
-            signin["location"] = _location(value)
+            _set_once(signin, target, _CA_STATUS.get(value.lower(), value))
+        elif target is not None:
+            _set_once(signin, target, value)
     return signin
