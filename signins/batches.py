@@ -6,43 +6,64 @@ Reading and parsing the next batch runs in a thread while the database writes th
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from queue import Queue
 from typing import Iterator
 
 import pyarrow as pa
 
-from signins.ingest.records import Found, Rejected
+from signins.ingest.records import Candidate, Found, Rejected
 
 
 @dataclass
 class Batch:
-    """Records bound for one transaction, with the Arrow table the database reads them from."""
+    """Records bound for one transaction, with the Arrow table the database reads them from.
+
+    The table holds the found records, then the candidates (row number `rn` = position in that order).
+    """
 
     found: list[Found]
     rejected: list[Rejected]
-    table: pa.Table | None
+    candidates: list[Candidate] = field(default_factory=list)
+    table: pa.Table | None = None
 
-    @classmethod
-    def of(cls, found: list[Found], rejected: list[Rejected], file_sha: str) -> "Batch":
-        return cls(found, rejected, batch_table(found, file_sha) if found else None)
+    @property
+    def size(self) -> int:
+        return len(self.found) + len(self.candidates)
+
+    def sealed(self) -> "Batch":
+        """The batch with its Arrow table built (in the reader's thread, while the database works)."""
+        self.table = batch_table(self.found, self.candidates) if self.size else None
+        return self
+
+    def halves(self) -> tuple["Batch", "Batch"]:
+        """The batch split in two (rejected records go with the first half)."""
+        half = self.size // 2
+        first, second = self.found[:half], self.found[half:]
+        rest = half - len(first)
+        return (Batch(first, self.rejected, self.candidates[:rest]).sealed(),
+                Batch(second, [], self.candidates[rest:]).sealed())
 
 
-def batches(items: Iterator[Found | Rejected], file_sha: str, max_records: int, max_bytes: int) -> Iterator[Batch]:
+def batches(items: Iterator[Found | Rejected | Candidate], max_records: int, max_bytes: int) -> Iterator[Batch]:
     """Consecutive batches of at most `max_records` records or about `max_bytes` of JSON text."""
-    found: list[Found] = []
-    rejected: list[Rejected] = []
-    size = 0
+    batch = Batch([], [])
+    count = size = 0
     for item in items:
-        if isinstance(item, Found):
-            found.append(item)
+        if isinstance(item, Candidate):
+            batch.candidates.append(item)
+            size += len(item.text)
+        elif isinstance(item, Found):
+            batch.found.append(item)
             size += len(item.text)
         else:
-            rejected.append(item)
-        if len(found) + len(rejected) >= max_records or size >= max_bytes:
-            yield Batch.of(found, rejected, file_sha)
-            found, rejected, size = [], [], 0
-    yield Batch.of(found, rejected, file_sha)
+            batch.rejected.append(item)
+        count += 1
+        if count >= max_records or size >= max_bytes:
+            yield batch.sealed()
+            batch = Batch([], [])
+            count = size = 0
+    yield batch.sealed()
 
 
 def prefetched(source: Iterator[Batch]) -> Iterator[Batch]:
@@ -83,19 +104,23 @@ def _chunked(values: list, type_: pa.DataType) -> pa.ChunkedArray:
                             type=type_)
 
 
-def batch_table(found: list[Found], file_sha: str) -> pa.Table:
+def batch_table(found: list[Found], candidates: list[Candidate]) -> pa.Table:
+    """Found records carry what the reader learnt of them; candidates only their text and place."""
+    n_found, n = len(found), len(found) + len(candidates)
+    unknown = [None] * len(candidates)
     columns = {
-        "record_key": ([f"{file_sha}:{f.locator}" for f in found], pa.string()),
-        "locator": ([f.locator for f in found], pa.string()),
-        "line": ([f.line for f in found], pa.int32()),
-        "byte_offset": ([f.offset for f in found], pa.int64()),
-        "byte_length": ([f.length for f in found], pa.int64()),
-        "format": ([f.format for f in found], pa.string()),
-        "event_type": ([f.event_type for f in found], pa.string()),
-        "tenant_id": ([f.tenant_id for f in found], pa.string()),
-        "signin_id": ([f.signin_id for f in found], pa.string()),
-        "created_at": ([f.created_at for f in found], pa.timestamp("us", tz="UTC")),
-        "doc": ([f.text for f in found], pa.binary()),
+        "rn": (range(n), pa.int32()),
+        "candidate": ([False] * n_found + [True] * len(candidates), pa.bool_()),
+        "locator": ([f.locator for f in found] + [c.locator for c in candidates], pa.string()),
+        "line": ([f.line for f in found] + [c.line for c in candidates], pa.int32()),
+        "byte_offset": ([f.offset for f in found] + [c.offset for c in candidates], pa.int64()),
+        "byte_length": ([f.length for f in found] + [len(c.text) for c in candidates], pa.int64()),
+        "format": ([f.format for f in found] + unknown, pa.string()),
+        "event_type": ([f.event_type for f in found] + unknown, pa.string()),
+        "tenant_id": ([f.tenant_id for f in found] + unknown, pa.string()),
+        "signin_id": ([f.signin_id for f in found] + unknown, pa.string()),
+        "created_at": ([f.created_at for f in found] + unknown, pa.timestamp("us", tz="UTC")),
+        # large_binary: pyarrow builds it several times faster than binary from Python bytes
+        "doc": ([f.text for f in found] + [c.text for c in candidates], pa.large_binary()),
     }
-    table = pa.table({name: _chunked(values, type_) for name, (values, type_) in columns.items()})
-    return table.set_column(table.schema.get_field_index("doc"), "doc", table["doc"].cast(pa.string()))
+    return pa.table({name: _chunked(list(values), type_) for name, (values, type_) in columns.items()})

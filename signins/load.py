@@ -20,13 +20,13 @@ import duckdb
 from signins import blobs
 from signins.batches import Batch, batches, prefetched
 from signins.errors import IngestError, StoreError
-from signins.ingest.reader import read_file
-from signins.ingest.records import Rejected
+from signins.ingest.reader import FileReading, read_file
+from signins.ingest.records import Candidate, Found, Rejected
 from signins.settings import IngestLimits
 from signins.store import run_script
 
 DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
-STAGE_SCRIPTS = ("load/10_stage_batch.sql", "load/20_stage_signins.sql", "load/30_stage_children.sql")
+STAGE_SCRIPTS = ("load/20_stage_signins.sql", "load/30_stage_children.sql")
 
 
 @dataclass
@@ -44,6 +44,20 @@ class FileOutcome:
     already_ingested: bool = False
     notes: list[str] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
+    formats: Counter = field(default_factory=Counter)
+    record_notes: Counter = field(default_factory=Counter)
+
+    def tally(self, found: list[Found], rejected: list[Rejected]) -> None:
+        """Count records written: found ones by format and note, rejected ones by reason."""
+        self.records += len(found) + len(rejected)
+        self.quarantined += len(rejected)
+        self.formats.update(f.format for f in found)
+        self.record_notes.update(note for f in found for note in f.notes)
+        self.reasons.update(_reason_kind(r.reason) for r in rejected)
+
+    def tally_candidates(self, accepted: int) -> None:
+        self.records += accepted
+        self.formats[Candidate.FORMAT] += accepted
 
     @property
     def duplicates(self) -> int:
@@ -80,56 +94,82 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, skipped
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, batch: Batch) -> None:
+def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, batch: Batch,
+                 reading: FileReading, lenient: bool = False) -> None:
     """One transaction: raw records, merged sign-ins and children, quarantine.
 
-    Should the database's JSON parser refuse a record the reader accepted, the batch is split until
-    the refused record is alone, and that record is quarantined; the rest still loads.
+    Candidates the database does not accept are read by Python (reading.resolve) and written in a
+    batch of their own; a batch whose candidates include one that is not even JSON is tried again
+    leniently. Should the database's JSON parser refuse a record the reader accepted, the batch is
+    split until the refused record is alone, and that record is quarantined; the rest still loads.
     """
-    found, rejected = batch.found, batch.rejected
-    if found:  # registered outside the transaction, so a failed batch can still unregister it
+    if batch.table is not None:  # registered outside the transaction, so a failed batch can still unregister it
         con.register("batch", batch.table)
     con.execute("BEGIN TRANSACTION")
     try:
+        refused: list[int] = []
         new = updated = 0
-        if found:
-            new, updated = _merge_found(con, outcome.sha256, ingest_id)
-        if rejected:
+        if batch.table is not None:
+            refused, new, updated = _merge_batch(con, outcome.sha256, ingest_id, reading.tenant, lenient)
+        if batch.rejected:
             con.executemany(
                 "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
-                [(outcome.sha256, r.locator, str(outcome.path), r.line, r.reason, r.text) for r in rejected],
+                [(outcome.sha256, r.locator, str(outcome.path), r.line, r.reason, r.text) for r in batch.rejected],
             )
         con.execute("COMMIT")
-        outcome.new_signins += new
-        outcome.updated_signins += updated
     except duckdb.InvalidInputException as exc:
         con.execute("ROLLBACK")
-        if len(found) > 1:
-            half = len(found) // 2
-            _write_batch(con, outcome, ingest_id, Batch.of(found[:half], rejected, outcome.sha256))
-            _write_batch(con, outcome, ingest_id, Batch.of(found[half:], [], outcome.sha256))
-        elif found:
-            refused = Rejected(found[0].locator, found[0].line, f"the database refused the record: {str(exc).splitlines()[0]}",
-                               found[0].text.decode("utf-8", errors="replace"))
-            outcome.quarantined += 1
-            outcome.reasons["the database refused the record"] += 1
-            _write_batch(con, outcome, ingest_id, Batch([], [*rejected, refused], None))
+        if batch.candidates and not lenient:
+            _write_batch(con, outcome, ingest_id, batch, reading, lenient=True)
+        elif batch.size > 1:
+            for half in batch.halves():
+                _write_batch(con, outcome, ingest_id, half, reading, lenient)
+        elif batch.candidates:
+            _write_batch(con, outcome, ingest_id, _resolved(batch.candidates, reading), reading)
+        elif batch.found:
+            record = batch.found[0]
+            reason = f"the database refused the record: {str(exc).splitlines()[0]}"
+            refused_record = Rejected(record.locator, record.line, reason, record.text.decode("utf-8", errors="replace"))
+            _write_batch(con, outcome, ingest_id, Batch([], [*batch.rejected, refused_record]), reading)
         else:
             raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
+        return
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
         raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
     finally:
-        if found:
+        if batch.table is not None:
             con.unregister("batch")
+    refused_set = set(refused)
+    outcome.tally([f for i, f in enumerate(batch.found) if i not in refused_set], batch.rejected)
+    outcome.tally_candidates(len(batch.candidates) - len(refused))
+    outcome.new_signins += new
+    outcome.updated_signins += updated
+    if refused:
+        offset = len(batch.found)
+        _write_batch(con, outcome, ingest_id, _resolved([batch.candidates[rn - offset] for rn in refused], reading), reading)
 
 
-def _merge_found(con: duckdb.DuckDBPyConnection, file_sha: str, ingest_id: str) -> tuple[int, int]:
-    """Stage and merge the registered batch inside the caller's transaction; returns (new, updated)."""
+def _resolved(candidates: list[Candidate], reading: FileReading) -> Batch:
+    """The records of candidate lines, read by Python."""
+    items = [item for candidate in candidates for item in reading.resolve(candidate)]
+    return Batch([i for i in items if isinstance(i, Found)], [i for i in items if isinstance(i, Rejected)]).sealed()
+
+
+def _merge_batch(con: duckdb.DuckDBPyConnection, file_sha: str, ingest_id: str, tenant: str | None,
+                 lenient: bool) -> tuple[list[int], int, int]:
+    """Stage and merge the registered batch inside the caller's transaction.
+
+    Returns the row numbers of the candidates it did not accept, and the counts of new and updated sign-ins.
+    """
+    run_script(con, "load/10_stage_batch.sql",
+               {"file_sha256": file_sha, "tenant": tenant, "candidate_format": Candidate.FORMAT, "lenient": lenient})
+    refused = [rn for (rn,) in con.execute("SELECT rn FROM stg_records WHERE NOT accepted ORDER BY rn").fetchall()]
     for script in STAGE_SCRIPTS:
         run_script(con, script)
     run_script(con, "load/40_merge.sql", {"file_sha256": file_sha, "ingest_id": ingest_id})
-    return tuple(con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0])
+    new, updated = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
+    return refused, new, updated
 
 
 def _already_ingested(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
@@ -175,17 +215,10 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
         "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
         [outcome.sha256, str(path), path.stat().st_size, blob_path, reading.container, reading.encoding],
     )
-    formats: Counter = Counter()
-    record_notes: Counter = Counter()
-    for batch in prefetched(batches(reading.items, outcome.sha256, limits.batch_records, limits.batch_bytes)):
-        outcome.records += len(batch.found) + len(batch.rejected)
-        outcome.quarantined += len(batch.rejected)
-        formats.update(f.format for f in batch.found)
-        record_notes.update(note for f in batch.found for note in f.notes)
-        outcome.reasons.update(_reason_kind(r.reason) for r in batch.rejected)
-        _write_batch(con, outcome, ingest_id, batch)
-    outcome.format = "+".join(sorted(formats)) or reading.container
-    outcome.notes.extend(f"{note} ({count} record(s))" for note, count in sorted(record_notes.items()))
+    for batch in prefetched(batches(reading.items, limits.batch_records, limits.batch_bytes)):
+        _write_batch(con, outcome, ingest_id, batch, reading)
+    outcome.format = "+".join(sorted(outcome.formats)) or reading.container
+    outcome.notes.extend(f"{note} ({count} record(s))" for note, count in sorted(outcome.record_notes.items()))
     _log(con, outcome, ingest_id, started)
     return outcome
 

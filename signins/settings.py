@@ -40,6 +40,7 @@ class IngestLimits:
     max_gzip_ratio: int = 200                     # decompressed / compressed bytes (zip bombs)
     batch_records: int = 20_000                   # records per transaction ...
     batch_bytes: int = 96 * 1024 * 1024            # ... or this much JSON text: bounds memory per batch
+    database_reads_graph_lines: bool = True       # plain Graph JSON lines go to DuckDB unparsed (Candidate)
 
 
 @dataclass(frozen=True)

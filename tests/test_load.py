@@ -98,9 +98,10 @@ def test_every_record_replays_from_the_blob_store(store: Store, tmp_path: Path):
 def test_a_record_the_database_refuses_is_quarantined_alone(store: Store, tmp_path: Path):
     path = tmp_path / "three.log"
     shutil.copy(PUBLIC / "elastic-integrations/test-signinlogs-sample.log", path)
-    found = [item for item in read_file(path, IngestLimits()).items]
+    reading = read_file(path, IngestLimits())
+    found = list(reading.items)
     found[1].text = b'{"id": "broken", '  # what a differing JSON parser could refuse
     outcome = FileOutcome(path, sha256=blobs.file_sha256(path))
-    _write_batch(store.con, outcome, "test", Batch.of(found, [], outcome.sha256))
+    _write_batch(store.con, outcome, "test", Batch(found, []).sealed(), reading)
     assert (outcome.new_signins, outcome.quarantined) == (1, 1)
     assert "database refused" in store.scalar("SELECT reason FROM quarantine WHERE locator = 'line:2'")

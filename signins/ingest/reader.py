@@ -19,9 +19,11 @@ import orjson
 from signins.ingest import log_analytics, portal_csv
 from signins.ingest.decode import Decoded, DecodeProblem, Prepended, looks_binary, open_decoded
 from signins.ingest.documents import container_items, parse_document, stream_elements, stream_prefix
-from signins.ingest.records import Found, Rejected
+from signins.ingest.records import Candidate, Found, Rejected
 from signins.ingest.shapes import NotASignin, checked, canonicalise
 from signins.settings import IngestLimits
+
+TRAILING_COMMA = "trailing comma after the record tolerated"
 
 
 @dataclass
@@ -32,7 +34,12 @@ class FileReading:
     encoding: str
     container: str                  # ndjson, document, csv, unknown
     notes: list[str] = field(default_factory=list)
-    items: Iterator[Found | Rejected] = iter(())
+    items: Iterator[Found | Rejected | Candidate] = iter(())
+    tenant: str | None = None
+
+    def resolve(self, candidate: Candidate) -> list[Found | Rejected]:
+        """Read a line the database handed back (not a plain Graph sign-in) like any other line."""
+        return _line_items(candidate.line, candidate.offset, candidate.text, self.tenant)
 
 
 def _text_of(value: object) -> str:
@@ -53,34 +60,47 @@ def _found_or_rejected(record: object, locator: str, line: int | None, container
     return Found.of(locator, line, offset, length, container, canonical, text)
 
 
-def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
-    trailing_commas = 0
+def _line_items(number: int, offset: int, line: bytes, tenant: str | None) -> list[Found | Rejected]:
+    """The records of one JSON line: a sign-in, or a response page or Event Hub body of them."""
+    locator = f"line:{number}"
+    notes: list[str] = []
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        stripped = line.rstrip().rstrip(b",")
+        try:
+            record = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            return [Rejected(locator, number, f"malformed JSON: {exc}", _text_of(line))]
+        line, notes = stripped, [TRAILING_COMMA]
+    items = container_items(record, locator) if isinstance(record, (dict, list)) else [(locator, record)]
+    if len(items) == 1 and items[0][0] == locator:
+        results = [_found_or_rejected(record, locator, number, "ndjson", tenant, line, offset)]
+    else:  # a response page or Event Hub body on one line
+        results = [_found_or_rejected(element, pointer, number, "page", tenant) for pointer, element in items]
+    for item in results:
+        if isinstance(item, Found):
+            item.notes.extend(notes)
+    return results
+
+
+def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None) -> Iterator[Found | Rejected | Candidate]:
+    """Every line's records. Once the first line proves to be a plain Graph sign-in, the lines that
+    follow go to the database unparsed, as candidates (see Candidate)."""
+    plain_graph = None if limits.database_reads_graph_lines else False
     for number, offset, line in decoded.lines(limits.max_record_bytes):
-        locator = f"line:{number}"
         if isinstance(line, int):
-            yield Rejected(locator, number, f"record of {line} bytes exceeds the {limits.max_record_bytes} byte limit")
+            yield Rejected(f"line:{number}", number, f"record of {line} bytes exceeds the {limits.max_record_bytes} byte limit")
             continue
         if not line.strip():
             continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            stripped = line.rstrip().rstrip(b",")
-            try:
-                record = orjson.loads(stripped)
-                trailing_commas += 1
-                line = stripped
-            except orjson.JSONDecodeError:
-                yield Rejected(locator, number, f"malformed JSON: {exc}", _text_of(line))
-                continue
-        items = container_items(record, locator) if isinstance(record, (dict, list)) else [(locator, record)]
-        if len(items) == 1 and items[0][0] == locator:
-            yield _found_or_rejected(record, locator, number, "ndjson", tenant, line, offset)
-        else:
-            for pointer, element in items:  # a response page or Event Hub body on one line
-                yield _found_or_rejected(element, pointer, number, "page", tenant)
-    if trailing_commas:
-        notes.append(f"trailing comma after {trailing_commas} line(s) tolerated")
+        if plain_graph and line[:1] == b"{":
+            yield Candidate(f"line:{number}", number, offset, line)
+            continue
+        items = _line_items(number, offset, line, tenant)
+        if plain_graph is None:
+            plain_graph = len(items) == 1 and isinstance(items[0], Found) and items[0].format == "graph/ndjson"
+        yield from items
 
 
 def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
@@ -92,7 +112,7 @@ def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes:
     if document.failure and document.failure[0] == "/" and text.count(b"\n") > 1:
         # Not one JSON document after all (a stray first line?): read it line by line, keeping what parses.
         notes.append("not a single JSON document: read as JSON lines")
-        yield from _ndjson(Decoded(io.BytesIO(text), "", text[:1]), limits, tenant, notes)
+        yield from _ndjson(Decoded(io.BytesIO(text), "", text[:1]), limits, tenant)
         return
     notes.extend(document.notes)
     for pointer, element in document.items:
@@ -188,7 +208,7 @@ def read_file(path: Path, limits: IngestLimits, tenant: str | None = None) -> Fi
     except DecodeProblem as exc:
         return FileReading(path, "unknown", "unknown", items=iter([Rejected("/", None, str(exc))]))
     head = decoded.head.lstrip()
-    reading = FileReading(path, decoded.encoding, "unknown")
+    reading = FileReading(path, decoded.encoding, "unknown", tenant=tenant)
     if decoded.encoding.endswith("-sig"):
         reading.notes.append("UTF-8 byte order mark skipped")
     if not head:
@@ -199,8 +219,9 @@ def read_file(path: Path, limits: IngestLimits, tenant: str | None = None) -> Fi
         return reading
     if head[:1] in (b"{", b"["):
         reading.container = "ndjson" if _is_ndjson(head) else "document"
-        reader = _ndjson if reading.container == "ndjson" else _document
-        reading.items = _guarded(reader(decoded, limits, tenant, reading.notes))
+        items = (_ndjson(decoded, limits, tenant) if reading.container == "ndjson"
+                 else _document(decoded, limits, tenant, reading.notes))
+        reading.items = _guarded(items)
     elif b"," in head.partition(b"\n")[0]:
         reading.container = "csv"
         reading.items = _guarded(_csv(decoded, path, limits, tenant, reading.notes))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from signins.ingest.shapes import Canonical
 
@@ -35,6 +36,23 @@ class Found:
            canonical: Canonical, text: bytes) -> "Found":
         return cls(locator, line, offset, length, f"{canonical.shape}/{container}", canonical.event_type,
                    canonical.tenant_id, canonical.signin_id, canonical.created_at, canonical.notes, text)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A JSON line of a file of plain Graph records, handed to the database unparsed.
+
+    Parsing every line in Python and again in the database would pay for JSON twice: the database
+    parses a candidate once, takes it when it is a plain Graph sign-in (signins.load), and hands back
+    the lines it cannot vouch for, which the reader then reads like any other (FileReading.resolve).
+    """
+
+    FORMAT: ClassVar[str] = "graph/ndjson"   # the format of every candidate the database accepts
+
+    locator: str
+    line: int
+    offset: int
+    text: bytes
 
 
 @dataclass

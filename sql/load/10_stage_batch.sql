@@ -1,7 +1,13 @@
--- Stage one batch of canonical (Graph beta shaped) sign-ins, registered from Python as `batch`:
--- record_key, locator, line, byte_offset, byte_length, format, event_type, tenant_id, signin_id,
--- created_at, doc. json_transform parses each document once into a typed struct; a value of the
--- wrong type becomes NULL here (the raw layer keeps the original).
+-- Stage one batch, registered from Python as `batch` (signins.batches.batch_table): rn, candidate,
+-- locator, line, byte_offset, byte_length, format, event_type, tenant_id, signin_id, created_at, doc.
+-- json_transform parses each document once into a typed struct; a value of the wrong type becomes
+-- NULL here (the raw layer keeps the original).
+--
+-- Found rows were read by Python, which says what they are. Candidates (unparsed JSON lines of a file
+-- of plain Graph records) are recognised here by the rules signins.ingest.shapes applies to a plain
+-- Graph record, only stricter: `accepted` is false for a line they do not clearly fit (not UTF-8, not
+-- JSON, an unusual id, time or event type, a key of another shape anywhere in its text), and Python
+-- reads such lines again and says what they are.
 
 CREATE OR REPLACE TEMP MACRO lower_first(x) AS
     CASE WHEN x IS NULL OR x = '' THEN NULL ELSE lower(x[1]) || x[2:] END;
@@ -36,10 +42,8 @@ CREATE OR REPLACE TEMP MACRO ca_flags(x) AS
                 END)), 0)::INTEGER
     END;
 
-CREATE OR REPLACE TEMP TABLE stg_records AS
-SELECT
-    b.* EXCLUDE (doc),
-    json_transform(b.doc, '{
+CREATE OR REPLACE TEMP MACRO signin_struct(doc) AS json_transform(doc, '{
+        "id": "JSON", "createdDateTime": "JSON", "signInEventTypes": "JSON",
         "correlationId": "VARCHAR", "originalRequestId": "VARCHAR", "sessionId": "VARCHAR",
         "uniqueTokenIdentifier": "VARCHAR", "isInteractive": "BOOLEAN",
         "homeTenantId": "VARCHAR", "resourceTenantId": "VARCHAR",
@@ -75,5 +79,48 @@ SELECT
                                                       "adminConfiguration": "VARCHAR", "authenticationEvaluation": "VARCHAR"}],
         "authenticationAppDeviceDetails": {"appVersion": "VARCHAR", "clientApp": "VARCHAR", "deviceId": "VARCHAR",
                                            "operatingSystem": "VARCHAR"}
-    }') AS r
-FROM batch b;
+    }');
+
+-- A Graph event type as Python spells it (signins.ingest.shapes._graph_event_type).
+CREATE OR REPLACE TEMP MACRO event_type_name(x) AS
+    CASE lower(x)
+        WHEN 'interactiveuser' THEN 'interactiveUser' WHEN 'noninteractiveuser' THEN 'nonInteractiveUser'
+        WHEN 'serviceprincipal' THEN 'servicePrincipal' WHEN 'managedidentity' THEN 'managedIdentity'
+        WHEN 'adfs' THEN 'adfs' ELSE x
+    END;
+
+CREATE OR REPLACE TEMP TABLE stg_records AS
+WITH docs AS (
+    SELECT b.* EXCLUDE (doc), CASE WHEN candidate THEN try(decode(b.doc)) ELSE decode(b.doc) END AS text
+    FROM batch AS b
+),
+parsed AS (
+    SELECT docs.* EXCLUDE (text),
+           -- Lenient only when a strict try failed: try() costs a third more on every record.
+           CASE WHEN candidate AND $lenient THEN try(signin_struct(text)) ELSE signin_struct(text) END AS r,
+           candidate AND regexp_matches(text, '"(properties|event|conditionalAccessPolicies|conditionalAccessApplied)"')
+               AS other_shape
+    FROM docs
+),
+recognised AS (
+    SELECT parsed.* EXCLUDE (format, event_type, tenant_id, signin_id, created_at),
+           CASE WHEN candidate THEN $candidate_format ELSE format END AS format,
+           CASE WHEN candidate
+                THEN event_type_name(nullif(regexp_extract(r.signInEventTypes, '^\["([A-Za-z]+)"', 1), ''))
+                ELSE event_type END AS event_type,
+           CASE WHEN candidate THEN coalesce($tenant, r.resourceTenantId) ELSE tenant_id END AS tenant_id,
+           CASE WHEN candidate THEN nullif(regexp_extract(r.id, '^"([0-9A-Za-z._:-]+)"$', 1), '')
+                ELSE signin_id END AS signin_id,
+           -- ISO 8601 in UTC as Graph writes it; fraction digits past microseconds are cut, as Python does
+           CASE WHEN candidate
+                THEN try_cast(nullif(regexp_extract(r.createdDateTime,
+                         '^"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?)[0-9]{0,3}Z"$', 1), '')
+                         || 'Z' AS TIMESTAMPTZ)
+                ELSE created_at END AS created_at
+    FROM parsed
+)
+SELECT rn, $file_sha256 || ':' || locator AS record_key, locator, line, byte_offset, byte_length, format,
+       event_type, tenant_id, signin_id, created_at, r,
+       NOT candidate OR coalesce(r IS NOT NULL AND NOT other_shape AND signin_id IS NOT NULL
+                                 AND event_type IS NOT NULL AND year(created_at) BETWEEN 1970 AND 2200, false) AS accepted
+FROM recognised;

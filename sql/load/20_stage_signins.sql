@@ -2,9 +2,13 @@
 -- child rows a version carries. When one sign-in arrives in several versions (a Graph pull and an
 -- Azure Monitor export, a late re-aggregation), the most complete one is kept.
 
+-- Candidates the batch did not accept have been handed back to Python (signins.load).
+DELETE FROM stg_records WHERE NOT accepted;
+
 CREATE OR REPLACE TEMP TABLE stg_signins AS
 WITH typed AS (
     SELECT
+        rn,
         signin_id                                           AS id,
         created_at,
         nullif(r.correlationId, '')                         AS correlation_id,

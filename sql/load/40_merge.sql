@@ -4,15 +4,16 @@
 INSERT INTO raw_records
 SELECT r.record_key, $file_sha256, r.locator, r.line, r.byte_offset, r.byte_length, r.format, r.event_type,
        r.tenant_id, r.signin_id, r.created_at, s.completeness, $ingest_id, now()
-FROM stg_records AS r JOIN stg_signins AS s USING (record_key)
-WHERE record_key NOT IN (SELECT record_key FROM raw_records WHERE file_sha256 = $file_sha256);
+FROM stg_records AS r JOIN stg_signins AS s USING (rn)
+WHERE r.record_key NOT IN (SELECT record_key FROM raw_records WHERE file_sha256 = $file_sha256);
 
+-- Narrow on purpose: the wide staged rows are copied once, into signins.
 CREATE OR REPLACE TEMP TABLE winners AS
 WITH best AS (
-    SELECT * FROM stg_signins
+    SELECT rn, id, completeness FROM stg_signins
     QUALIFY row_number() OVER (PARTITION BY id ORDER BY completeness DESC, record_key) = 1
 )
-SELECT best.*, stored.id IS NULL AS is_new
+SELECT best.rn, best.id, stored.id IS NULL AS is_new
 FROM best LEFT JOIN signins AS stored ON stored.id = best.id
 WHERE stored.id IS NULL OR best.completeness > stored.completeness;
 
@@ -22,13 +23,13 @@ DELETE FROM signin_ca_policies WHERE signin_id IN (SELECT id FROM winners WHERE 
 DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 
-INSERT INTO signins BY NAME SELECT * EXCLUDE (is_new) FROM winners;
+INSERT INTO signins BY NAME SELECT s.* EXCLUDE (rn) FROM stg_signins s SEMI JOIN winners w ON w.rn = s.rn;
 
 INSERT INTO signin_auth_steps BY NAME
-SELECT c.* EXCLUDE (record_key) FROM stg_auth_steps c SEMI JOIN winners w ON w.record_key = c.record_key;
+SELECT c.* EXCLUDE (rn) FROM stg_auth_steps c SEMI JOIN winners w ON w.rn = c.rn;
 INSERT INTO signin_ca_policies BY NAME
-SELECT c.* EXCLUDE (record_key) FROM stg_ca_policies c SEMI JOIN winners w ON w.record_key = c.record_key;
+SELECT c.* EXCLUDE (rn) FROM stg_ca_policies c SEMI JOIN winners w ON w.rn = c.rn;
 INSERT INTO signin_app_policy_evaluations BY NAME
-SELECT c.* EXCLUDE (record_key) FROM stg_app_policy_evaluations c SEMI JOIN winners w ON w.record_key = c.record_key;
+SELECT c.* EXCLUDE (rn) FROM stg_app_policy_evaluations c SEMI JOIN winners w ON w.rn = c.rn;
 INSERT INTO signin_app_device_details BY NAME
-SELECT c.* EXCLUDE (record_key) FROM stg_app_device_details c SEMI JOIN winners w ON w.record_key = c.record_key;
+SELECT c.* EXCLUDE (rn) FROM stg_app_device_details c SEMI JOIN winners w ON w.rn = c.rn;

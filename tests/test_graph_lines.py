@@ -1,0 +1,132 @@
+"""Plain Graph JSON lines go to the database unparsed (Candidate); whatever the database does not take,
+Python reads. Either way the store must end up exactly as if Python had read every line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from signins.ingest.reader import read_file
+from signins.ingest.records import Candidate
+from signins.settings import IngestLimits
+from tests.conftest import FIXTURES, Store
+
+TABLES = ["raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "signin_app_policy_evaluations",
+          "signin_app_device_details", "quarantine"]
+VOLATILE = {"loaded_at", "ingested_at", "ingest_id", "quarantined_at"}
+PYTHON_ONLY = IngestLimits(database_reads_graph_lines=False)
+
+GRAPH = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
+DIAG = (FIXTURES / "cross_format" / "azure_monitor.log").read_bytes().splitlines()[0]
+
+
+def graph(n: int, **changes) -> bytes:
+    record = {**GRAPH, "id": f"00000000-0000-0000-0000-{n:012d}", **changes}
+    return orjson.dumps({k: v for k, v in record.items() if v is not ...})
+
+
+TRICKY_LINES = [
+    graph(1),
+    graph(2, userDisplayName="Zoë 🙂 \"quoted\" \\ back"),
+    graph(3).replace(b'"userDisplayName":', b'"userDisplayName":"\\u00e9t\\u00e9","x":'),
+    graph(4, createdDateTime="2026-11-27T23:43:22.6195838Z"),       # 7 fraction digits: cut, not rounded
+    graph(5, createdDateTime="2026-11-27T23:43:22.5+02:00"),        # an offset: Python's reading
+    graph(6, createdDateTime="2026-02-30T00:00:00Z"),               # no such day
+    graph(7, createdDateTime="1900-01-01T00:00:00Z"),               # out of range
+    graph(8, createdDateTime=20261127),
+    graph(9, createdDateTime=...),
+    graph(10, signInEventTypes=..., isInteractive=False),
+    graph(11, signInEventTypes=["SERVICEPRINCIPAL"]),
+    graph(12, signInEventTypes=[]),
+    graph(13, properties=None),
+    graph(14, conditionalAccessPolicies=[]),
+    graph(15, resourceTenantId=None),
+    graph(16) + b",",                                                # trailing comma
+    graph(17)[:-40],                                                 # cut short
+    graph(18).replace(b"Kai", b"K\xffi").replace(b'"userDisplayName":"', b'"userDisplayName":"\xff'),
+    b'{"value": [' + graph(19) + b"," + graph(20) + b"]}",           # a page on one line
+    DIAG,
+    b'{"RecordType": 15, "Operation": "UserLoggedIn", "CreationTime": "2026-11-27T23:43:22"}',
+    b"{}",
+    b"[]",
+    b"  " + graph(21),                                               # leading blanks
+    graph(22, userAgent="a\u0000b"),
+    graph(1),                                                        # the same sign-in again
+    b"5",
+]
+TRICKY_LINES = [graph(0)] + [line.replace(b"\n", b" ") for line in TRICKY_LINES]
+
+
+def table_rows(store: Store, table: str) -> list[tuple]:
+    columns = [c for (c,) in store.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])
+        if c not in VOLATILE]
+    return sorted(store.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
+
+
+def ingest_both_ways(tmp_path: Path, content: bytes) -> tuple[Store, Store]:
+    path = tmp_path / "signins.jsonl"
+    path.write_bytes(content)
+    stores = []
+    for name, limits in (("database", IngestLimits()), ("python", PYTHON_ONLY)):
+        store = Store(tmp_path / f"{name}.duckdb")
+        store.ingest(path, limits)
+        stores.append(store)
+    return stores[0], stores[1]
+
+
+def test_the_database_reads_the_lines_after_a_plain_graph_first_line(tmp_path: Path):
+    path = tmp_path / "signins.jsonl"
+    path.write_bytes(b"\n".join(TRICKY_LINES) + b"\n")
+    items = list(read_file(path, IngestLimits()).items)
+    assert sum(isinstance(item, Candidate) for item in items) == len(TRICKY_LINES) - 4  # first, blank-led, [] and 5
+    assert not any(isinstance(item, Candidate) for item in read_file(path, PYTHON_ONLY).items)
+
+
+def test_every_table_is_as_if_python_had_read_every_line(tmp_path: Path):
+    database, python = ingest_both_ways(tmp_path, b"\n".join(TRICKY_LINES) + b"\n")
+    for table in TABLES:
+        assert table_rows(database, table) == table_rows(python, table), table
+    assert database.scalar("SELECT count(*) FROM signins") >= 15
+    cut = database.scalar("SELECT created_at FROM signins WHERE id LIKE '%000000000004'")
+    assert cut.microsecond == 619583
+
+
+def test_a_batch_with_a_line_that_is_not_json_is_read_again_leniently(tmp_path: Path):
+    lines = [graph(n) for n in range(40)]
+    lines[17] = b'{"id": "broken", '
+    database, python = ingest_both_ways(tmp_path, b"\n".join(lines) + b"\n")
+    assert database.scalar("SELECT count(*) FROM signins") == 39
+    assert database.scalar("SELECT locator FROM quarantine") == "line:18"
+    assert table_rows(database, "quarantine") == table_rows(python, "quarantine")
+
+
+@st.composite
+def damaged_lines(draw) -> bytes:
+    """Graph lines with bytes cut, inserted or flipped, after a plain first line."""
+    lines = [graph(n) for n in range(draw(st.integers(2, 6)))]
+    for _ in range(draw(st.integers(1, 4))):
+        index = draw(st.integers(1, len(lines) - 1))
+        line = bytearray(lines[index])
+        at = draw(st.integers(0, len(line)))
+        action = draw(st.sampled_from(["cut", "insert", "flip"]))
+        if action == "cut":
+            line = line[:at]
+        elif action == "insert":
+            line[at:at] = draw(st.binary(min_size=1, max_size=12))
+        else:
+            line[min(at, len(line) - 1)] ^= draw(st.integers(1, 255))
+        lines[index] = bytes(line).replace(b"\n", b" ").replace(b"\r", b" ")
+    return b"\n".join(lines) + b"\n"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(damaged_lines())
+def test_damaged_graph_lines_load_the_same_either_way(tmp_path_factory, content: bytes):
+    database, python = ingest_both_ways(tmp_path_factory.mktemp("lanes"), content)
+    for table in TABLES:
+        assert table_rows(database, table) == table_rows(python, table), table
