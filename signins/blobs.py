@@ -37,11 +37,16 @@ def relative_blob_path(sha256: str, is_gzip: bool) -> str:
     return f"{sha256[:2]}/{sha256}{'.gz' if is_gzip else '.zst'}"
 
 
+def blob_path(source: Path, sha256: str) -> str:
+    """Where `source` is kept, relative to the blob store root."""
+    with open(source, "rb") as fh:
+        return relative_blob_path(sha256, fh.read(2) == GZIP_MAGIC)
+
+
 def store_blob(root: Path, source: Path, sha256: str) -> str:
     """Copy `source` into the store (atomically: temp file + rename); returns the blob's relative path."""
-    with open(source, "rb") as fh:
-        is_gzip = fh.read(2) == GZIP_MAGIC
-    relative = relative_blob_path(sha256, is_gzip)
+    relative = blob_path(source, sha256)
+    is_gzip = relative.endswith(".gz")
     target = root / relative
     if target.exists():
         return relative

@@ -1,4 +1,4 @@
-"""Load input files into the store: blob first, then records in batches, then the ingest log.
+"""Load input files into the store: the original bytes (blob), records in batches, then the ingest log.
 
 Every batch is one transaction (raw records, sign-ins, child rows and quarantine together), and every
 step is idempotent, so a run killed at any moment is completed by the next one: nothing lost, nothing
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -94,82 +95,101 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, skipped
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, batch: Batch,
-                 reading: FileReading, lenient: bool = False) -> None:
-    """One transaction: raw records, merged sign-ins and children, quarantine.
+class _FileLoad:
+    """Writes the batches of one file, each in one transaction, while its blob is kept in a thread."""
 
-    Candidates the database does not accept are read by Python (reading.resolve) and written in a
-    batch of their own; a batch whose candidates include one that is not even JSON is tried again
-    leniently. Should the database's JSON parser refuse a record the reader accepted, the batch is
-    split until the refused record is alone, and that record is quarantined; the rest still loads.
-    """
-    if batch.table is not None:  # registered outside the transaction, so a failed batch can still unregister it
-        con.register("batch", batch.table)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        refused: list[int] = []
-        new = updated = 0
-        if batch.table is not None:
-            refused, new, updated = _merge_batch(con, outcome.sha256, ingest_id, reading.tenant, lenient)
-        if batch.rejected:
-            con.executemany(
-                "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
-                [(outcome.sha256, r.locator, str(outcome.path), r.line, r.reason, r.text) for r in batch.rejected],
-            )
-        con.execute("COMMIT")
-    except duckdb.InvalidInputException as exc:
-        con.execute("ROLLBACK")
+    def __init__(self, con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, reading: FileReading,
+                 blob: Future, blob_root: Path):
+        self.con, self.outcome, self.ingest_id, self.reading = con, outcome, ingest_id, reading
+        self.blob, self.blob_root = blob, blob_root
+
+    def write(self, batch: Batch, lenient: bool = False) -> None:
+        """One transaction: raw records, merged sign-ins and children, quarantine.
+
+        Candidates the database does not accept are read by Python (reading.resolve) and written in
+        a batch of their own; a batch with a candidate that is not even JSON is tried again leniently.
+        Should the database's JSON parser refuse a record the reader accepted, the batch is split
+        until the refused record is alone, and that record is quarantined; the rest still loads.
+        """
+        con, outcome = self.con, self.outcome
+        if batch.table is not None:  # registered outside the transaction, so a failed batch can still unregister it
+            con.register("batch", batch.table)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            refused: list[int] = []
+            new = updated = 0
+            if batch.table is not None:
+                refused, new, updated = self._merge(lenient)
+            if batch.rejected:
+                con.executemany(
+                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
+                    [(outcome.sha256, r.locator, str(outcome.path), r.line, r.reason, r.text) for r in batch.rejected],
+                )
+            self.wait_for_blob()  # no raw record is committed before the bytes it points into are kept
+            con.execute("COMMIT")
+        except duckdb.InvalidInputException as exc:
+            con.execute("ROLLBACK")
+            self._retry(batch, lenient, exc)
+            return
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
+        except StoreError:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            if batch.table is not None:
+                con.unregister("batch")
+        refused_set = set(refused)
+        outcome.tally([f for i, f in enumerate(batch.found) if i not in refused_set], batch.rejected)
+        outcome.tally_candidates(len(batch.candidates) - len(refused))
+        outcome.new_signins += new
+        outcome.updated_signins += updated
+        if refused:
+            self.write(self._resolved([batch.candidates[rn - len(batch.found)] for rn in refused]))
+
+    def _retry(self, batch: Batch, lenient: bool, exc: duckdb.Error) -> None:
+        """After the database refused the batch: leniently, in halves, or (one record) quarantined."""
         if batch.candidates and not lenient:
-            _write_batch(con, outcome, ingest_id, batch, reading, lenient=True)
+            self.write(batch, lenient=True)
         elif batch.size > 1:
             for half in batch.halves():
-                _write_batch(con, outcome, ingest_id, half, reading, lenient)
+                self.write(half, lenient)
         elif batch.candidates:
-            _write_batch(con, outcome, ingest_id, _resolved(batch.candidates, reading), reading)
+            self.write(self._resolved(batch.candidates))
         elif batch.found:
             record = batch.found[0]
             reason = f"the database refused the record: {str(exc).splitlines()[0]}"
-            refused_record = Rejected(record.locator, record.line, reason, record.text.decode("utf-8", errors="replace"))
-            _write_batch(con, outcome, ingest_id, Batch([], [*batch.rejected, refused_record]), reading)
+            refused = Rejected(record.locator, record.line, reason, record.text.decode("utf-8", errors="replace"))
+            self.write(Batch([], [*batch.rejected, refused]))
         else:
-            raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
-        return
-    except duckdb.Error as exc:
-        con.execute("ROLLBACK")
-        raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
-    finally:
-        if batch.table is not None:
-            con.unregister("batch")
-    refused_set = set(refused)
-    outcome.tally([f for i, f in enumerate(batch.found) if i not in refused_set], batch.rejected)
-    outcome.tally_candidates(len(batch.candidates) - len(refused))
-    outcome.new_signins += new
-    outcome.updated_signins += updated
-    if refused:
-        offset = len(batch.found)
-        _write_batch(con, outcome, ingest_id, _resolved([batch.candidates[rn - offset] for rn in refused], reading), reading)
+            raise StoreError(f"{self.outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
 
+    def _resolved(self, candidates: list[Candidate]) -> Batch:
+        """The records of candidate lines, read by Python."""
+        items = [item for candidate in candidates for item in self.reading.resolve(candidate)]
+        return Batch([i for i in items if isinstance(i, Found)], [i for i in items if isinstance(i, Rejected)]).sealed()
 
-def _resolved(candidates: list[Candidate], reading: FileReading) -> Batch:
-    """The records of candidate lines, read by Python."""
-    items = [item for candidate in candidates for item in reading.resolve(candidate)]
-    return Batch([i for i in items if isinstance(i, Found)], [i for i in items if isinstance(i, Rejected)]).sealed()
+    def _merge(self, lenient: bool) -> tuple[list[int], int, int]:
+        """Stage and merge the registered batch inside the open transaction.
 
+        Returns the row numbers of the candidates it did not accept, and the counts of new and updated sign-ins.
+        """
+        con, sha = self.con, self.outcome.sha256
+        run_script(con, "load/10_stage_batch.sql", {"file_sha256": sha, "tenant": self.reading.tenant,
+                                                    "candidate_format": Candidate.FORMAT, "lenient": lenient})
+        refused = [rn for (rn,) in con.execute("SELECT rn FROM stg_records WHERE NOT accepted ORDER BY rn").fetchall()]
+        for script in STAGE_SCRIPTS:
+            run_script(con, script)
+        run_script(con, "load/40_merge.sql", {"file_sha256": sha, "ingest_id": self.ingest_id})
+        new, updated = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
+        return refused, new, updated
 
-def _merge_batch(con: duckdb.DuckDBPyConnection, file_sha: str, ingest_id: str, tenant: str | None,
-                 lenient: bool) -> tuple[list[int], int, int]:
-    """Stage and merge the registered batch inside the caller's transaction.
-
-    Returns the row numbers of the candidates it did not accept, and the counts of new and updated sign-ins.
-    """
-    run_script(con, "load/10_stage_batch.sql",
-               {"file_sha256": file_sha, "tenant": tenant, "candidate_format": Candidate.FORMAT, "lenient": lenient})
-    refused = [rn for (rn,) in con.execute("SELECT rn FROM stg_records WHERE NOT accepted ORDER BY rn").fetchall()]
-    for script in STAGE_SCRIPTS:
-        run_script(con, script)
-    run_script(con, "load/40_merge.sql", {"file_sha256": file_sha, "ingest_id": ingest_id})
-    new, updated = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
-    return refused, new, updated
+    def wait_for_blob(self) -> None:
+        try:
+            self.blob.result()
+        except OSError as exc:  # full disk, read-only folder
+            raise StoreError(f"{self.blob_root}: cannot keep the raw file: {exc.strerror or exc}") from exc
 
 
 def _already_ingested(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
@@ -207,16 +227,18 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
         return outcome
     reading = read_file(path, limits, tenant)
     outcome.encoding, outcome.notes = reading.encoding, reading.notes
-    try:
-        blob_path = blobs.store_blob(blob_root, path, outcome.sha256)
-    except OSError as exc:  # full disk, read-only folder: nothing was written to the database yet
-        raise StoreError(f"{blob_root}: cannot keep the raw file: {exc.strerror or exc}") from exc
-    con.execute(
-        "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
-        [outcome.sha256, str(path), path.stat().st_size, blob_path, reading.container, reading.encoding],
-    )
-    for batch in prefetched(batches(reading.items, limits.batch_records, limits.batch_bytes)):
-        _write_batch(con, outcome, ingest_id, batch, reading)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="signins-blob") as pool:
+        # Compressing the original costs as much as a third of parsing it: do it beside the parse.
+        blob = pool.submit(blobs.store_blob, blob_root, path, outcome.sha256)
+        load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root)
+        con.execute(
+            "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
+            [outcome.sha256, str(path), path.stat().st_size, blobs.blob_path(path, outcome.sha256),
+             reading.container, reading.encoding],
+        )
+        for batch in prefetched(batches(reading.items, limits.batch_records, limits.batch_bytes)):
+            load.write(batch)
+        load.wait_for_blob()  # a file without records still keeps its bytes
     outcome.format = "+".join(sorted(outcome.formats)) or reading.container
     outcome.notes.extend(f"{note} ({count} record(s))" for note, count in sorted(outcome.record_notes.items()))
     _log(con, outcome, ingest_id, started)

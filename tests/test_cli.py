@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import FIXTURES, PUBLIC
@@ -62,3 +63,6 @@ def test_an_unwritable_blob_store_is_one_line_and_exit_3(tmp_path: Path):
     result = signins("ingest", str(FIXTURES / "cross_format" / "azure_monitor.log"), "--db", str(db))
     assert result.returncode == 3, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "cannot keep the raw file" in result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT (SELECT count(*) FROM raw_records) + (SELECT count(*) FROM signins)").fetchall() == [(0,)]
+    con.close()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from concurrent.futures import Future
 from pathlib import Path
 
 from signins import blobs
 from signins.ingest.replay import record_text
 from signins.batches import Batch
-from signins.load import FileOutcome, _write_batch
+from signins.load import FileOutcome, _FileLoad
 from signins.ingest.reader import read_file
 from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, PUBLIC, Store
@@ -102,6 +103,8 @@ def test_a_record_the_database_refuses_is_quarantined_alone(store: Store, tmp_pa
     found = list(reading.items)
     found[1].text = b'{"id": "broken", '  # what a differing JSON parser could refuse
     outcome = FileOutcome(path, sha256=blobs.file_sha256(path))
-    _write_batch(store.con, outcome, "test", Batch(found, []).sealed(), reading)
+    done = Future()
+    done.set_result("kept")
+    _FileLoad(store.con, outcome, "test", reading, done, tmp_path).write(Batch(found, []).sealed())
     assert (outcome.new_signins, outcome.quarantined) == (1, 1)
     assert "database refused" in store.scalar("SELECT reason FROM quarantine WHERE locator = 'line:2'")
