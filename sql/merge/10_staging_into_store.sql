@@ -1,0 +1,35 @@
+-- Merge a staging store, attached as `staging`, into the store (run inside one transaction).
+-- The same rules as loading a batch (sql/load/40_merge.sql): the raw layer keeps every version; per
+-- sign-in id the more complete version wins and ties keep what is stored, so merging a staging store
+-- gives the store that loading its files directly would have given, and merging twice changes nothing.
+
+INSERT INTO raw_files SELECT * FROM staging.raw_files ON CONFLICT DO NOTHING;
+INSERT INTO raw_records SELECT * FROM staging.raw_records ON CONFLICT DO NOTHING;
+INSERT INTO quarantine SELECT * FROM staging.quarantine ON CONFLICT DO NOTHING;
+INSERT INTO ingest_log SELECT * FROM staging.ingest_log
+WHERE ingest_id NOT IN (SELECT ingest_id FROM ingest_log);
+
+CREATE OR REPLACE TEMP TABLE merge_winners AS
+SELECT s.id, stored.id IS NULL AS is_new
+FROM staging.signins AS s LEFT JOIN signins AS stored ON stored.id = s.id
+WHERE stored.id IS NULL OR s.completeness > stored.completeness;
+
+DELETE FROM signins WHERE id IN (SELECT id FROM merge_winners WHERE NOT is_new);
+DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM merge_winners WHERE NOT is_new);
+DELETE FROM signin_ca_policies WHERE signin_id IN (SELECT id FROM merge_winners WHERE NOT is_new);
+DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM merge_winners WHERE NOT is_new);
+DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM merge_winners WHERE NOT is_new);
+
+INSERT INTO signins SELECT s.* FROM staging.signins AS s SEMI JOIN merge_winners AS w ON w.id = s.id;
+INSERT INTO signin_auth_steps
+SELECT c.* FROM staging.signin_auth_steps AS c SEMI JOIN merge_winners AS w ON w.id = c.signin_id;
+INSERT INTO signin_ca_policies
+SELECT c.* FROM staging.signin_ca_policies AS c SEMI JOIN merge_winners AS w ON w.id = c.signin_id;
+INSERT INTO signin_app_policy_evaluations
+SELECT c.* FROM staging.signin_app_policy_evaluations AS c SEMI JOIN merge_winners AS w ON w.id = c.signin_id;
+INSERT INTO signin_app_device_details
+SELECT c.* FROM staging.signin_app_device_details AS c SEMI JOIN merge_winners AS w ON w.id = c.signin_id;
+
+-- The pull's state: the staging store started from the store's watermarks and moved them on.
+INSERT OR REPLACE INTO pull_watermarks SELECT * FROM staging.pull_watermarks;
+INSERT INTO pull_pages SELECT * FROM staging.pull_pages EXCEPT SELECT * FROM pull_pages;

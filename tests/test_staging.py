@@ -1,0 +1,74 @@
+"""A staging store merged into the store gives the store that loading the files directly gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from signins import blobs
+from signins.load import ingest_file
+from signins.settings import IngestLimits
+from signins.staging import create_staging, merge_staging, staging_path
+from tests.conftest import FIXTURES, PUBLIC, Store
+
+CROSS = FIXTURES / "cross_format"
+FIRST = [CROSS / "graph_beta_page.json"]
+LATER = [CROSS / "azure_monitor.log", CROSS / "log_analytics.csv",
+         PUBLIC / "elastic-integrations" / "test-signinlogs-sample.log"]
+TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
+          "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
+
+
+def content(store: Store, table: str) -> list[tuple]:
+    """A table's rows, sorted, without the times that say when they were written."""
+    columns = [c for (c,) in store.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])
+        if c not in {"first_seen_at", "loaded_at", "ingested_at", "ingest_id", "quarantined_at"}]
+    return sorted(store.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
+
+
+def staged(store: Store, files: list[Path], name: str = "run") -> Path:
+    """Load `files` into a new staging store of `store` (sharing its blobs); the staging store's path."""
+    path = staging_path(store.db_path, name)
+    create_staging(store.con, path)
+    staging = Store(path)
+    for file in files:
+        ingest_file(staging.con, file, blobs.blob_root(store.db_path), IngestLimits())
+    staging.con.close()
+    return path
+
+
+def test_merging_a_staging_store_equals_loading_directly(tmp_path: Path):
+    direct = Store(tmp_path / "direct" / "s.duckdb")
+    for file in FIRST + LATER:
+        direct.ingest(file)
+    store = Store(tmp_path / "staged" / "s.duckdb")
+    for file in FIRST:
+        store.ingest(file)
+    outcome = merge_staging(store.con, staged(store, LATER))
+    for table in TABLES:
+        assert content(store, table) == content(direct, table), table
+    assert store.scalar("SELECT count(*) FROM ingest_log") == direct.scalar("SELECT count(*) FROM ingest_log") == 4
+    later = "FROM ingest_log WHERE path NOT LIKE '%graph_beta%'"
+    assert (outcome.new_signins, outcome.updated_signins) == tuple(
+        direct.rows(f"SELECT sum(new_signins)::INT, sum(updated_signins)::INT {later}")[0])
+    assert outcome.new_signins > 0
+
+
+def test_merging_twice_changes_nothing(tmp_path: Path):
+    store = Store(tmp_path / "s.duckdb")
+    path = staged(store, LATER)
+    merge_staging(store.con, path)
+    before = {table: content(store, table) for table in TABLES}
+    again = merge_staging(store.con, path)
+    assert (again.new_signins, again.updated_signins) == (0, 0)
+    assert {table: content(store, table) for table in TABLES} == before
+
+
+def test_a_staging_store_skips_files_the_store_has_ingested(tmp_path: Path):
+    store = Store(tmp_path / "s.duckdb")
+    store.ingest(FIRST[0])
+    path = staging_path(store.db_path, "run")
+    create_staging(store.con, path)
+    staging = Store(path)
+    assert ingest_file(staging.con, FIRST[0], blobs.blob_root(store.db_path), IngestLimits()).already_ingested
+    assert staging.scalar("SELECT count(*) FROM signins") == 0
