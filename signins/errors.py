@@ -17,3 +17,13 @@ class IngestError(SigninsError):
     """A whole input cannot be read (missing path, unreadable file)."""
 
     exit_code = 4
+
+
+class GateFailed(SigninsError):
+    """A run's data failed a validation gate: the store was left as it was before the run."""
+
+    exit_code = 9
+
+    def __init__(self, message: str, report: object = None):
+        super().__init__(message)
+        self.report = report   # what the gates found, for the run to save

@@ -1,0 +1,16 @@
+-- Move the sign-ins that failed a row-level expectation (temp table gate_failures: id, reason) to
+-- quarantine, under the raw record they were read from; the raw layer keeps the record itself.
+
+INSERT INTO quarantine
+SELECT r.file_sha256, r.locator, f.first_path, r.line, g.reason, NULL, now()
+FROM gate_failures AS g
+JOIN signins AS s ON s.id = g.id
+JOIN raw_records AS r ON r.record_key = s.record_key
+JOIN raw_files AS f ON f.file_sha256 = r.file_sha256
+ON CONFLICT DO NOTHING;
+
+DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM gate_failures);
+DELETE FROM signin_ca_policies WHERE signin_id IN (SELECT id FROM gate_failures);
+DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM gate_failures);
+DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM gate_failures);
+DELETE FROM signins WHERE id IN (SELECT id FROM gate_failures);

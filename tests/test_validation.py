@@ -1,0 +1,75 @@
+"""The Great Expectations gates: row failures quarantined by name, table failures stop the run, new
+enum values reported."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+import pytest
+
+from signins.errors import GateFailed
+from signins.validation import gate
+from tests.conftest import FIXTURES, Store
+
+GRAPH = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
+WINDOW = (datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 12, 31, tzinfo=timezone.utc))
+
+
+def graph(n: int, **changes) -> bytes:
+    return orjson.dumps({**GRAPH, "id": f"00000000-0000-0000-0000-{n:012d}", "createdDateTime": "2026-06-01T10:00:00Z",
+                         **changes})
+
+
+def loaded(tmp_path: Path, lines: list[bytes]) -> Store:
+    path = tmp_path / "signins.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    store = Store(tmp_path / "staging.duckdb")
+    store.ingest(path)
+    return store
+
+
+def with_location(n: int, latitude: float, longitude: float) -> bytes:
+    location = {**GRAPH["location"], "geoCoordinates": {"latitude": latitude, "longitude": longitude}}
+    return graph(n, location=location)
+
+
+def test_rows_failing_a_row_check_go_to_quarantine_under_its_name(tmp_path: Path):
+    lines = [graph(n) for n in range(40)]
+    lines[3] = with_location(3, 123.0, 10.0)
+    lines[4] = graph(4, createdDateTime="2027-06-01T10:00:00Z")
+    store = loaded(tmp_path, lines)
+    report = gate(store.con, WINDOW, max_failed_percent=10)
+    assert report.passed and report.quarantined == 2
+    assert store.scalar("SELECT count(*) FROM signins") == 38
+    reasons = dict(store.rows("SELECT locator, reason FROM quarantine"))
+    assert reasons == {"line:4": "failed validation: latitude within -90..90",
+                       "line:5": "failed validation: sign-in time within the window read"}
+    assert store.scalar("SELECT count(*) FROM signin_ca_policies WHERE signin_id LIKE '%00000000000_3'") == 0
+
+
+def test_row_failures_above_the_threshold_fail_the_gate_and_change_nothing(tmp_path: Path):
+    lines = [graph(n) for n in range(10)] + [with_location(n, 0.0, 999.0) for n in range(10, 12)]
+    store = loaded(tmp_path, lines)
+    with pytest.raises(GateFailed) as failed:
+        gate(store.con, WINDOW, max_failed_percent=10)
+    assert "2 of 12 sign-ins (16.7%) failed row checks, above the 10% threshold (most: longitude" in str(failed.value)
+    assert failed.value.report.passed is False
+    assert store.scalar("SELECT count(*) FROM signins") == 12
+    assert store.scalar("SELECT count(*) FROM quarantine") == 0
+
+
+def test_a_table_check_failing_fails_the_gate(tmp_path: Path):
+    store = loaded(tmp_path, [graph(n) for n in range(5)])
+    store.con.execute("UPDATE raw_records SET format = 'graph/zip' WHERE locator = 'line:2'")
+    with pytest.raises(GateFailed, match="failed: raw record formats are known"):
+        gate(store.con, WINDOW, max_failed_percent=10)
+
+
+def test_new_enum_values_are_reported_not_failed(tmp_path: Path):
+    store = loaded(tmp_path, [graph(0), graph(1, conditionalAccessStatus="reportOnlyBlocked")])
+    report = gate(store.con, WINDOW, max_failed_percent=0)
+    assert report.passed and report.quarantined == 0
+    assert report.new_values() == {"conditional_access_status": ["reportOnlyBlocked"]}
