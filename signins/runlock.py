@@ -1,0 +1,56 @@
+"""One run at a time per database: a run holds `<db>.lock` (an advisory file lock) while it writes.
+
+DuckDB already refuses a second process that opens the file for writing, but with an unclear error
+and only for as long as the first process has it open: a run opens and closes the database several
+times (staging, merge, tagging, report), and another run must not slip in between.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from signins.errors import SigninsError
+
+
+class RunLocked(SigninsError):
+    """Another run holds the database."""
+
+    exit_code = 10
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextmanager
+def run_lock(db_path: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the database's run lock, waiting up to `wait_seconds` for another run to finish."""
+    path = lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+                    raise RunLocked(f"{db_path}: another run is writing to this database (process {holder}); "
+                                    f"waited {wait_seconds:g} s; try again when it has finished") from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
