@@ -98,19 +98,19 @@ def generate(path: Path, records: int) -> int:
     return path.stat().st_size
 
 
-def run(name: str, data: Path, work: Path, records: int) -> tuple[float, int]:
-    """(seconds, peak RSS in MiB) of one contender in a fresh interpreter."""
+def run(name: str, data: Path, work: Path, records: int) -> tuple[float, float, int]:
+    """(seconds, CPU seconds of all its threads, peak RSS in MiB) of one contender in a fresh interpreter."""
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}"
     prelude = f"DATA = {str(data)!r}\nWORK = {str(work)!r}\nRECORDS = {records}\nCOLUMNS = {columns!r}\n"
     imports, body = CONTENDERS[name]
-    script = prelude + imports + "import time, resource\nstart = time.perf_counter()\n" + body + (
-        "\nprint(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    script = prelude + imports + "import time, resource\nstart = time.perf_counter()\ncpu = time.process_time()\n" + body + (
+        "\nprint(time.perf_counter() - start, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     if result.returncode:
         raise SystemExit(f"{name} failed:\n{result.stderr}")
-    seconds, rss = result.stdout.split()[-2:]
-    return float(seconds), int(rss)
+    seconds, cpu, rss = result.stdout.split()[-3:]
+    return float(seconds), float(cpu), int(rss)
 
 
 def main() -> None:
@@ -128,17 +128,17 @@ def main() -> None:
     mb = size / 1e6
     lines = [f"Ingest benchmark: {args.records:,} Graph beta sign-ins, {mb:,.0f} MB of JSON lines "
              f"({size / args.records / 1024:.1f} KiB per record), {os.cpu_count()} cores.", "",
-             "| contender | seconds | MB/s | records/s | peak RSS MiB | vs pandas | vs duckdb-typed |",
-             "|---|---|---|---|---|---|---|"]
+             "| contender | seconds | MB/s | records/s | CPU s | peak RSS MiB | vs pandas | vs duckdb-typed |",
+             "|---|---|---|---|---|---|---|---|"]
     ratio = lambda baseline, seconds: f"{results[baseline][0] / seconds:.2f}x" if baseline in results else "-"
-    for name, (seconds, rss) in results.items():
-        lines.append(f"| {name} | {seconds:.2f} | {mb / seconds:.0f} | {args.records / seconds:,.0f} | {rss:,} | "
+    for name, (seconds, cpu, rss) in results.items():
+        lines.append(f"| {name} | {seconds:.2f} | {mb / seconds:.0f} | {args.records / seconds:,.0f} | {cpu:.1f} | {rss:,} | "
                      f"{ratio('pandas', seconds)} | {ratio('duckdb-typed', seconds)} |")
     table = "\n".join(lines)
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table + "\n")
-    print(json.dumps({k: {"seconds": v[0], "peak_rss_mib": v[1]} for k, v in results.items()}))
+    print(json.dumps({k: {"seconds": v[0], "cpu_seconds": v[1], "peak_rss_mib": v[2]} for k, v in results.items()}))
 
 
 if __name__ == "__main__":

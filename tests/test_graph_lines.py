@@ -118,7 +118,7 @@ def damaged_lines(draw) -> bytes:
             line = line[:at]
         elif action == "insert":
             line[at:at] = draw(st.binary(min_size=1, max_size=12))
-        else:
+        elif line:
             line[min(at, len(line) - 1)] ^= draw(st.integers(1, 255))
         lines[index] = bytes(line).replace(b"\n", b" ").replace(b"\r", b" ")
     return b"\n".join(lines) + b"\n"

@@ -33,8 +33,9 @@ EVENT_TYPE_BY_SOURCE = {
 _EVENT_TYPE_BY_LOWER = {name.lower(): name for name in EVENT_TYPES}
 
 
-# Keys that mark a record with createdDateTime as something other than a current Graph sign-in.
-_NOT_PLAIN_GRAPH = frozenset({"properties", "event", "conditionalAccessPolicies", "conditionalAccessApplied"})
+# Keys that, when they hold a value, mark a record with createdDateTime as something other than a
+# current Graph sign-in. sql/load/10_stage_batch.sql applies the same test to JSON lines.
+_NOT_PLAIN_GRAPH = ("properties", "event", "conditionalAccessPolicies", "conditionalAccessApplied")
 
 
 class NotASignin(Exception):
@@ -104,7 +105,7 @@ def _from_diag(record: dict) -> tuple[dict, str, str | None, list[str]]:
 
 def classify(record: dict) -> str:
     """The record's shape, or NotASignin with what it looks like instead."""
-    if "createdDateTime" in record and all(key not in record for key in _NOT_PLAIN_GRAPH):  # the common case
+    if "createdDateTime" in record and all(record.get(key) is None for key in _NOT_PLAIN_GRAPH):  # the common case
         return "graph"
     if "properties" in record and ("category" in record or "operationName" in record or "resourceId" in record):
         return "diag"

@@ -6,11 +6,11 @@
 -- Found rows were read by Python, which says what they are. Candidates (unparsed JSON lines of a file
 -- of plain Graph records) are recognised here by the rules signins.ingest.shapes applies to a plain
 -- Graph record, only stricter: `accepted` is false for a line they do not clearly fit (not UTF-8, not
--- JSON, an unusual id, time or event type, a key of another shape anywhere in its text), and Python
--- reads such lines again and says what they are.
+-- JSON, an unusual id, time or event type, a key of another shape), and Python reads such lines again
+-- and says what they are.
 
 CREATE OR REPLACE TEMP MACRO lower_first(x) AS
-    CASE WHEN x IS NULL OR x = '' THEN NULL ELSE lower(x[1]) || x[2:] END;
+    CASE WHEN x IS NULL OR x = '' THEN NULL WHEN x[1] = lower(x[1]) THEN x ELSE lower(x[1]) || x[2:] END;
 
 -- conditionsSatisfied / conditionsNotSatisfied: Graph beta writes "application,users", Azure Monitor and
 -- Log Analytics write the flags integer (read here as its text). Both become the integer; "none" is 0.
@@ -44,6 +44,7 @@ CREATE OR REPLACE TEMP MACRO ca_flags(x) AS
 
 CREATE OR REPLACE TEMP MACRO signin_struct(doc) AS json_transform(doc, '{
         "id": "JSON", "createdDateTime": "JSON", "signInEventTypes": "JSON",
+        "properties": "JSON", "event": "JSON", "conditionalAccessPolicies": "JSON", "conditionalAccessApplied": "JSON",
         "correlationId": "VARCHAR", "originalRequestId": "VARCHAR", "sessionId": "VARCHAR",
         "uniqueTokenIdentifier": "VARCHAR", "isInteractive": "BOOLEAN",
         "homeTenantId": "VARCHAR", "resourceTenantId": "VARCHAR",
@@ -97,14 +98,14 @@ WITH docs AS (
 parsed AS (
     SELECT docs.* EXCLUDE (text),
            -- Lenient only when a strict try failed: try() costs a third more on every record.
-           CASE WHEN candidate AND $lenient THEN try(signin_struct(text)) ELSE signin_struct(text) END AS r,
-           candidate AND regexp_matches(text, '"(properties|event|conditionalAccessPolicies|conditionalAccessApplied)"')
-               AS other_shape
+           CASE WHEN candidate AND $lenient THEN try(signin_struct(text)) ELSE signin_struct(text) END AS r
     FROM docs
 ),
 recognised AS (
     SELECT parsed.* EXCLUDE (format, event_type, tenant_id, signin_id, created_at),
            CASE WHEN candidate THEN $candidate_format ELSE format END AS format,
+           candidate AND (r.properties IS NOT NULL OR r.event IS NOT NULL OR r.conditionalAccessPolicies IS NOT NULL
+                          OR r.conditionalAccessApplied IS NOT NULL) AS other_shape,
            CASE WHEN candidate
                 THEN event_type_name(nullif(regexp_extract(r.signInEventTypes, '^\["([A-Za-z]+)"', 1), ''))
                 ELSE event_type END AS event_type,
