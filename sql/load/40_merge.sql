@@ -2,10 +2,10 @@
 -- is stored, so re-ingesting changes nothing); the raw layer keeps every version.
 
 INSERT INTO raw_records
-SELECT r.record_key, $file_sha256, r.locator, r.line, r.byte_offset, r.byte_length, r.format, r.event_type,
-       r.tenant_id, r.signin_id, r.created_at, s.completeness, $ingest_id, now()
-FROM stg_records AS r JOIN stg_signins AS s USING (rn)
-WHERE r.record_key NOT IN (SELECT record_key FROM raw_records WHERE file_sha256 = $file_sha256);
+SELECT record_key, $file_sha256, locator, line, byte_offset, byte_length, source_format, event_type,
+       tenant_id, id, created_at, completeness, $ingest_id, now()
+FROM stg_records
+WHERE record_key NOT IN (SELECT record_key FROM raw_records WHERE file_sha256 = $file_sha256);
 
 -- Narrow on purpose: the wide staged rows are copied once, into signins.
 CREATE OR REPLACE TEMP TABLE winners AS
