@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections import deque
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from kiota_abstractions.api_error import APIError
@@ -95,7 +96,6 @@ class SigninsClient:
         else:
             from kiota_authentication_azure.azure_identity_authentication_provider import \
                 AzureIdentityAuthenticationProvider
-            from urllib.parse import urlsplit
 
             self._credential = settings.credential(tenant_id)
             auth = AzureIdentityAuthenticationProvider(self._credential, scopes=[settings.scope],
@@ -125,9 +125,15 @@ class SigninsClient:
         info = self.client.audit_logs.sign_ins.to_get_request_information(self._config(query))
         return await self._send(info)
 
+    def on_graph_host(self, link: str) -> bool:
+        """Whether `link` is an absolute URL on the configured Graph host (the only host that gets the credential)."""
+        parts = urlsplit(link)
+        return parts.scheme in ("http", "https") and parts.netloc == urlsplit(self.settings.base_url).netloc
+
     async def next_page(self, link: str) -> bytes:
-        if not link.startswith(("http://", "https://")):
-            raise GraphUnavailableError("Graph returned an @odata.nextLink that is not an absolute URL; rerun to retry")
+        if not self.on_graph_host(link):
+            raise GraphUnavailableError("Graph returned an @odata.nextLink that is not an absolute URL on "
+                                        f"{urlsplit(self.settings.base_url).netloc}; not followed; rerun to retry")
         info = self.client.audit_logs.sign_ins.with_url(link).to_get_request_information(self._config())
         return await self._send(info)
 

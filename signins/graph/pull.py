@@ -10,13 +10,16 @@ Every page's raw bytes are written atomically to `<db>.pulls/<tenant>/<event typ
 A run that stops early (crash, kill, throttling, server error) leaves `committed_until` at the last
 whole slice; the next run resumes there on the same slice grid and re-reads at most one slice,
 which the idempotent load absorbs: nothing lost, nothing doubled.
+
+Inside that slice the run continues from the `@odata.nextLink` of the last page it landed (kept in
+`pull_pages`), so a big tenant does not pay for the slice's first pages twice; when Graph no longer
+accepts that link (skip tokens are not documented to live forever) the slice is read again from
+page 1, which is still correct for the reason above.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -24,15 +27,16 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
-import orjson
 
 from signins import blobs
 from signins.graph.client import SigninsClient
-from signins.graph.errors import GraphSettingsError, GraphUnavailableError
+from signins.graph.errors import GraphAccessError, GraphSettingsError, GraphUnavailableError
+from signins.graph.pages import Page, parse_page, write_atomically
 from signins.graph.settings import GraphSettings
 from signins.ingest.timestamps import parse_utc
 from signins.load import FileOutcome, ingest_file
 from signins.settings import IngestLimits
+from signins.store import sql_text
 
 log = logging.getLogger("signins.graph")
 MAX_PAGES_PER_SLICE = 100_000  # a nextLink loop stops here
@@ -48,11 +52,21 @@ class EventTypeOutcome:
     records: int = 0
     new_signins: int = 0
     quarantined: int = 0
+    ca_applied: int = 0
+    ca_listed: int = 0
 
     def summary(self) -> str:
         how = "resumed " if self.resumed else ""
         return (f"{self.event_type}: {how}{iso(self.window_start)} .. {iso(self.window_end)}: {self.pages} page(s), "
                 f"{self.records} records, {self.new_signins} new, {self.quarantined} quarantined")
+
+    def add(self, page: Page, landed: FileOutcome) -> None:
+        self.pages += 1
+        self.records += landed.records
+        self.new_signins += landed.new_signins
+        self.quarantined += landed.quarantined
+        self.ca_applied += page.ca_applied
+        self.ca_listed += page.ca_listed
 
 
 @dataclass
@@ -67,6 +81,21 @@ class PullOutcome:
     records = property(lambda self: self._total("records"))
     quarantined = property(lambda self: self._total("quarantined"))
     pages = property(lambda self: self._total("pages"))
+
+    @property
+    def warnings(self) -> list[str]:
+        """One-line warnings about this pull; today: Conditional Access policies withheld by Graph."""
+        # Graph returns appliedConditionalAccessPolicies "only for callers with privileges to read
+        # conditional access data" (learn.microsoft.com/graph/api/resources/appliedconditionalaccesspolicy);
+        # without them the property comes back null or empty (microsoftgraph/microsoft-graph-docs-contrib
+        # issue #8761; ../shared/reference/entra-signins.md §6.4 "will be omitted"), while
+        # conditionalAccessStatus still says success/failure. All three shapes count as empty here.
+        applied, listed = self._total("ca_applied"), self._total("ca_listed")
+        if applied and not listed:
+            return [f"tenant {self.tenant}: none of the {applied} sign-in(s) where Conditional Access applied lists "
+                    "its policies; grant the app Policy.Read.All (or Policy.Read.ConditionalAccess), else the "
+                    "per-policy analysis has no data"]
+        return []
 
 
 def iso(moment: datetime) -> str:
@@ -96,27 +125,8 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "default"
 
 
-def write_atomically(folder: Path, name: str, body: bytes) -> Path:
-    """Write `body` to folder/name via a temporary file and a rename: never a half-written page."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        target = folder / name
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def _state(con: duckdb.DuckDBPyConnection, tenant: str, event_type: str):
-    rows = con.execute(
-        "SELECT window_start, window_end, committed_until, max_created_at FROM pull_watermarks "
-        "WHERE tenant_id = ? AND event_type = ?", [tenant, event_type]).fetchall()
+    rows = con.execute(sql_text("pull/10_state.sql"), {"tenant": tenant, "event_type": event_type}).fetchall()
     return rows[0] if rows else None
 
 
@@ -149,97 +159,118 @@ def slices(start: datetime, end: datetime, hours: float) -> list[tuple[datetime,
     return cuts
 
 
-def _page(body: bytes, where: str) -> tuple[list, str | None, datetime | None, datetime | None]:
-    """(records, next link, oldest, newest createdDateTime) of a page; a broken page is resumable."""
-    try:
-        page = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise GraphUnavailableError(f"{where}: Graph sent a truncated or malformed page ({len(body)} bytes); "
-                                    "rerun `signins pull` to resume") from None
-    if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-        raise GraphUnavailableError(f"{where}: Graph sent a page without a `value` list; rerun `signins pull` to resume")
-    times = [t for t in (parse_utc(r.get("createdDateTime")) for r in page["value"] if isinstance(r, dict)) if t]
-    link = page.get("@odata.nextLink")
-    return page["value"], link if isinstance(link, str) and link else None, min(times, default=None), max(times, default=None)
-
-
 async def pull_tenant(con: duckdb.DuckDBPyConnection, db_path: Path, settings: GraphSettings,
                       since: datetime | None = None, until: datetime | None = None, tenant: str | None = None,
                       on_line: Callable[[str], None] | None = None, now: datetime | None = None) -> PullOutcome:
     """Pull every configured event type of one tenant into the store; raises a one-line Graph error."""
     say = on_line or (lambda line: None)
-    tenant_key = settings.tenant_key(tenant)
-    tenant_id = tenant or settings.tenant_id
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
-    run_id = uuid.uuid4().hex[:12]
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    outcome = PullOutcome(tenant_key)
-    client = SigninsClient(settings, tenant_id)
+    outcome = PullOutcome(settings.tenant_key(tenant))
+    client = SigninsClient(settings, tenant or settings.tenant_id)
+    run_id, stamp = uuid.uuid4().hex[:12], now.strftime("%Y%m%dT%H%M%SZ")
     try:
         for event_type in settings.event_types:
-            start, end, resumed = plan_window(_state(con, tenant_key, event_type), since, until, now, settings)
-            result = EventTypeOutcome(event_type, start, end, resumed)
-            outcome.event_types.append(result)
-            if not resumed:
-                _save_state(con, tenant_key, event_type, start, end, start, None, keep_max=True)
-            folder = pulls_root(db_path) / _safe(tenant_key) / _safe(event_type)
-            for slice_start, slice_end in slices(start, end, settings.slice_hours):
-                newest = await _pull_slice(con, client, db_path, folder, settings, tenant_key, tenant_id, event_type,
-                                           slice_start, slice_end, run_id, stamp, result)
-                _save_state(con, tenant_key, event_type, None, None, slice_end, newest, keep_max=True)
-            say(result.summary())
+            job = _Job(con, client, db_path, outcome.tenant, tenant or settings.tenant_id, event_type, run_id, stamp)
+            outcome.event_types.append(await _pull_event_type(job, since, until, now))
+            say(outcome.event_types[-1].summary())
     finally:
         await client.close()
+    for warning in outcome.warnings:
+        log.warning(warning)
     return outcome
 
 
-async def _pull_slice(con, client: SigninsClient, db_path: Path, folder: Path, settings: GraphSettings,
-                      tenant_key: str, tenant_id: str | None, event_type: str, slice_start: datetime,
-                      slice_end: datetime, run_id: str, stamp: str, result: EventTypeOutcome) -> datetime | None:
+@dataclass
+class _Job:
+    """What every page of one tenant's event type shares."""
+
+    con: duckdb.DuckDBPyConnection
+    client: SigninsClient
+    db_path: Path
+    tenant_key: str
+    tenant_id: str | None
+    event_type: str
+    run_id: str
+    stamp: str
+
+    @property
+    def folder(self) -> Path:
+        return pulls_root(self.db_path) / _safe(self.tenant_key) / _safe(self.event_type)
+
+    def params(self, **more) -> dict:
+        return {"tenant": self.tenant_key, "event_type": self.event_type, **more}
+
+
+async def _pull_event_type(job: _Job, since: datetime | None, until: datetime | None, now: datetime) -> EventTypeOutcome:
+    """Read one event type's window slice by slice; committed_until follows each whole slice."""
+    settings = job.client.settings
+    start, end, resumed = plan_window(_state(job.con, job.tenant_key, job.event_type), since, until, now, settings)
+    result = EventTypeOutcome(job.event_type, start, end, resumed)
+    if not resumed:
+        job.con.execute(sql_text("pull/20_start_window.sql"), job.params(window_start=start, window_end=end))
+    for number, (slice_start, slice_end) in enumerate(slices(start, end, settings.slice_hours)):
+        newest = await _pull_slice(job, slice_start, slice_end, result, resume=resumed and number == 0)
+        job.con.execute(sql_text("pull/30_commit_slice.sql"), job.params(committed_until=slice_end, newest=newest))
+    return result
+
+
+async def _pull_slice(job: _Job, slice_start: datetime, slice_end: datetime, result: EventTypeOutcome,
+                      resume: bool) -> datetime | None:
     """Every page of one slice, each landed before the next is fetched; returns the newest createdDateTime."""
-    newest: datetime | None = None
-    where = f"{tenant_key}/{event_type} {iso(slice_start)}..{iso(slice_end)}"
-    body = await client.first_page(odata_filter(slice_start, slice_end, event_type))
+    where = f"{job.tenant_key}/{job.event_type} {iso(slice_start)}..{iso(slice_end)}"
+    number, link, newest = _resume_point(job, slice_start, slice_end) if resume else (0, None, None)
+    if number and not link:
+        return newest  # every page was landed; only the watermark was not moved
+    body, number = await _first_body(job, slice_start, slice_end, link, number, where)
     seen_links: set[str] = set()
-    for number in range(1, MAX_PAGES_PER_SLICE + 1):
-        records, link, oldest, page_newest = _page(body, f"{where} page {number}")
-        name = f"{stamp}-{slice_start.strftime('%Y%m%dT%H%M%S')}-p{number:05d}.json"
-        path = write_atomically(folder, name, body)
-        landed: FileOutcome = ingest_file(con, path, blobs.blob_root(db_path), IngestLimits(), tenant_id)
-        con.execute(
-            "INSERT INTO pull_pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [tenant_key, event_type, run_id, slice_start, slice_end, number, landed.sha256, str(path),
-             landed.records, landed.new_signins, landed.quarantined, oldest, page_newest])
-        path.unlink(missing_ok=True)  # the exact bytes stay in the blob store
-        result.pages += 1
-        result.records += landed.records
-        result.new_signins += landed.new_signins
-        result.quarantined += landed.quarantined
-        if page_newest and (newest is None or page_newest > newest):
-            newest = page_newest
-        log.info("%s page %d: %d records, %d new", where, number, landed.records, landed.new_signins)
-        if not link:
+    for number in range(number + 1, number + MAX_PAGES_PER_SLICE + 1):
+        page = parse_page(body, f"{where} page {number}")
+        _land(job, body, page, slice_start, slice_end, number, result)
+        newest = max(filter(None, (newest, page.newest)), default=None)
+        if not page.next_link:
             return newest
-        if link in seen_links:
+        if page.next_link in seen_links:
             raise GraphUnavailableError(f"{where}: Graph returned the same @odata.nextLink twice (a paging loop); "
                                         "rerun `signins pull` to retry")
-        seen_links.add(link)
-        body = await client.next_page(link)
+        seen_links.add(page.next_link)
+        body = await job.client.next_page(page.next_link)
     raise GraphUnavailableError(f"{where}: more than {MAX_PAGES_PER_SLICE} pages; lower SIGNINS_PULL_SLICE_HOURS")
 
 
-def _save_state(con, tenant: str, event_type: str, window_start: datetime | None, window_end: datetime | None,
-                committed_until: datetime, newest: datetime | None, keep_max: bool) -> None:
-    """Upsert the watermark row; a new window resets the window and committed_until, keeps max_created_at."""
-    if window_start is not None:
-        con.execute(
-            "INSERT INTO pull_watermarks VALUES (?, ?, ?, ?, ?, NULL, now()) "
-            "ON CONFLICT (tenant_id, event_type) DO UPDATE SET window_start = excluded.window_start, "
-            "window_end = excluded.window_end, committed_until = excluded.committed_until, updated_at = now()",
-            [tenant, event_type, window_start, window_end, committed_until])
-        return
-    con.execute(
-        "UPDATE pull_watermarks SET committed_until = ?, "
-        "max_created_at = CASE WHEN max_created_at IS NULL OR ? > max_created_at THEN ? ELSE max_created_at END, "
-        "updated_at = now() WHERE tenant_id = ? AND event_type = ?",
-        [committed_until, newest, newest, tenant, event_type])
+def _resume_point(job: _Job, slice_start: datetime, slice_end: datetime) -> tuple[int, str | None, datetime | None]:
+    """(last landed page number, its nextLink, newest sign-in) of an interrupted slice; (0, None, None) if none."""
+    row = job.con.execute(sql_text("pull/50_resume_point.sql"),
+                          job.params(slice_start=slice_start, slice_end=slice_end)).fetchone()
+    return (row[0], row[1], row[2]) if row else (0, None, None)
+
+
+async def _first_body(job: _Job, slice_start: datetime, slice_end: datetime, link: str | None, landed: int,
+                      where: str) -> tuple[bytes, int]:
+    """The slice's next page to land and the number of pages before it: after `link` when Graph still takes it."""
+    if link and not job.client.on_graph_host(link):
+        log.warning("%s: the saved @odata.nextLink is not on %s; reading the slice again", where,
+                    job.client.settings.base_url)
+    elif link:
+        try:
+            body = await job.client.next_page(link)
+            log.info("%s: continuing after page %d", where, landed)
+            return body, landed
+        except GraphAccessError as exc:  # e.g. 400 for an expired $skiptoken; a real access error recurs below
+            log.warning("%s: Graph refused the saved @odata.nextLink (%s); reading the slice again", where, exc)
+    return await job.client.first_page(odata_filter(slice_start, slice_end, job.event_type)), 0
+
+
+def _land(job: _Job, body: bytes, page: Page, slice_start: datetime, slice_end: datetime, number: int,
+          result: EventTypeOutcome) -> None:
+    """Write the page, load it into the store, record it in pull_pages, then drop the file (the blob stays)."""
+    name = f"{job.stamp}-{slice_start.strftime('%Y%m%dT%H%M%S')}-p{number:05d}.json"
+    path = write_atomically(job.folder, name, body)
+    landed = ingest_file(job.con, path, blobs.blob_root(job.db_path), IngestLimits(), job.tenant_id)
+    job.con.execute(sql_text("pull/40_record_page.sql"), job.params(
+        run_id=job.run_id, slice_start=slice_start, slice_end=slice_end, page=number, file_sha256=landed.sha256,
+        path=str(path), records=landed.records, new_signins=landed.new_signins, quarantined=landed.quarantined,
+        min_created_at=page.oldest, max_created_at=page.newest, next_link=page.next_link))
+    path.unlink(missing_ok=True)
+    result.add(page, landed)
+    log.info("%s/%s %s page %d: %d records, %d new", job.tenant_key, job.event_type, iso(slice_start), number,
+             landed.records, landed.new_signins)

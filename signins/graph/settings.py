@@ -44,17 +44,46 @@ def _rate(name: str, default: str) -> tuple[int, float]:
     return result
 
 
-def _event_types() -> tuple[str, ...]:
-    text = env("SIGNINS_EVENT_TYPES")
-    if not text:
-        return EVENT_TYPES
-    chosen = tuple(t.strip() for t in text.split(",") if t.strip())
+def _delays(name: str, default: str) -> tuple[float, ...]:
+    text = env(name)
+    text = default if text is None else text
+    try:
+        delays = tuple(float(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        delays = (-1.0,)
+    if any(d < 0 for d in delays):
+        raise GraphSettingsError(f"{name}={text!r}: expected comma-separated seconds, e.g. 60,300")
+    return delays
+
+
+def parse_event_types(chosen: list[str], source: str) -> tuple[str, ...]:
+    """Known event types in their canonical spelling (case-insensitive), without repeats."""
+    chosen = [t.strip() for t in chosen if isinstance(t, str) and t.strip()]
     by_lower = {t.lower(): t for t in EVENT_TYPES}
     unknown = [t for t in chosen if t.lower() not in by_lower]
     if unknown or not chosen:
-        raise GraphSettingsError(f"SIGNINS_EVENT_TYPES: unknown event type(s) {', '.join(unknown) or '(none)'}; "
+        raise GraphSettingsError(f"{source}: unknown event type(s) {', '.join(unknown) or '(none)'}; "
                                  f"choose from {', '.join(EVENT_TYPES)}")
     return tuple(dict.fromkeys(by_lower[t.lower()] for t in chosen))
+
+
+def _event_types() -> tuple[str, ...]:
+    text = env("SIGNINS_EVENT_TYPES")
+    return parse_event_types(text.split(","), "SIGNINS_EVENT_TYPES") if text else EVENT_TYPES
+
+
+def parse_base_url(text: str, source: str) -> str:
+    """A Graph base URL (with its /beta segment) without the trailing slash."""
+    base_url = text.strip().rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise GraphSettingsError(f"{source}={base_url!r}: expected an http(s) URL such as {DEFAULT_BASE_URL}")
+    return base_url
+
+
+def parse_authority(text: str) -> str:
+    """The Entra sign-in host, e.g. login.microsoftonline.us (a scheme or trailing slash is dropped)."""
+    return text.strip().removeprefix("https://").rstrip("/")
 
 
 def token_tenant(token: str | None) -> str | None:
@@ -87,28 +116,25 @@ class GraphSettings:
     retry_delay: float = 3.0
     timeout: float = 60.0
     rate_limit: tuple[int, float] = (5, 10.0)
+    task_retry_delays: tuple[float, ...] = (60.0, 300.0)   # the nightly flow's retries of a tenant's pull
     token: str | None = field(default=None, repr=False)
     client_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> "GraphSettings":
-        base_url = (env("SIGNINS_GRAPH_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise GraphSettingsError(f"SIGNINS_GRAPH_BASE_URL={base_url!r}: expected an http(s) URL such as {DEFAULT_BASE_URL}")
+        base_url = parse_base_url(env("SIGNINS_GRAPH_BASE_URL") or DEFAULT_BASE_URL, "SIGNINS_GRAPH_BASE_URL")
         max_retries = int(_number("SIGNINS_GRAPH_MAX_RETRIES", 5))
         if max_retries > 10:
             raise GraphSettingsError("SIGNINS_GRAPH_MAX_RETRIES: at most 10")
         retry_delay = _number("SIGNINS_GRAPH_RETRY_DELAY", 3.0)
         if retry_delay > 180:
             raise GraphSettingsError("SIGNINS_GRAPH_RETRY_DELAY: at most 180 seconds")
-        authority = (env("SIGNINS_AUTHORITY_HOST") or DEFAULT_AUTHORITY).strip()
         return cls(
             base_url=base_url,
             tenant_id=env("SIGNINS_TENANT_ID") or None,
             client_id=env("SIGNINS_CLIENT_ID") or None,
             certificate_path=env("SIGNINS_CERTIFICATE_PATH") or None,
-            authority_host=authority.removeprefix("https://").rstrip("/"),
+            authority_host=parse_authority(env("SIGNINS_AUTHORITY_HOST") or DEFAULT_AUTHORITY),
             event_types=_event_types(),
             overlap_hours=_number("SIGNINS_PULL_OVERLAP_HOURS", 3.0),
             retention_days=_number("SIGNINS_RETENTION_DAYS", 30.0, minimum=0.001),
@@ -117,6 +143,7 @@ class GraphSettings:
             retry_delay=retry_delay,
             timeout=_number("SIGNINS_GRAPH_TIMEOUT", 60.0, minimum=0.1),
             rate_limit=_rate("SIGNINS_GRAPH_RATE_LIMIT", "5/10"),
+            task_retry_delays=_delays("SIGNINS_PULL_TASK_RETRY_DELAYS", "60,300"),
             token=env("SIGNINS_GRAPH_TOKEN") or None,
             client_secret=env("SIGNINS_CLIENT_SECRET") or None,
         )

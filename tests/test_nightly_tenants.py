@@ -1,0 +1,76 @@
+"""The nightly flow over a tenants file: one Prefect task per tenant, failures isolated, retries on network errors only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from conftest import Store
+from graph_server import GraphServer, make_records
+from test_graph_secrets import SECRETS, assert_no_secret, store_text
+
+CONTOSO_TOKEN, FABRIKAM_TOKEN, NORTHWIND_TOKEN = SECRETS
+
+
+def prefect_texts(flow_run_id) -> list[str]:
+    """Every log line and artifact the Prefect API holds for a flow run (logs flushed first)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterFlowRunId, LogFilter,
+                                                LogFilterFlowRunId)
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()
+    logs, by_run = [], LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+    with get_client(sync_client=True) as client:
+        while page := client.read_logs(by_run, limit=200, offset=len(logs)):   # the API's page limit
+            logs += page
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return [log.message for log in logs] + [str(artifact.data) for artifact in artifacts]
+
+
+def test_nightly_pulls_each_tenant_in_its_own_task(tmp_path, monkeypatch, prefect_harness):
+    from prefect.blocks.system import Secret
+
+    from flows.nightly import nightly
+
+    Secret(value=CONTOSO_TOKEN).save("nightly-contoso-token", overwrite=True, _sync=True)
+    records = make_records(120, datetime.now(timezone.utc) - timedelta(days=2))
+    with GraphServer(records, max_page=50, token=CONTOSO_TOKEN) as contoso, GraphServer(records) as fabrikam, \
+            GraphServer(records) as northwind:
+        fabrikam.fail_from(1, "503")        # unavailable on every try: a network error, retried
+        northwind.fail_from(1, "401")       # echoes the token it got; an access error, not retried
+        tenants = tmp_path / "tenants.toml"
+        tenants.write_text(
+            f'[[tenant]]\nname = "contoso"\ntenant_id = "t-contoso"\ntoken = "prefect-secret:nightly-contoso-token"\n'
+            f'base_url = "{contoso.base_url}"\n'
+            f'[[tenant]]\nname = "fabrikam"\ntenant_id = "t-fabrikam"\ntoken = "env:FABRIKAM_TOKEN"\n'
+            f'base_url = "{fabrikam.base_url}"\n'
+            f'[[tenant]]\nname = "northwind"\ntenant_id = "t-northwind"\ntoken = "env:NORTHWIND_TOKEN"\n'
+            f'base_url = "{northwind.base_url}"\n')
+        for key in ("SIGNINS_GRAPH_TOKEN", "SIGNINS_CLIENT_SECRET", "SIGNINS_EVENT_TYPES"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in {"SIGNINS_TENANTS_FILE": str(tenants), "FABRIKAM_TOKEN": FABRIKAM_TOKEN,
+                           "NORTHWIND_TOKEN": NORTHWIND_TOKEN, "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+                           "SIGNINS_RETENTION_DAYS": "4", "SIGNINS_GRAPH_MAX_RETRIES": "0",
+                           "SIGNINS_PULL_TASK_RETRY_DELAYS": "0,0"}.items():
+            monkeypatch.setenv(key, value)
+        db = tmp_path / "tenants.duckdb"
+        state = nightly(source="graph", db_path=str(db), out=str(tmp_path / "report"), return_state=True)
+    error = state.result(raise_on_failure=False, _sync=True)   # blocking even under a running event loop
+    assert state.is_failed() and error.exit_code == 7
+    assert str(error) == "2 of 3 tenant(s) failed: fabrikam, northwind"
+    assert len(fabrikam.requests) == 3 and len(northwind.requests) == 1   # 1 + 2 retries; never retried
+    store = Store(db)
+    try:
+        assert dict(store.rows("SELECT tenant_id, count(*) FROM signins GROUP BY 1")) == {"t-contoso": 120}
+        assert store.scalar("SELECT count(*) FROM cause_tags") > 0    # the healthy tenant was tagged
+    finally:
+        store.con.close()
+    texts = prefect_texts(state.state_details.flow_run_id)
+    (summary,) = [t for t in texts if "# Nightly sign-in run" in t]
+    assert "- OK contoso: " in summary and "- FAILED fabrikam: Graph failed with HTTP 503" in summary
+    assert "- FAILED northwind: Graph rejected the credentials" in summary
+    # the task logs were read too, down to northwind's failure (the echoed token redacted)
+    assert any("contoso interactiveUser: " in t for t in texts)
+    assert any("Access token has expired: ***" in t for t in texts if "# Nightly" not in t)
+    assert_no_secret(*texts, store_text(db))
