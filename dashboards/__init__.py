@@ -1,1 +1,1 @@
-"""Figure builders for the dashboards (issue [4/7]): data in, plotly figures out."""
+"""The dashboards ([4/7]): `signins report` turns the store's aggregates into a static, offline plotly site."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -75,35 +76,73 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
 @click.option("--since", default=None, metavar="ISO",
               help="Start of the window (default: the watermark minus the overlap; first run: the retention window).")
 @click.option("--until", default=None, metavar="ISO", help="End of the window (default: now).")
-@click.option("--tenant", default=None, metavar="ID",
-              help="Tenant id (default: $SIGNINS_TENANT_ID, else the token's tenant).")
-def pull(db_path: Path | None, since: str | None, until: str | None, tenant: str | None) -> None:
+@click.option("--tenant", default=None, metavar="NAME|ID",
+              help="With a tenants file: pull only the tenant of this name. Without: the tenant id "
+                   "(default: $SIGNINS_TENANT_ID, else the token's tenant).")
+@click.option("--tenants", "tenants_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tenants file (TOML) listing the tenants to pull, each with its own credentials "
+                   "(default: $SIGNINS_TENANTS_FILE; see docs/tenants.example.toml).")
+def pull(db_path: Path | None, since: str | None, until: str | None, tenant: str | None,
+         tenants_file: Path | None) -> None:
     """Pull sign-ins from Microsoft Graph (GET /beta/auditLogs/signIns) into the store, incrementally.
 
     Reads every event type in $SIGNINS_EVENT_TYPES, from a per-tenant watermark minus an overlap
     window ($SIGNINS_PULL_OVERLAP_HOURS, default 3), page by page; each page lands as it arrives.
     Credentials: $SIGNINS_GRAPH_TOKEN, else a client secret, else a certificate, else
     DefaultAzureCredential (see the README). A run that stops early is resumed by the next one.
-    Exits 5 when records were quarantined, 7 when Graph refuses access, 8 when Graph is unavailable.
+    With a tenants file every tenant is pulled in turn and gets one line, OK or FAILED; a failing
+    tenant does not stop the others.
+    Exits 5 when records were quarantined, 7 when Graph refuses access, 8 when Graph is unavailable
+    (with several tenants failing: 2 for a tenant's settings, else 7, else 8).
     """
-    import asyncio
-
+    from signins.graph.fleet import run_sync
     from signins.graph.pull import parse_when, pull_tenant
     from signins.graph.settings import GraphSettings
+    from signins.settings import env
     from signins.store import connect
 
     settings = _settings(db_path)
     graph = GraphSettings.from_env()
     start = parse_when(since, "--since") if since else None
     end = parse_when(until, "--until") if until else None
+    tenants_file = tenants_file or (Path(env("SIGNINS_TENANTS_FILE")) if env("SIGNINS_TENANTS_FILE") else None)
+    if tenants_file:
+        return _pull_tenants(settings, graph, tenants_file, tenant, start, end)
     con = connect(settings.db_path, settings.duckdb_memory_limit)
     try:
-        outcome = asyncio.run(pull_tenant(con, settings.db_path, graph, start, end, tenant, on_line=click.echo))
+        outcome = run_sync(pull_tenant(con, settings.db_path, graph, start, end, tenant, on_line=click.echo))
     finally:
         con.close()
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"pulled tenant {outcome.tenant}: {outcome.pages} page(s), {outcome.records} records, "
                f"{outcome.new_signins} new sign-ins, {outcome.quarantined} quarantined -> {settings.db_path}")
     if outcome.quarantined:
+        sys.exit(EXIT_QUARANTINED)
+
+
+def _pull_tenants(settings: Settings, graph, tenants_file: Path, name: str | None, start, end) -> None:
+    """`signins pull` over a tenants file: one line per tenant, then the totals; the worst failure's exit code."""
+    from signins.graph.fleet import TenantResult, pull_tenants, raise_for_failures
+    from signins.graph.tenants import load_tenants, select
+    from signins.store import connect
+
+    def report(result: TenantResult) -> None:
+        click.echo(result.line)
+        for warning in result.outcome.warnings if result.outcome else ():
+            click.echo(f"warning: {warning}", err=True)
+
+    tenants = select(load_tenants(tenants_file), name)
+    con = connect(settings.db_path, settings.duckdb_memory_limit)
+    try:
+        results = pull_tenants(con, settings.db_path, tenants, graph, start, end, on_result=report)
+    finally:
+        con.close()
+    pulled = [r.outcome for r in results if r.outcome]
+    click.echo(f"{len(pulled)} of {len(results)} tenant(s) pulled: {sum(o.new_signins for o in pulled)} new sign-ins, "
+               f"{sum(o.quarantined for o in pulled)} quarantined -> {settings.db_path}")
+    raise_for_failures(results)
+    if any(o.quarantined for o in pulled):
         sys.exit(EXIT_QUARANTINED)
 
 
@@ -112,21 +151,24 @@ def pull(db_path: Path | None, since: str | None, until: str | None, tenant: str
               help="`graph` (Microsoft Graph, see `signins pull`), `sample` (the bundled tenant in "
                    "data/sample/) or a file or folder of exports.")
 @DB_OPTION
-def run(source: str, db_path: Path | None) -> None:
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the dashboards (default: data/report/).")
+def run(source: str, db_path: Path | None, out: Path | None) -> None:
     """Run the nightly flow once, now (a real Prefect run on its local ephemeral server).
 
-    Today the flow lands the source into the store, tags the causes of every new MFA failure and
-    writes a run summary artifact; validation and dashboards join it as they land. Exits 5 when
-    records were quarantined.
+    Today the flow lands the source into the store, tags the causes of every new MFA failure, writes
+    the dashboards (as `signins report`) and a run summary artifact; validation joins it as it lands.
+    Exits 5 when records were quarantined.
     """
     import flows  # noqa: F401  (switches off Prefect/GX analytics before Prefect is imported)
     from flows.nightly import nightly
 
     settings = _settings(db_path)
-    totals = nightly(source=source, db_path=str(settings.db_path))
+    totals = nightly(source=source, db_path=str(settings.db_path), out=str(out) if out else None)
     click.echo(f"nightly run: {totals['sources']} source(s), {totals['records']} records, "
                f"{totals['new_signins']} new sign-ins, {totals['quarantined']} quarantined, "
-               f"{totals['tagged']} MFA failures tagged, {totals['findings']} user finding(s) -> {settings.db_path}")
+               f"{totals['tagged']} MFA failures tagged, {totals['findings']} user finding(s) -> {settings.db_path}; "
+               f"dashboards: {totals['report']}")
     if totals["quarantined"]:
         sys.exit(EXIT_QUARANTINED)
 
@@ -251,6 +293,38 @@ def export(kind: str, db_path: Path | None, fmt: str, out: Path) -> None:
     finally:
         con.close()
     click.echo(f"wrote {rows} {kind} row(s) to {out}")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A --since/--until value: naive means UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the site into (created; its report files are replaced).")
+@click.option("--since", type=click.DateTime(), default=None,
+              help="Start of the window, UTC (default: 30 days before --until).")
+@click.option("--until", type=click.DateTime(), default=None,
+              help="End of the window, UTC, exclusive (default: the day after the newest sign-in).")
+@click.option("--pseudonymize", is_flag=True,
+              help="Replace user names, IPs and device names with keyed hashes ($SIGNINS_PSEUDONYM_KEY).")
+def report(db_path: Path | None, out: Path, since: datetime | None, until: datetime | None, pseudonymize: bool) -> None:
+    """Write the dashboards: a static site (index + Overview, Users, Policies, Security, Patterns).
+
+    Every figure is drawn from SQL aggregates (sql/report/); the site works offline (plotly.js is
+    written beside the pages once) and escapes every string that came from the logs. Open
+    OUT/index.html in a browser. Exits 2 when --pseudonymize is given without $SIGNINS_PSEUDONYM_KEY.
+    """
+    from dashboards.pseudonymize import pseudonym_key
+    from dashboards.site import build_report
+
+    key = pseudonym_key() if pseudonymize else None
+    written = build_report(_settings(db_path).db_path, out, _utc(since), _utc(until), key)
+    for page in written.pages:
+        click.echo(f"{page.path}: {page.figures} figures, {page.size / 1024:,.0f} KiB")
+    click.echo(f"report {written.window.since:%Y-%m-%d} to {written.window.last_day:%Y-%m-%d} -> {written.index}")
 
 
 @cli.command()

@@ -94,10 +94,20 @@ def statements(relative: str) -> tuple[str, ...]:
                  if p and not all(l.strip().startswith("--") or not l.strip() for l in p.splitlines()))
 
 
+def _used(statement: str, params: dict) -> dict:
+    """The named parameters a statement uses (DuckDB refuses unused ones); comments do not count."""
+    code = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+    return {k: v for k, v in params.items() if f"${k}" in code}
+
+
 def run_script(con: duckdb.DuckDBPyConnection, relative: str, params: dict | None = None) -> None:
     """Run a .sql file statement by statement, binding the named parameters each statement uses."""
-    params = params or {}
     for statement in statements(relative):
-        code = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
-        used = {k: v for k, v in params.items() if f"${k}" in code}
+        used = _used(statement, params or {})
         con.execute(statement, used) if used else con.execute(statement)
+
+
+def query(con: duckdb.DuckDBPyConnection, relative: str, params: dict | None = None) -> duckdb.DuckDBPyRelation:
+    """The result of a .sql file that holds one SELECT, with the named parameters it uses bound."""
+    (statement,) = statements(relative)
+    return con.sql(statement, params=_used(statement, params or {}) or None)

@@ -52,3 +52,45 @@ def store(tmp_path: Path) -> Store:
 def public_dir() -> Path:
     assert PUBLIC.is_dir(), f"the public datasets are expected at {PUBLIC}"
     return PUBLIC
+
+
+@pytest.fixture(scope="session")
+def tagged_sample(tmp_path_factory) -> Path:
+    """The sample tenant ingested and tagged once per session (privileged accounts from tenant.json); the db path."""
+    import json
+
+    from signins.tagging import tag
+    from transforms.thresholds import load_thresholds
+
+    sample = PROJECT_ROOT / "data" / "sample"
+    privileged = [u["user_principal_name"] for u in json.loads((sample / "tenant.json").read_text())["privileged_users"]]
+    store = Store(tmp_path_factory.mktemp("sample") / "sample.duckdb")
+    for page in sorted((sample / "signins").glob("page-*.json.gz")):
+        store.ingest(page)
+    tag(store.con, load_thresholds(overrides={"privileged_accounts": privileged}))
+    store.con.close()
+    return store.db_path
+
+
+@pytest.fixture(scope="session")
+def tab():
+    """One tab of a headless Chromium (Debian's, driven by playwright) for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import Tab, launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield Tab(chromium)
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test harness (temporary API server and database) for the session: it is slow to start."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401  (analytics off before Prefect loads)
+
+    with prefect_test_harness():
+        yield

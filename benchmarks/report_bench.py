@@ -1,0 +1,84 @@
+"""Report benchmark: `signins report` over a synthetic store of D days x N sign-ins a day.
+
+The store is written directly with DuckDB SQL (benchmarks/report_bench.sql, one day per statement
+batch: sign-ins, their CA policy rows, and cause tags for the 2 % that are 500121 with the sample
+tenant's cause mix), then the findings and per-policy tables are rebuilt with the project's SQL (not
+timed). The report then runs in a fresh process, timed end to end, and every page's size is checked.
+
+Usage: .venv/bin/python benchmarks/report_bench.py [--days 30] [--per-day 1000000] [--users 50000]
+       [--db PATH] (reused when it exists)
+Targets: the report in < 15 s; every page < 10 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from signins.store import connect  # noqa: E402
+from signins.tagging import rebuild_findings  # noqa: E402
+from transforms.thresholds import load_thresholds  # noqa: E402
+
+START = datetime(2026, 11, 1, tzinfo=timezone.utc)
+GENERATOR = Path(__file__).with_name("report_bench.sql")
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+SLOTS = 1000          # the cause mix as 1,000 slots a failure's hash picks from
+
+
+def generate(db: Path, days: int, per_day: int, users: int) -> None:
+    """Write the synthetic store: sign-ins, CA policy rows, cause tags, then findings and policy days."""
+    con = connect(db)
+    try:
+        truth = str(REPO / "data" / "sample" / "ground_truth.csv")
+        con.execute(f"""CREATE TEMP TABLE mix AS
+            WITH counts AS (SELECT cause, count(*) AS n FROM read_csv('{truth}') GROUP BY cause),
+            slots AS (SELECT cause FROM counts, range(CAST(round({SLOTS} * n / (SELECT sum(n) FROM counts)) AS BIGINT)))
+            SELECT cause, row_number() OVER (ORDER BY cause) - 1 AS slot, count(*) OVER () AS slots FROM slots""")
+        con.execute("SET VARIABLE start = ?::TIMESTAMPTZ", [START])
+        con.execute("SET VARIABLE per_day = ?::BIGINT", [per_day])
+        con.execute("SET VARIABLE users = ?::BIGINT", [users])
+        script = GENERATOR.read_text(encoding="utf-8")
+        for day in range(days):
+            started = time.perf_counter()
+            con.execute("SET VARIABLE day = ?::BIGINT", [day])
+            con.execute(script)
+            print(f"  day {day + 1}/{days}: {time.perf_counter() - started:.1f} s", flush=True)
+        rebuild_findings(con, load_thresholds())
+    finally:
+        con.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--per-day", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--db", type=Path, default=None)
+    args = parser.parse_args()
+    db = args.db or Path(tempfile.gettempdir()) / f"report-bench-{args.days}x{args.per_day}.duckdb"
+    if not db.exists():
+        print(f"generating {args.days} days x {args.per_day:,} sign-ins into {db} ...", flush=True)
+        started = time.perf_counter()
+        generate(db, args.days, args.per_day, args.users)
+        print(f"generated in {time.perf_counter() - started:.0f} s ({db.stat().st_size / 2**30:.1f} GiB)")
+    out = Path(tempfile.mkdtemp(prefix="report-bench-site-"))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "signins.cli", "report", "--db", str(db), "--out", str(out)], check=True)
+    seconds = time.perf_counter() - started
+    sizes = {page.name: page.stat().st_size for page in out.glob("*.html")}
+    largest = max(sizes, key=sizes.get)
+    print(f"report: {seconds:.1f} s (target < 15 s); largest page {largest} {sizes[largest] / 2**20:.2f} MiB "
+          f"(target < 10 MiB); plotly.min.js {(out / 'plotly.min.js').stat().st_size / 2**20:.1f} MiB, shared")
+    return 0 if seconds < 15 and sizes[largest] < MAX_PAGE_BYTES else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

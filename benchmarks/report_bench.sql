@@ -1,0 +1,56 @@
+-- One synthetic day of sign-ins for benchmarks/report_bench.py (the store's schema, written directly):
+-- getvariable('per_day') sign-ins of getvariable('users') users on day getvariable('day') after
+-- getvariable('start'), 2 % of them 500121 tagged with the sample tenant's cause mix (table `mix`:
+-- cause, slot, slots), with their CA policy rows.
+
+INSERT INTO signins (id, created_at, correlation_id, event_type, is_interactive, tenant_id, user_id,
+                     user_principal_name, app_display_name, ip_address, client_app_used, user_agent, error_code,
+                     device_display_name, device_operating_system, device_browser, country_or_region,
+                     risk_level_during_signin, risk_state, risk_event_types, conditional_access_status,
+                     source_format, record_key, completeness, loaded_at)
+WITH n AS (
+    SELECT i, (hash(i) % 1000003)::BIGINT AS h, (hash(i) % getvariable('users'))::BIGINT AS u
+    FROM range(getvariable('day') * getvariable('per_day'), (getvariable('day') + 1) * getvariable('per_day')) r(i)
+)
+SELECT 'S' || i, getvariable('start') + to_days(getvariable('day')) + to_seconds((h % 86400)::BIGINT), 'C' || i,
+       CASE WHEN i % 3 = 0 THEN 'interactiveUser' ELSE 'nonInteractiveUser' END, i % 3 = 0, 'bench',
+       'U' || u, 'user' || u || '@bench.example',
+       ['Microsoft Teams', 'Office 365 Exchange Online', 'OfficeHome', 'Azure Portal', 'OneDrive SyncEngine'][h % 5 + 1],
+       '10.' || (u // 65536) % 256 || '.' || (u // 256) % 256 || '.' || u % 256,
+       ['Browser', 'Mobile Apps and Desktop clients'][h % 2 + 1],
+       ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/125.0', 'Windows-AzureAD-Authentication-Provider/1.0',
+        'Outlook-iOS/2.0', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1'][h % 4 + 1],
+       CASE WHEN i % 50 = 0 THEN 500121 WHEN i % 50 = 1 THEN 50074 WHEN i % 97 = 2 THEN 50126 ELSE 0 END,
+       'DEV-' || u, ['Windows 10', 'MacOs', 'iOS 17.5', 'Android 14'][u % 4 + 1], ['Edge 126.0', 'Chrome 125.0', 'Safari 17.5'][h % 3 + 1],
+       ['US', 'GB', 'DE', 'NL', 'FR', 'IN', 'NO', 'SE', 'BR', 'JP'][u % 10 + 1],
+       CASE WHEN i % 1000 = 5 THEN 'medium' ELSE 'none' END, CASE WHEN i % 1000 = 5 THEN 'atRisk' ELSE 'none' END,
+       CASE WHEN i % 1000 = 5 THEN ['unfamiliarFeatures'] ELSE [] END,
+       CASE WHEN i % 50 = 0 THEN 'failure' ELSE 'success' END, 'bench', 'bench:' || i, 1, now()
+FROM n;
+
+-- Every sign-in meets the MFA policy and a device policy that does not apply; one in ten a report-only policy.
+INSERT INTO signin_ca_policies (signin_id, policy_no, policy_id, display_name, result, enforced_grant_controls,
+                                conditions_satisfied, conditions_not_satisfied)
+SELECT 'S' || i, p.no, 'P' || p.no, p.name,
+       CASE WHEN p.no = 2 THEN 'notApplied'
+            WHEN p.no = 3 THEN CASE WHEN i % 50 = 0 THEN 'reportOnlyFailure' ELSE 'reportOnlySuccess' END
+            WHEN i % 50 = 0 THEN 'failure' ELSE 'success' END,
+       p.grants, p.conditions, 0
+FROM range(getvariable('day') * getvariable('per_day'), (getvariable('day') + 1) * getvariable('per_day')) r(i)
+JOIN (VALUES (1, 'CA001: Require MFA for all users', ['Mfa'], 3),
+             (2, 'CA004: Require compliant device for admins', ['RequireCompliantDevice'], 1),
+             (3, 'CA011: Require phishing-resistant MFA (report-only)', ['Mfa'], 11)) p(no, name, grants, conditions)
+  ON p.no <> 3 OR i % 10 = 0;
+
+INSERT INTO cause_tags
+SELECT s.id, s.correlation_id, s.user_id, s.user_principal_name, s.created_at, 500121, m.cause, [m.cause], 0.8,
+       CASE WHEN m.cause = 'new_location' THEN json_object('new_location', json_object('impossible_travel', hash(s.id) % 4 = 0))
+            ELSE '{}' END::JSON,
+       'the fix of ' || m.cause,
+       ['CA001: Require MFA for all users'],
+       CASE WHEN hash(s.id) % 10 = 0 THEN ['CA011: Require phishing-resistant MFA (report-only)'] ELSE [] END,
+       ['multiConditionalAccess'], ['Mobile app notification', 'OATH verification code', 'Text message'][(hash(s.id) % 3)::BIGINT + 1],
+       'mfa denied', 30.0, hash(s.id) % 7 = 0, now()
+FROM signins s JOIN mix m ON m.slot = hash(s.id) % m.slots
+WHERE s.error_code = 500121 AND s.created_at >= getvariable('start') + to_days(getvariable('day'))
+  AND s.created_at < getvariable('start') + to_days(getvariable('day') + 1);

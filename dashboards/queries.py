@@ -1,0 +1,93 @@
+"""Run the report's SQL (sql/report/*.sql) over the store with bound parameters; small frames out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from signins.errors import SigninsError, StoreError
+from signins.store import connect, query, run_script, schema_version
+from transforms.thresholds import load_thresholds
+
+TAGGED_SCHEMA = 2          # cause_tags, user_findings and policy_daily exist from this schema version on
+TOP = 25                   # rows of a ranking (users, risky sign-ins, values per breakdown)
+TOP_TIMELINE = 10          # users drawn one line each on the timeline
+TOP_BURSTS = 200           # fatigue bursts drawn (the most serious first)
+SETTINGS = ("recurring_window_days", "recurring_min_days", "fatigue_window_minutes")
+
+
+class WindowError(SigninsError):
+    """--since is not before --until: a usage error."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Window:
+    """The report's time window [since, until), UTC, and the settings the tags were made with."""
+
+    since: datetime
+    until: datetime
+    thresholds: dict
+
+    @property
+    def last_day(self) -> date:
+        return (self.until - timedelta(microseconds=1)).date()
+
+    def params(self) -> dict:
+        """The parameters every report query may bind."""
+        return {"since": self.since, "until": self.until, "last_day": self.last_day, "top": TOP, "bursts": TOP_BURSTS,
+                "window_days": self.thresholds["recurring_window_days"],
+                "min_days": self.thresholds["recurring_min_days"],
+                "window_minutes": self.thresholds["fatigue_window_minutes"]}
+
+
+def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the store read-only (a report never writes it); refuse a store that was never tagged."""
+    if not Path(db_path).is_file():
+        raise StoreError(f"{db_path}: no such database")
+    con = connect(db_path, read_only=True)
+    con.execute("SET enable_progress_bar = false")      # the command prints its own lines
+    if schema_version(con) < TAGGED_SCHEMA:
+        con.close()
+        raise StoreError(f"{db_path}: the store has no cause tags yet; run `signins tag` first")
+    return con
+
+
+def resolve_window(con: duckdb.DuckDBPyConnection, since: datetime | None, until: datetime | None) -> Window:
+    """The window the report covers (default: the 30 days ending with the newest sign-in's day)."""
+    start, end, stored = _result(con, "report/00_window.sql", {"since": since, "until": until},
+                                 lambda rel: rel.fetchall()[0])
+    stored, defaults = json.loads(stored) if stored else {}, load_thresholds()
+    thresholds = {key: stored.get(key, getattr(defaults, key)) for key in SETTINGS}
+    if start >= end:
+        raise WindowError(f"the report window is empty: --since {start:%Y-%m-%d %H:%M} is not before "
+                          f"--until {end:%Y-%m-%d %H:%M} (the default --until is the day after the newest sign-in)")
+    return Window(start, end, thresholds)
+
+
+def build_scope(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    """Materialise the window's failures and user ranking (temp tables) that every page query reads."""
+    try:
+        run_script(con, "report/10_scope.sql", window.params())
+    except duckdb.Error as exc:
+        raise StoreError(f"report/10_scope.sql: {str(exc).splitlines()[0]}") from exc
+
+
+def frame(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
+    """The result of sql/report/<name>.sql as a polars frame."""
+    return _result(con, f"report/{name}.sql", params, lambda rel: rel.pl())
+
+
+def _result(con: duckdb.DuckDBPyConnection, relative: str, params: dict, fetch: Callable):
+    """Run the query and fetch its result; a database error becomes a one-line StoreError."""
+    try:
+        return fetch(query(con, relative, params))
+    except duckdb.Error as exc:
+        raise StoreError(f"{relative}: {str(exc).splitlines()[0]}") from exc
