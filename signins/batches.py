@@ -9,7 +9,7 @@ import threading
 from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate
-from queue import Queue
+from queue import Empty, Queue
 from typing import Iterator
 
 import pyarrow as pa
@@ -28,6 +28,7 @@ class Batch:
     rejected: list[Rejected]
     candidates: list[Candidate] = field(default_factory=list)
     table: pa.Table | None = None
+    staged: pa.Table | None = None   # parsed and typed ahead (signins.load), when that worked
 
     @property
     def size(self) -> int:
@@ -68,29 +69,50 @@ def batches(items: Iterator[Found | Rejected | Candidate], max_records: int, max
     yield batch.sealed()
 
 
-def prefetched(source: Iterator[Batch]) -> Iterator[Batch]:
-    """Read and parse the next batch in a thread while the database writes the current one.
+class Prefetched:
+    """Batches read and parsed in a thread, started at once, one batch ahead of the consumer.
 
-    At most two batches are in memory; an error in the reader is raised here, in the caller's thread.
+    At most two batches are in memory; an error in the reader is raised in the consumer's thread.
+    `close()` stops the reader early (a file found to be ingested already).
     """
-    queue: Queue = Queue(maxsize=1)
-    done = object()
 
-    def produce() -> None:
+    _DONE = object()
+
+    def __init__(self, source: Iterator[Batch]):
+        self._queue: Queue = Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(source,), name="signins-reader", daemon=True)
+        self._thread.start()
+
+    def _produce(self, source: Iterator[Batch]) -> None:
         try:
             for batch in source:
-                queue.put(batch)
-            queue.put(done)
+                if self._stop.is_set():
+                    break
+                self._queue.put(batch)
+            self._queue.put(self._DONE)
         except BaseException as exc:  # handed to the consumer, which raises it
-            queue.put(exc)
+            self._queue.put(exc)
+        finally:
+            close = getattr(source, "close", None)
+            if close:
+                close()
 
-    worker = threading.Thread(target=produce, name="signins-reader", daemon=True)
-    worker.start()
-    while (batch := queue.get()) is not done:
-        if isinstance(batch, BaseException):
-            raise batch
-        yield batch
-    worker.join()
+    def __iter__(self) -> Iterator[Batch]:
+        while (batch := self._queue.get()) is not self._DONE:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield batch
+        self._thread.join()
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except Empty:
+                pass
+        self._thread.join()
 
 
 CHUNK_ROWS = 2048

@@ -14,20 +14,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import duckdb
+import pyarrow as pa
 
 from signins import blobs
-from signins.batches import Batch, batches, prefetched
+from signins.batches import CHUNK_ROWS, Batch, Prefetched, batches
 from signins.errors import IngestError, StoreError
 from signins.ingest.reader import FileReading, read_file
 from signins.ingest.records import Candidate, Found, Rejected
 from signins.settings import IngestLimits
-from signins.store import run_script
+from signins.store import query, run_script
 
 DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
-STAGE_SCRIPTS = ("load/20_stage_signins.sql", "load/30_stage_children.sql")
+STAGED_VIEWS = ("load/30_stage_signins.sql", "load/35_stage_children.sql")
 
 
 @dataclass
@@ -95,6 +96,34 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, skipped
 
 
+def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, file_sha: str, tenant: str | None,
+          lenient: bool) -> pa.Table:
+    """Parse and type a batch (load/20_staged_records.sql): an Arrow table of small record batches."""
+    run_script(con, "load/10_stage_macros.sql")
+    con.register("batch", table)
+    try:
+        params = {"file_sha256": file_sha, "tenant": tenant, "candidate_format": Candidate.FORMAT, "lenient": lenient}
+        return query(con, "load/20_staged_records.sql", params).to_arrow_table(CHUNK_ROWS)
+    finally:
+        con.unregister("batch")
+
+
+def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection, sha: Future,
+                  tenant: str | None) -> Iterator[Batch]:
+    """Each batch staged on a connection of its own, in the reader's thread: the next batch is parsed
+    while the current one is merged. A batch this strict parse refuses is left to the writer."""
+    try:
+        for batch in source:
+            if batch.table is not None:
+                try:
+                    batch.staged = stage(cursor, batch.table, sha.result(), tenant, lenient=False)
+                except (duckdb.Error, OSError):
+                    batch.staged = None
+            yield batch
+    finally:
+        cursor.close()
+
+
 class _FileLoad:
     """Writes the batches of one file, each in one transaction, while its blob is kept in a thread."""
 
@@ -102,24 +131,31 @@ class _FileLoad:
                  blob: Future, blob_root: Path):
         self.con, self.outcome, self.ingest_id, self.reading = con, outcome, ingest_id, reading
         self.blob, self.blob_root = blob, blob_root
+        run_script(con, "load/10_stage_macros.sql")  # the staged views use them too
 
     def write(self, batch: Batch, lenient: bool = False) -> None:
         """One transaction: raw records, merged sign-ins and children, quarantine.
 
+        The batch was usually parsed and typed ahead (_staged_ahead); if not, that happens here.
         Candidates the database does not accept are read by Python (reading.resolve) and written in
         a batch of their own; a batch with a candidate that is not even JSON is tried again leniently.
         Should the database's JSON parser refuse a record the reader accepted, the batch is split
         until the refused record is alone, and that record is quarantined; the rest still loads.
         """
         con, outcome = self.con, self.outcome
-        if batch.table is not None:  # registered outside the transaction, so a failed batch can still unregister it
-            con.register("batch", batch.table)
+        staged = batch.staged if not lenient else None
+        if batch.table is not None and staged is None:
+            try:
+                staged = stage(con, batch.table, outcome.sha256, self.reading.tenant, lenient)
+            except duckdb.InvalidInputException as exc:
+                self._retry(batch, lenient, exc)
+                return
         con.execute("BEGIN TRANSACTION")
         try:
             refused: list[int] = []
             new = updated = 0
-            if batch.table is not None:
-                refused, new, updated = self._merge(lenient)
+            if staged is not None:
+                refused, new, updated = self._merge(staged)
             if batch.rejected:
                 con.executemany(
                     "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
@@ -138,8 +174,7 @@ class _FileLoad:
             con.execute("ROLLBACK")
             raise
         finally:
-            if batch.table is not None:
-                con.unregister("batch")
+            con.unregister("stg_records")
         refused_set = set(refused)
         outcome.tally([f for i, f in enumerate(batch.found) if i not in refused_set], batch.rejected)
         outcome.tally_candidates(len(batch.candidates) - len(refused))
@@ -170,19 +205,19 @@ class _FileLoad:
         items = [item for candidate in candidates for item in self.reading.resolve(candidate)]
         return Batch([i for i in items if isinstance(i, Found)], [i for i in items if isinstance(i, Rejected)]).sealed()
 
-    def _merge(self, lenient: bool) -> tuple[list[int], int, int]:
-        """Stage and merge the registered batch inside the open transaction.
+    def _merge(self, staged: pa.Table) -> tuple[list[int], int, int]:
+        """Merge a staged batch inside the open transaction.
 
         Returns the row numbers of the candidates it did not accept, and the counts of new and updated sign-ins.
         """
-        con, sha = self.con, self.outcome.sha256
-        run_script(con, "load/10_stage_batch.sql", {"file_sha256": sha, "tenant": self.reading.tenant,
-                                                    "candidate_format": Candidate.FORMAT, "lenient": lenient})
+        con = self.con
+        con.register("stg_records", staged)  # unregistered by write(), after the transaction ends
         refused = [rn for (rn,) in con.execute("SELECT rn FROM stg_records WHERE NOT accepted ORDER BY rn").fetchall()]
-        for script in STAGE_SCRIPTS:
+        for script in STAGED_VIEWS:
             run_script(con, script)
-        run_script(con, "load/40_merge.sql", {"file_sha256": sha, "ingest_id": self.ingest_id})
-        new, updated = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
+        run_script(con, "load/40_merge.sql", {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id})
+        new, updated = con.execute(
+            "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
         return refused, new, updated
 
     def wait_for_blob(self) -> None:
@@ -217,18 +252,27 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
     started = datetime.now(timezone.utc)
     ingest_id = uuid.uuid4().hex
     outcome = FileOutcome(path)
-    try:
-        outcome.sha256 = blobs.file_sha256(path)
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
-    if _already_ingested(con, outcome.sha256):
-        outcome.already_ingested = True
-        _log(con, outcome, ingest_id, started)
-        return outcome
-    reading = read_file(path, limits, tenant)
-    outcome.encoding, outcome.notes = reading.encoding, reading.notes
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="signins-blob") as pool:
-        # Compressing the original costs as much as a third of parsing it: do it beside the parse.
+        # The hash (needed to know whether the file is new) and the compressed copy of the original run
+        # in a thread, while the first batch is read and parsed.
+        sha = pool.submit(blobs.file_sha256, path)
+        try:
+            reading = read_file(path, limits, tenant)
+            produced = Prefetched(_staged_ahead(batches(reading.items, limits.batch_records, limits.batch_bytes),
+                                                con.cursor(), sha, tenant))
+            try:
+                outcome.sha256 = sha.result()
+            except OSError:
+                produced.close()
+                raise
+        except OSError as exc:
+            raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
+        if _already_ingested(con, outcome.sha256):
+            produced.close()
+            outcome.already_ingested = True
+            _log(con, outcome, ingest_id, started)
+            return outcome
+        outcome.encoding, outcome.notes = reading.encoding, reading.notes
         blob = pool.submit(blobs.store_blob, blob_root, path, outcome.sha256)
         load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root)
         con.execute(
@@ -236,8 +280,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
             [outcome.sha256, str(path), path.stat().st_size, blobs.blob_path(path, outcome.sha256),
              reading.container, reading.encoding],
         )
-        for batch in prefetched(batches(reading.items, limits.batch_records, limits.batch_bytes)):
-            load.write(batch)
+        try:
+            for batch in produced:
+                load.write(batch)
+        finally:
+            produced.close()
         load.wait_for_blob()  # a file without records still keeps its bytes
     outcome.format = "+".join(sorted(outcome.formats)) or reading.container
     outcome.notes.extend(f"{note} ({count} record(s))" for note, count in sorted(outcome.record_notes.items()))

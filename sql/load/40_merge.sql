@@ -5,7 +5,7 @@ INSERT INTO raw_records
 SELECT record_key, $file_sha256, locator, line, byte_offset, byte_length, source_format, event_type,
        tenant_id, id, created_at, completeness, $ingest_id, now()
 FROM stg_records
-WHERE record_key NOT IN (SELECT record_key FROM raw_records WHERE file_sha256 = $file_sha256);
+WHERE accepted AND record_key NOT IN (SELECT record_key FROM raw_records WHERE file_sha256 = $file_sha256);
 
 -- Narrow on purpose: the wide staged rows are copied once, into signins.
 CREATE OR REPLACE TEMP TABLE winners AS

@@ -7,13 +7,13 @@ SELECT rn, id AS signin_id, step_no, s.authenticationStepDateTime AS step_at,
        nullif(s.authenticationStepResultDetail, '') AS result_detail, s.succeeded,
        s.StatusSequence AS status_sequence, s.RequestSequence AS request_sequence
 FROM (SELECT rn, id, unnest(auth_details) AS s, generate_subscripts(auth_details, 1) AS step_no
-      FROM stg_records WHERE len(auth_details) > 0);
+      FROM stg_records WHERE accepted AND len(auth_details) > 0);
 
 -- A batch holds few distinct condition strings: turn each into flags once, not once per policy row.
 CREATE OR REPLACE TEMP VIEW stg_ca_policies AS
 WITH applied AS (
     SELECT rn, id AS signin_id, unnest(ca_policies) AS p, generate_subscripts(ca_policies, 1) AS policy_no
-    FROM stg_records WHERE len(ca_policies) > 0
+    FROM stg_records WHERE accepted AND len(ca_policies) > 0
 ),
 flags AS (
     SELECT conditions, ca_flags(conditions) AS flags
@@ -31,11 +31,11 @@ CREATE OR REPLACE TEMP VIEW stg_app_policy_evaluations AS
 SELECT rn, id AS signin_id, evaluation_no, e.policyName AS policy_name, e.status,
        e.adminConfiguration AS admin_configuration, e.authenticationEvaluation AS authentication_evaluation
 FROM (SELECT rn, id, unnest(app_policy_evaluations) AS e, generate_subscripts(app_policy_evaluations, 1) AS evaluation_no
-      FROM stg_records WHERE len(app_policy_evaluations) > 0);
+      FROM stg_records WHERE accepted AND len(app_policy_evaluations) > 0);
 
 CREATE OR REPLACE TEMP VIEW stg_app_device_details AS
 SELECT rn, id AS signin_id, d.appVersion AS app_version, d.clientApp AS client_app,
        nullif(d.deviceId, '') AS device_id, d.operatingSystem AS operating_system
-FROM (SELECT rn, id, app_device AS d FROM stg_records)
+FROM (SELECT rn, id, app_device AS d FROM stg_records WHERE accepted)
 WHERE d IS NOT NULL AND (d.appVersion IS NOT NULL OR d.clientApp IS NOT NULL OR d.deviceId IS NOT NULL
                          OR d.operatingSystem IS NOT NULL);

@@ -1,0 +1,82 @@
+-- Macros the staging query (load/20_staged_records.sql) uses.
+
+CREATE OR REPLACE TEMP MACRO lower_first(x) AS
+    CASE WHEN x IS NULL OR x = '' THEN NULL WHEN x[1] = lower(x[1]) THEN x ELSE lower(x[1]) || x[2:] END;
+
+-- conditionsSatisfied / conditionsNotSatisfied: Graph beta writes "application,users", Azure Monitor and
+-- Log Analytics write the flags integer (read here as its text). Both become the integer; "none" is 0.
+-- The bit values are those of the ca_condition_flags table (sql/schema/001_store.sql).
+CREATE OR REPLACE TEMP MACRO ca_flags(x) AS
+    CASE
+        WHEN x IS NULL THEN NULL
+        WHEN regexp_full_match(x, '[0-9]+') THEN CAST(x AS INTEGER)
+        ELSE coalesce(list_sum(list_transform(string_split(replace(x, ' ', ''), ','), lambda c:
+                CASE c
+                    WHEN 'application' THEN 1
+                    WHEN 'users' THEN 2
+                    WHEN 'devicePlatform' THEN 4
+                    WHEN 'location' THEN 8
+                    WHEN 'clientType' THEN 16
+                    WHEN 'signInRisk' THEN 32
+                    WHEN 'userRisk' THEN 64
+                    WHEN 'time' THEN 128
+                    WHEN 'deviceState' THEN 256
+                    WHEN 'client' THEN 512
+                    WHEN 'ipAddressSeenByAzureAD' THEN 1024
+                    WHEN 'ipAddressSeenByResourceProvider' THEN 2048
+                    WHEN 'unknownFutureValue' THEN 4096
+                    WHEN 'servicePrincipals' THEN 8192
+                    WHEN 'servicePrincipalRisk' THEN 16384
+                    WHEN 'authenticationFlows' THEN 32768
+                    WHEN 'insiderRisk' THEN 65536
+                    ELSE 0
+                END)), 0)::INTEGER
+    END;
+
+CREATE OR REPLACE TEMP MACRO signin_struct(doc) AS json_transform(doc, '{
+        "id": "JSON", "createdDateTime": "JSON", "signInEventTypes": "JSON",
+        "properties": "JSON", "event": "JSON", "conditionalAccessPolicies": "JSON", "conditionalAccessApplied": "JSON",
+        "correlationId": "VARCHAR", "originalRequestId": "VARCHAR", "sessionId": "VARCHAR",
+        "uniqueTokenIdentifier": "VARCHAR", "isInteractive": "BOOLEAN",
+        "homeTenantId": "VARCHAR", "resourceTenantId": "VARCHAR",
+        "userId": "VARCHAR", "userPrincipalName": "VARCHAR", "userDisplayName": "VARCHAR", "userType": "VARCHAR",
+        "appId": "VARCHAR", "appDisplayName": "VARCHAR", "resourceId": "VARCHAR", "resourceDisplayName": "VARCHAR",
+        "servicePrincipalId": "VARCHAR", "servicePrincipalName": "VARCHAR",
+        "ipAddress": "VARCHAR", "autonomousSystemNumber": "INTEGER", "clientAppUsed": "VARCHAR", "userAgent": "VARCHAR",
+        "status": {"errorCode": "INTEGER", "failureReason": "VARCHAR", "additionalDetails": "VARCHAR"},
+        "authenticationRequirement": "VARCHAR",
+        "authenticationRequirementPolicies": [{"requirementProvider": "VARCHAR", "detail": "VARCHAR"}],
+        "authenticationMethodsUsed": ["VARCHAR"],
+        "authenticationProtocol": "VARCHAR", "incomingTokenType": "VARCHAR", "tokenIssuerType": "VARCHAR",
+        "tokenIssuerName": "VARCHAR", "crossTenantAccessType": "VARCHAR",
+        "mfaDetail": {"authMethod": "VARCHAR", "authDetail": "VARCHAR"},
+        "deviceDetail": {"deviceId": "VARCHAR", "displayName": "VARCHAR", "operatingSystem": "VARCHAR",
+                         "browser": "VARCHAR", "browserId": "VARCHAR", "isCompliant": "BOOLEAN",
+                         "isManaged": "BOOLEAN", "trustType": "VARCHAR"},
+        "location": {"city": "VARCHAR", "state": "VARCHAR", "countryOrRegion": "VARCHAR",
+                     "geoCoordinates": {"latitude": "DOUBLE", "longitude": "DOUBLE"}},
+        "networkLocationDetails": [{"networkType": "VARCHAR", "networkNames": ["VARCHAR"]}],
+        "riskDetail": "VARCHAR", "riskLevelAggregated": "VARCHAR", "riskLevelDuringSignIn": "VARCHAR",
+        "riskState": "VARCHAR", "riskEventTypes_v2": ["VARCHAR"], "riskEventTypes": ["VARCHAR"],
+        "conditionalAccessStatus": "VARCHAR", "flaggedForReview": "BOOLEAN",
+        "processingTimeInMilliseconds": "INTEGER",
+        "authenticationDetails": [{"authenticationStepDateTime": "TIMESTAMPTZ", "authenticationMethod": "VARCHAR",
+                                   "authenticationMethodDetail": "VARCHAR", "authenticationStepRequirement": "VARCHAR",
+                                   "authenticationStepResultDetail": "VARCHAR", "succeeded": "BOOLEAN",
+                                   "StatusSequence": "BIGINT", "RequestSequence": "BIGINT"}],
+        "appliedConditionalAccessPolicies": [{"id": "VARCHAR", "displayName": "VARCHAR", "result": "VARCHAR",
+                                              "enforcedGrantControls": ["VARCHAR"], "enforcedSessionControls": ["VARCHAR"],
+                                              "conditionsSatisfied": "VARCHAR", "conditionsNotSatisfied": "VARCHAR"}],
+        "authenticationAppPolicyEvaluationDetails": [{"policyName": "VARCHAR", "status": "VARCHAR",
+                                                      "adminConfiguration": "VARCHAR", "authenticationEvaluation": "VARCHAR"}],
+        "authenticationAppDeviceDetails": {"appVersion": "VARCHAR", "clientApp": "VARCHAR", "deviceId": "VARCHAR",
+                                           "operatingSystem": "VARCHAR"}
+    }');
+
+-- A Graph event type as Python spells it (signins.ingest.shapes._graph_event_type).
+CREATE OR REPLACE TEMP MACRO event_type_name(x) AS
+    CASE lower(x)
+        WHEN 'interactiveuser' THEN 'interactiveUser' WHEN 'noninteractiveuser' THEN 'nonInteractiveUser'
+        WHEN 'serviceprincipal' THEN 'servicePrincipal' WHEN 'managedidentity' THEN 'managedIdentity'
+        WHEN 'adfs' THEN 'adfs' ELSE x
+    END;
