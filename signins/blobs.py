@@ -19,8 +19,17 @@ CHUNK = 4 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+STAGING_SUFFIX = ".staging"
+
+
 def blob_root(db_path: Path) -> Path:
-    """Where the blobs of a database live: `<db file>.blobs/`."""
+    """Where the blobs of a database live: `<db file>.blobs/`.
+
+    A staging store (`<db file>.staging/<run>.duckdb`, signins.staging) shares its store's blobs, so
+    its raw records point into the blob store they are merged beside.
+    """
+    if db_path.parent.name.endswith(STAGING_SUFFIX):
+        db_path = db_path.parent.with_name(db_path.parent.name.removesuffix(STAGING_SUFFIX))
     return db_path.with_name(db_path.name + ".blobs")
 
 

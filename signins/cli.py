@@ -35,7 +35,9 @@ def cli() -> None:
     Exit codes: 0 success; 2 usage error; 3 database error; 4 input missing or unreadable;
     5 some records were quarantined (see the quarantine table); 6 no such sign-in (explain);
     7 Graph refused access (credentials, tenant, permission, licence; pull);
-    8 Graph unavailable or throttled past the retries (pull; rerun to resume).
+    8 Graph unavailable or throttled past the retries (pull; rerun to resume);
+    9 a run's data failed a validation gate (run, backfill; the store is as it was);
+    10 another run holds the database (run, backfill).
     """
 
 
@@ -59,11 +61,16 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
     if skipped:
         click.echo(f"skipped {len(skipped)} file(s) that are not data files: {', '.join(p.name for p in skipped[:5])}")
     con = connect(settings.db_path, settings.duckdb_memory_limit)
-    try:
-        outcomes = ingest_paths(con, files, blobs.blob_root(settings.db_path), settings.limits, tenant,
-                                on_file=lambda o: click.echo(o.summary()))
-    finally:
-        con.close()
+    # A progress bar on a terminal only: scripts and logs get the one line per file and nothing else.
+    with click.progressbar(length=sum(f.stat().st_size for f in files), label="ingesting", file=sys.stderr,
+                           hidden=not sys.stderr.isatty()) as progress:
+        def on_file(outcome) -> None:
+            click.echo(outcome.summary())
+            progress.update(outcome.path.stat().st_size)
+        try:
+            outcomes = ingest_paths(con, files, blobs.blob_root(settings.db_path), settings.limits, tenant, on_file)
+        finally:
+            con.close()
     quarantined = sum(o.quarantined for o in outcomes)
     new = sum(o.new_signins for o in outcomes)
     click.echo(f"{len(outcomes)} file(s): {new} new sign-ins, {quarantined} record(s) quarantined -> {settings.db_path}")
@@ -156,21 +163,64 @@ def _pull_tenants(settings: Settings, graph, tenants_file: Path, name: str | Non
 def run(source: str, db_path: Path | None, out: Path | None) -> None:
     """Run the nightly flow once, now (a real Prefect run on its local ephemeral server).
 
-    Today the flow lands the source into the store, tags the causes of every new MFA failure, writes
-    the dashboards (as `signins report`) and a run summary artifact; validation joins it as it lands.
+    The source lands in a staging store of the run's own; Great Expectations gates check it (rows
+    failing a row check are quarantined; a failing gate stops the run, exit 9, and leaves the store
+    as it was); it is merged into the store in one transaction; causes are tagged; the dashboards, a
+    summary artifact and the run record (<db>.runs/<run>/) are written; alerts go to
+    $SIGNINS_NOTIFY_URL. One run at a time per database (exit 10 after $SIGNINS_RUN_WAIT_SECONDS).
     Exits 5 when records were quarantined.
     """
     import flows  # noqa: F401  (switches off Prefect/GX analytics before Prefect is imported)
     from flows.nightly import nightly
 
     settings = _settings(db_path)
-    totals = nightly(source=source, db_path=str(settings.db_path), out=str(out) if out else None)
-    click.echo(f"nightly run: {totals['sources']} source(s), {totals['records']} records, "
-               f"{totals['new_signins']} new sign-ins, {totals['quarantined']} quarantined, "
-               f"{totals['tagged']} MFA failures tagged, {totals['findings']} user finding(s) -> {settings.db_path}; "
-               f"dashboards: {totals['report']}")
+    _echo_totals("nightly run", nightly(source=source, db_path=str(settings.db_path), out=str(out) if out else None),
+                 settings.db_path)
+
+
+@cli.command()
+@click.option("--since", required=True, metavar="ISO", help="Start of the range (UTC unless it says otherwise).")
+@click.option("--until", default=None, metavar="ISO", help="End of the range (default: now).")
+@DB_OPTION
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the dashboards (default: data/report/).")
+def backfill(since: str, until: str | None, db_path: Path | None, out: Path | None) -> None:
+    """Pull a date range from Microsoft Graph in day-sized chunks (each gated, merged and retried on its
+    own), then tag and report once. Same exit codes as `run`."""
+    import flows  # noqa: F401
+    from flows.backfill import backfill as backfill_flow
+    from signins.graph.pull import parse_when
+
+    settings = _settings(db_path)
+    start = parse_when(since, "--since")
+    end = parse_when(until, "--until") if until else datetime.now(timezone.utc)
+    totals = backfill_flow(since=start, until=end, db_path=str(settings.db_path), out=str(out) if out else None)
+    _echo_totals("backfill", totals, settings.db_path)
+
+
+def _echo_totals(what: str, totals: dict, db_path: Path) -> None:
+    click.echo(f"{what}: {totals['sources']} source(s), {totals['records']} records, "
+               f"{totals['new_signins']} new sign-ins, {totals['updated_signins']} updated, "
+               f"{totals['quarantined']} quarantined, {totals['tagged']} MFA failures tagged, "
+               f"{totals['findings']} user finding(s) ({totals['new_findings']} new) -> {db_path}; "
+               f"dashboards: {totals['report']}; run record: {totals['run_record']}")
     if totals["quarantined"]:
         sys.exit(EXIT_QUARANTINED)
+
+
+@cli.command()
+@click.option("--source", default="graph", show_default=True, help="What the scheduled runs read (as `run`).")
+@DB_OPTION
+@click.option("--cron", default=None, help="When to run (default: $SIGNINS_NIGHTLY_CRON, else '30 2 * * *', UTC).")
+def serve(source: str, db_path: Path | None, cron: str | None) -> None:
+    """Serve the nightly deployment from this machine (Prefect `flow.serve`) until stopped: runs on the
+    cron schedule, for teams without a work pool. Point PREFECT_API_URL at a Prefect server or Prefect
+    Cloud to see the runs there; without it, Prefect's local server is used."""
+    import flows  # noqa: F401
+    from flows.deployment import serve_nightly
+
+    settings = _settings(db_path)
+    serve_nightly(source, settings.db_path, cron or settings.nightly_cron)
 
 
 @cli.command()

@@ -58,8 +58,9 @@ class FileOutcome:
         self.reasons.update(_reason_kind(r.reason) for r in rejected)
 
     def tally_candidates(self, accepted: int) -> None:
-        self.records += accepted
-        self.formats[Candidate.FORMAT] += accepted
+        if accepted:
+            self.records += accepted
+            self.formats[Candidate.FORMAT] += accepted
 
     @property
     def duplicates(self) -> int:
@@ -157,10 +158,7 @@ class _FileLoad:
             if staged is not None:
                 refused, new, updated = self._merge(staged)
             if batch.rejected:
-                con.executemany(
-                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
-                    [(outcome.sha256, r.locator, str(outcome.path), r.line, r.reason, r.text) for r in batch.rejected],
-                )
+                self._quarantine(batch.rejected)
             self.wait_for_blob()  # no raw record is committed before the bytes it points into are kept
             con.execute("COMMIT")
         except duckdb.InvalidInputException as exc:
@@ -182,6 +180,19 @@ class _FileLoad:
         outcome.updated_signins += updated
         if refused:
             self.write(self._resolved([batch.candidates[rn - len(batch.found)] for rn in refused]))
+
+    def _quarantine(self, rejected: list[Rejected]) -> None:
+        """Insert the rejected records in one statement: executemany costs milliseconds a row, and a
+        small hostile file can hold tens of thousands of bad records."""
+        rows = pa.table({
+            "file_sha256": [self.outcome.sha256] * len(rejected), "locator": [r.locator for r in rejected],
+            "path": [str(self.outcome.path)] * len(rejected), "line": pa.array([r.line for r in rejected], pa.int32()),
+            "reason": [r.reason for r in rejected], "raw_text": pa.array([r.text for r in rejected], pa.string())})
+        self.con.register("rejected_rows", rows)
+        try:
+            self.con.execute("INSERT INTO quarantine SELECT *, now() FROM rejected_rows ON CONFLICT DO NOTHING")
+        finally:
+            self.con.unregister("rejected_rows")
 
     def _retry(self, batch: Batch, lenient: bool, exc: duckdb.Error) -> None:
         """After the database refused the batch: leniently, in halves, or (one record) quarantined."""

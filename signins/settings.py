@@ -48,3 +48,11 @@ class Settings:
     db_path: Path = field(default_factory=lambda: Path(env("SIGNINS_DB") or DEFAULT_DB))
     duckdb_memory_limit: str | None = field(default_factory=lambda: env("SIGNINS_DUCKDB_MEMORY_LIMIT"))
     limits: IngestLimits = field(default_factory=IngestLimits)
+    # The nightly run ([5/7]): the validation gate's threshold, how long a run waits for another one
+    # on the same database, where alerts go (an apprise URL; a secret: webhook URLs carry tokens),
+    # and when the deployment runs.
+    gate_max_failed_percent: float = field(
+        default_factory=lambda: float(env("SIGNINS_GATE_MAX_FAILED_PERCENT") or 5))
+    run_wait_seconds: float = field(default_factory=lambda: float(env("SIGNINS_RUN_WAIT_SECONDS") or 600))
+    notify_url: str | None = field(default_factory=lambda: env("SIGNINS_NOTIFY_URL"), repr=False)
+    nightly_cron: str = field(default_factory=lambda: env("SIGNINS_NIGHTLY_CRON") or "30 2 * * *")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from signins import blobs
 from signins.errors import StoreError
 from signins.store import connect, run_script
 
@@ -25,7 +26,7 @@ class MergeOutcome:
 
 def staging_path(db_path: Path, name: str) -> Path:
     """Where a run called `name` keeps its staging store: `<db>.staging/<name>.duckdb`."""
-    return db_path.with_name(db_path.name + ".staging") / f"{name}.duckdb"
+    return db_path.with_name(db_path.name + blobs.STAGING_SUFFIX) / f"{name}.duckdb"
 
 
 def discard(path: Path) -> None:

@@ -130,3 +130,12 @@ def test_damaged_graph_lines_load_the_same_either_way(tmp_path_factory, content:
     database, python = ingest_both_ways(tmp_path_factory.mktemp("lanes"), content)
     for table in TABLES:
         assert table_rows(database, table) == table_rows(python, table), table
+
+
+def test_the_file_summary_names_only_the_formats_read(tmp_path: Path, store: Store):
+    path = tmp_path / "graph.jsonl"
+    path.write_bytes(b"\n".join(graph(n) for n in range(3)) + b"\n")
+    graph_lines = store.ingest(path)
+    monitor = store.ingest(FIXTURES / "cross_format" / "azure_monitor.log")
+    assert (graph_lines.format, graph_lines.records) == ("graph/ndjson", 3)
+    assert (monitor.format, monitor.records) == ("diag/ndjson", 1)

@@ -67,10 +67,10 @@ def test_nightly_pulls_each_tenant_in_its_own_task(tmp_path, monkeypatch, prefec
     finally:
         store.con.close()
     texts = prefect_texts(state.state_details.flow_run_id)
-    (summary,) = [t for t in texts if "# Nightly sign-in run" in t]
+    (summary,) = [t for t in texts if "# Sign-in run" in t]
     assert "- OK contoso: " in summary and "- FAILED fabrikam: Graph failed with HTTP 503" in summary
     assert "- FAILED northwind: Graph rejected the credentials" in summary
     # the task logs were read too, down to northwind's failure (the echoed token redacted)
     assert any("contoso interactiveUser: " in t for t in texts)
-    assert any("Access token has expired: ***" in t for t in texts if "# Nightly" not in t)
+    assert any("Access token has expired: ***" in t for t in texts if "# Sign-in run" not in t)
     assert_no_secret(*texts, store_text(db))

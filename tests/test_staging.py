@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from signins import blobs
-from signins.load import ingest_file
-from signins.settings import IngestLimits
 from signins.staging import create_staging, merge_staging, staging_path
 from tests.conftest import FIXTURES, PUBLIC, Store
 
@@ -29,10 +27,11 @@ def content(store: Store, table: str) -> list[tuple]:
 def staged(store: Store, files: list[Path], name: str = "run") -> Path:
     """Load `files` into a new staging store of `store` (sharing its blobs); the staging store's path."""
     path = staging_path(store.db_path, name)
+    assert blobs.blob_root(path) == blobs.blob_root(store.db_path)   # raw records point into the store's blobs
     create_staging(store.con, path)
     staging = Store(path)
     for file in files:
-        ingest_file(staging.con, file, blobs.blob_root(store.db_path), IngestLimits())
+        staging.ingest(file)
     staging.con.close()
     return path
 
@@ -70,5 +69,5 @@ def test_a_staging_store_skips_files_the_store_has_ingested(tmp_path: Path):
     path = staging_path(store.db_path, "run")
     create_staging(store.con, path)
     staging = Store(path)
-    assert ingest_file(staging.con, FIRST[0], blobs.blob_root(store.db_path), IngestLimits()).already_ingested
+    assert staging.ingest(FIRST[0]).already_ingested
     assert staging.scalar("SELECT count(*) FROM signins") == 0

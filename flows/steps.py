@@ -1,0 +1,245 @@
+"""The steps every run shares, thin over signins.*: one run at a time per database; the source lands
+in a staging store of the run's own; Great Expectations gates it; it is merged into the store in one
+transaction; causes are tagged; dashboards, a summary artifact and alerts are written.
+
+A run that fails anywhere before the merge leaves the store exactly as it was (its staging store is
+kept for inspection); a run that fails after it leaves a consistent store, and the next run completes
+the work (every step is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from dashboards.site import build_report
+from signins import alerts
+from signins.errors import GateFailed
+from signins.graph.fleet import TenantResult, raise_for_failures
+from signins.runlock import run_lock
+from signins.settings import Settings
+from signins.staging import MergeOutcome, create_staging, discard, merge_staging, staging_path
+from signins.store import connect, query
+from signins.tagging import tag
+from signins.validation import GateReport, gate
+from transforms.thresholds import load_thresholds
+
+
+@dataclass
+class Landed:
+    """What the source step brought into the staging store: one row per file or per Graph event type."""
+
+    rows: list[tuple[str, str, int, int, int]]   # (name, format, records, new sign-ins, quarantined)
+    already_ingested: int = 0
+    tenants: list[TenantResult] = field(default_factory=list)   # Graph: every tenant, pulled or failed
+
+    @property
+    def records(self) -> int:
+        return sum(r[2] for r in self.rows)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(r[4] for r in self.rows)
+
+
+@dataclass
+class RunRecord:
+    """Where a run keeps what it found (`<db>.runs/<run>/`), and when it started."""
+
+    name: str
+    folder: Path
+    started: datetime
+
+    @classmethod
+    def new(cls, db: Path, name: str | None = None) -> "RunRecord":
+        started = datetime.now(timezone.utc)
+        name = name or f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+        return cls(name, db.with_name(db.name + ".runs") / name, started)
+
+    def save(self, filename: str, content: dict) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / filename
+        path.write_text(json.dumps(content, indent=2, default=str))
+        return path
+
+
+@task(name="validate")
+def validate(staging: Path, window: tuple[datetime, datetime] | None, max_failed_percent: float,
+             record: RunRecord) -> GateReport:
+    """The Great Expectations gates on the staging store; their results are saved with the run."""
+    con = connect(staging)
+    try:
+        report = gate(con, window, max_failed_percent)
+    except GateFailed as failed:
+        record.save("validation.json", failed.report.to_dict())
+        raise
+    finally:
+        con.close()
+    record.save("validation.json", report.to_dict())
+    return report
+
+
+@task(name="merge")
+def merge(db: Path, staging: Path) -> MergeOutcome:
+    """The staging store into the store, in one transaction."""
+    con = connect(db)
+    try:
+        return merge_staging(con, staging)
+    finally:
+        con.close()
+
+
+@task(name="tag-causes")
+def tag_causes(db: Path, preset: str | None, privileged: list[str]) -> dict:
+    """Tag new MFA failures with their causes and rebuild the findings (incremental); what is new."""
+    overrides = {"privileged_accounts": privileged} if privileged else None
+    thresholds = load_thresholds(preset=preset, overrides=overrides)
+    con = connect(db)
+    try:
+        before = _findings(con)
+        outcome = tag(con, thresholds)
+        after = _findings(con)
+        causes = dict(con.execute(
+            "SELECT primary_cause, count(*) FROM cause_tags GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
+        rising = query(con, "runs/policies_rising.sql").fetchall()
+    finally:
+        con.close()
+    new = [row for key, row in after.items() if before.get(key) != row]
+    return {"tagged": outcome.tagged, "users": outcome.users, "causes": causes, "new_findings": new,
+            "findings": len(after), "rising_policies": rising}
+
+
+def _findings(con) -> dict[tuple, dict]:
+    relation = query(con, "runs/findings.sql")
+    columns = relation.columns
+    rows = [dict(zip(columns, row)) for row in relation.fetchall()]
+    return {(row["finding"], row["user_key"]): row for row in rows}
+
+
+@task(name="write-report")
+def write_report(db: Path, out: Path) -> Path:
+    """Write the dashboards (static site) over the last 30 days of the store; returns its index page."""
+    return build_report(db, out).index
+
+
+def pulled_window(staging: Path, started: datetime) -> tuple[datetime, datetime] | None:
+    """The window the run's pulls read, from its staging store; None when it pulled nothing."""
+    con = connect(staging)
+    try:
+        start, end = query(con, "runs/pulled_window.sql", {"run_started": started}).fetchall()[0]
+    finally:
+        con.close()
+    return (start, end) if start is not None else None
+
+
+def land_gated(db: Path, land: Callable[[Path], Landed], record: RunRecord, settings: Settings,
+               graph_window: bool = False) -> tuple[Landed, GateReport, MergeOutcome]:
+    """Land a source with `land(staging path)` into a new staging store, gate it, merge it into the store.
+
+    The caller holds the run lock. A gate failure keeps the staging store (`failed-<run>.duckdb`) for
+    inspection and leaves the store as it was.
+    """
+    staging = staging_path(db, record.name)
+    con = connect(db, settings.duckdb_memory_limit)
+    try:
+        create_staging(con, staging)
+    finally:
+        con.close()
+    landed = land(staging)
+    window = pulled_window(staging, record.started) if graph_window else None
+    try:
+        report = validate(staging, window, settings.gate_max_failed_percent, record)
+    except GateFailed:
+        kept = staging.with_name(f"failed-{staging.name}")
+        staging.rename(kept)
+        get_run_logger().error("the staging store of the failed run is kept for inspection: %s", kept)
+        raise
+    merged = merge(db, staging)
+    discard(staging)
+    return landed, report, merged
+
+
+def finish(db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, record: RunRecord, *,
+           preset: str | None, privileged: list[str], out: Path, settings: Settings) -> dict:
+    """Tag, write the dashboards, the summary artifact and the run record, send alerts; the run's totals."""
+    tags = tag_causes(db, preset, privileged)
+    dashboards = write_report(db, out)
+    create_markdown_artifact(summary_markdown(db, landed, report, merged, tags, dashboards),
+                             key="nightly-summary", description="What the sign-in run loaded and found")
+    delivered = alerts.send(settings.notify_url, alerts.finding_alerts(tags["new_findings"]))
+    if delivered:
+        get_run_logger().info("%d alert(s) sent", delivered)
+    record.save("summary.json", {"landed": asdict(landed) | {"tenants": [t.line for t in landed.tenants]},
+                                 "merged": asdict(merged), "tagged": tags["tagged"],
+                                 "new_findings": tags["new_findings"], "dashboards": str(dashboards)})
+    raise_for_failures(landed.tenants)  # after the merge and tagging: the other tenants' data is used
+    return {
+        "sources": len(landed.rows),
+        "records": landed.records,
+        "new_signins": merged.new_signins,
+        "updated_signins": merged.updated_signins,
+        "quarantined": landed.quarantined + report.quarantined,
+        "tagged": tags["tagged"],
+        "findings": tags["findings"],
+        "new_findings": len(tags["new_findings"]),
+        "report": str(dashboards),
+        "run_record": str(record.folder),
+    }
+
+
+@contextmanager
+def exclusive_run(db: Path, settings: Settings) -> Iterator[RunRecord]:
+    """Hold the database's run lock for a run; a failure of the run is sent as an alert, then raised."""
+    try:
+        with run_lock(db, settings.run_wait_seconds):
+            yield RunRecord.new(db)
+    except Exception as exc:
+        alerts.send(settings.notify_url, [alerts.Alert("signin-analytics: run failed", str(exc).splitlines()[0])])
+        raise
+
+
+def run(db: Path, land: Callable[[Path], Landed], *, preset: str | None = None, privileged: list[str] | None = None,
+        out: Path, graph_window: bool = False) -> dict:
+    """One run: land a source with `land(staging path)`, gate, merge, tag, report, summarise, alert."""
+    settings = Settings(db_path=db)
+    with exclusive_run(db, settings) as record:
+        landed, report, merged = land_gated(db, land, record, settings, graph_window)
+        return finish(db, landed, report, merged, record, preset=preset, privileged=privileged or [], out=out,
+                      settings=settings)
+
+
+def summary_markdown(db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, tags: dict,
+                     dashboards: Path) -> str:
+    """The run summary shown as a Prefect artifact."""
+    rows = "\n".join(f"| {name} | {fmt} | {records} | {new} | {quarantined} |"
+                     for name, fmt, records, new, quarantined in landed.rows)
+    causes = "\n".join(f"| {cause} | {count} |" for cause, count in tags["causes"].items())
+    new_findings = "\n".join(f"- {f['finding']}: {f['user_principal_name'] or f['user_key']} ({f['detail']})"
+                             for f in tags["new_findings"]) or "- none"
+    rising = "\n".join(f"| {policy} | {previous} | {last} |" for policy, last, previous in tags["rising_policies"])
+    tenants = "".join(f"- {result.line}\n" for result in landed.tenants)
+    new_values = "".join(f"- {column}: {', '.join(values)}\n" for column, values in report.new_values().items())
+    return (
+        "# Sign-in run\n\n"
+        f"Database: `{db}`\n\nDashboards: `{dashboards}` (open in a browser; works offline)\n\n"
+        f"- sources: {len(landed.rows)} ({landed.already_ingested} already ingested)\n"
+        f"- records read: {landed.records}\n"
+        f"- new sign-ins: {merged.new_signins} ({merged.updated_signins} replaced by a more complete version)\n"
+        f"- quarantined: {landed.quarantined} while reading, {report.quarantined} by the validation gate\n"
+        f"- MFA failures (500121) tagged this run: {tags['tagged']} ({tags['users']} users re-tagged)\n\n"
+        "| source | format | records | sign-ins | quarantined |\n|---|---|---|---|---|\n" + rows + "\n\n"
+        + (f"## Graph tenants\n\n{tenants}\n" if tenants else "")
+        + (f"## New enum values (reported, not failed)\n\n{new_values}\n" if new_values else "")
+        + "## New findings this run\n\n" + new_findings + "\n\n"
+        + ("## Policies whose MFA failures rose most (7 days)\n\n| policy | previous 7 days | last 7 days |\n"
+           "|---|---|---|\n" + rising + "\n\n" if rising else "")
+        + "## 500121 by primary cause (all time)\n\n| cause | failures |\n|---|---|\n" + causes + "\n"
+    )

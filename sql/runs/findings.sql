@@ -1,0 +1,3 @@
+-- The user findings as they stand, to tell what a run's tagging found anew.
+SELECT finding, user_key, user_principal_name, last_at, failures, detail
+FROM user_findings
