@@ -235,3 +235,15 @@ def test_nightly_flow_from_graph(tmp_path: Path, monkeypatch):
     assert first["tagged"] == store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121 AND event_type "
                                            "IN ('interactiveUser', 'nonInteractiveUser')") > 0   # user sign-ins only
     assert second["new_signins"] == 0
+
+
+def test_ingest_files_lands_a_drop_folder_and_skips_what_it_has_seen(tmp_path: Path):
+    from flows.ingest_files import ingest_files
+
+    drop, db = tmp_path / "drop", tmp_path / "files.duckdb"
+    shutil.copytree(FIXTURES / "cross_format", drop)
+    first = ingest_files(folder=str(drop), db_path=str(db), out=str(tmp_path / "report"))
+    (drop / "more.jsonl").write_bytes(graph_line(1) + b"\n")
+    second = ingest_files(folder=str(drop), db_path=str(db), out=str(tmp_path / "report"))
+    assert (first["sources"], first["new_signins"]) == (4, Store(db).scalar("SELECT count(*) FROM signins") - 1)
+    assert (second["records"], second["new_signins"]) == (1, 1)   # only the new file was read
