@@ -9,6 +9,7 @@ prefect.yaml schedule it nightly.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from signins.graph.fleet import TENANT_ERRORS, TenantResult
 from signins.graph.pull import PullOutcome
 from signins.load import expand_paths, ingest_paths
 from signins.settings import Settings, env
+from signins.staging import create_staging, discard, merge_staging
 from signins.store import connect
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
@@ -87,7 +89,8 @@ def pull_graph_tenant(db_path: Path, tenants_file: Path | None, name: str, since
 
 
 def pull_graph(db_path: Path, since: datetime | None = None, until: datetime | None = None) -> Landed:
-    """Pull every tenant of $SIGNINS_TENANTS_FILE (else the one SIGNINS_* describe), each in its own task."""
+    """Pull every tenant of $SIGNINS_TENANTS_FILE (else the one SIGNINS_* describe), each in its own task;
+    several tenants fan out on Dask ($SIGNINS_DASK_SCHEDULER), each into a staging store of its own."""
     from signins.graph.settings import GraphSettings
     from signins.graph.tenants import load_tenants
 
@@ -95,13 +98,62 @@ def pull_graph(db_path: Path, since: datetime | None = None, until: datetime | N
     names = [t.name for t in load_tenants(tenants_file)] if tenants_file else ["default"]
     delays = list(GraphSettings.from_env().task_retry_delays)
     pull = pull_graph_tenant.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
+    scheduler = Settings(db_path=db_path).dask_scheduler
+    if len(names) > 1 and scheduler != "off":
+        states = pull_partitions(db_path, names, scheduler, pull, tenants_file, since, until)
+    else:
+        states = {name: pull(db_path, tenants_file, name, since, until, return_state=True) for name in names}
     landed = Landed([])
     for name in names:
-        result = _tenant_result(name, pull(db_path, tenants_file, name, since, until, return_state=True))
+        result = _tenant_result(name, states[name])
         landed.tenants.append(result)
         landed.rows += [(f"Graph {name} {e.event_type}", "graph/page", e.records, e.new_signins, e.quarantined)
                         for e in (result.outcome.event_types if result.outcome else [])]
     return landed
+
+
+def pull_partitions(staging: Path, names: list[str], scheduler: str, pull, tenants_file: Path | None,
+                    since: datetime | None, until: datetime | None) -> dict:
+    """Pull each tenant into a partition of its own (a staging store seeded from `staging`), all at once
+    on Dask, then merge every partition into `staging`: the same store one tenant after another gives."""
+    partitions = {name: staging.with_name(f"{staging.stem}-{name}.duckdb") for name in names}
+    con = connect(staging)
+    try:
+        for partition in partitions.values():
+            create_staging(con, partition)
+    finally:
+        con.close()
+    states = pull_tenants.with_options(task_runner=dask_task_runner(scheduler))(pull, tenants_file, partitions,
+                                                                                since, until)
+    con = connect(staging)
+    try:
+        for partition in partitions.values():   # failed tenants too: the pages they committed count
+            merge_staging(con, partition)
+            discard(partition)
+    finally:
+        con.close()
+    return states
+
+
+@flow(name="pull-tenants")
+def pull_tenants(pull, tenants_file: Path | None, partitions: dict[str, Path], since: datetime | None,
+                 until: datetime | None) -> dict:
+    """The tenants' pulls submitted to the flow's task runner together; their final states by name."""
+    futures = {name: pull.submit(partition, tenants_file, name, since, until) for name, partition in partitions.items()}
+    for future in futures.values():
+        future.wait()
+    return {name: future.state for name, future in futures.items()}
+
+
+def dask_task_runner(scheduler: str):
+    """`local`: a Dask cluster on this machine, one single-threaded worker process per core; else the
+    address of a running Dask scheduler (tcp://host:8786)."""
+    from prefect_dask import DaskTaskRunner
+
+    if scheduler == "local":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 1, "threads_per_worker": 1,
+                                              "dashboard_address": None})
+    return DaskTaskRunner(address=scheduler)
 
 
 def _tenant_result(name: str, state) -> TenantResult:

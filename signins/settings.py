@@ -56,3 +56,6 @@ class Settings:
     run_wait_seconds: float = field(default_factory=lambda: float(env("SIGNINS_RUN_WAIT_SECONDS") or 600))
     notify_url: str | None = field(default_factory=lambda: env("SIGNINS_NOTIFY_URL"), repr=False)
     nightly_cron: str = field(default_factory=lambda: env("SIGNINS_NIGHTLY_CRON") or "30 2 * * *")
+    # Where several tenants' pulls run at once ([6/7]): `local` (a Dask cluster on this machine), a
+    # scheduler address (tcp://host:8786), or `off` (one after another in this process).
+    dask_scheduler: str = field(default_factory=lambda: env("SIGNINS_DASK_SCHEDULER") or "local")

@@ -52,7 +52,7 @@ def test_nightly_pulls_each_tenant_in_its_own_task(tmp_path, monkeypatch, prefec
         for key, value in {"SIGNINS_TENANTS_FILE": str(tenants), "FABRIKAM_TOKEN": FABRIKAM_TOKEN,
                            "NORTHWIND_TOKEN": NORTHWIND_TOKEN, "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
                            "SIGNINS_RETENTION_DAYS": "4", "SIGNINS_GRAPH_MAX_RETRIES": "0",
-                           "SIGNINS_PULL_TASK_RETRY_DELAYS": "0,0"}.items():
+                           "SIGNINS_PULL_TASK_RETRY_DELAYS": "0,0", "SIGNINS_DASK_SCHEDULER": "off"}.items():
             monkeypatch.setenv(key, value)
         db = tmp_path / "tenants.duckdb"
         state = nightly(source="graph", db_path=str(db), out=str(tmp_path / "report"), return_state=True)
@@ -74,3 +74,42 @@ def test_nightly_pulls_each_tenant_in_its_own_task(tmp_path, monkeypatch, prefec
     assert any("contoso interactiveUser: " in t for t in texts)
     assert any("Access token has expired: ***" in t for t in texts if "# Sign-in run" not in t)
     assert_no_secret(*texts, store_text(db))
+
+
+def test_tenants_fanned_out_on_a_dask_cluster_give_the_sequential_store(tmp_path, monkeypatch, prefect_harness):
+    """Three tenants pulled at once by a real Dask LocalCluster (scheduler and worker processes on
+    loopback), each into a partition of its own, then merged: the same store as one after another."""
+    from flows.nightly import nightly
+    from tests.test_nightly_flow import checksums
+
+    start = datetime.now(timezone.utc) - timedelta(days=2)
+    servers = [GraphServer(make_records(40, start, prefix=prefix), max_page=15) for prefix in "abc"]
+    for server in servers:
+        server.__enter__()
+    try:
+        tenants = tmp_path / "tenants.toml"
+        tenants.write_text("".join(f'[[tenant]]\nname = "{name}"\ntenant_id = "t-{name}"\ntoken = "env:TENANT_TOKEN"\n'
+                                   f'base_url = "{server.base_url}"\n'
+                                   for name, server in zip(("contoso", "fabrikam", "northwind"), servers)))
+        for key in ("SIGNINS_GRAPH_TOKEN", "SIGNINS_CLIENT_SECRET", "SIGNINS_EVENT_TYPES"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in {"SIGNINS_TENANTS_FILE": str(tenants), "TENANT_TOKEN": "test-token",
+                           "SIGNINS_GRAPH_RATE_LIMIT": "100/1", "SIGNINS_RETENTION_DAYS": "4"}.items():
+            monkeypatch.setenv(key, value)
+        stores = {}
+        for scheduler in ("local", "off"):
+            monkeypatch.setenv("SIGNINS_DASK_SCHEDULER", scheduler)
+            db = tmp_path / scheduler / "tenants.duckdb"
+            totals = nightly(source="graph", db_path=str(db), out=str(tmp_path / scheduler / "report"))
+            assert totals["new_signins"] == 120
+            stores[scheduler] = db
+    finally:
+        for server in servers:
+            server.__exit__(None, None, None)
+    sums = {scheduler: checksums(db, ignore=frozenset({"first_path"})) for scheduler, db in stores.items()}   # paths differ
+    assert sums["local"] == sums["off"]
+    store = Store(stores["local"])
+    assert dict(store.rows("SELECT tenant_id, count(*) FROM signins GROUP BY 1")) == \
+        {"t-contoso": 40, "t-fabrikam": 40, "t-northwind": 40}
+    assert store.scalar("SELECT count(DISTINCT tenant_id) FROM pull_watermarks") == 3
+    assert not list(stores["local"].with_name("tenants.duckdb.staging").glob("*.duckdb"))   # partitions merged, gone
