@@ -52,6 +52,24 @@ def blob_path(source: Path, sha256: str) -> str:
         return relative_blob_path(sha256, fh.read(2) == GZIP_MAGIC)
 
 
+def _remove_stale_copies(target: Path) -> None:
+    """Half-written copies of this blob left by a writer that was killed (its process is gone)."""
+    for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _running(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's process
+        return True
+    return True
+
+
 def store_blob(root: Path, source: Path, sha256: str) -> str:
     """Copy `source` into the store (atomically: temp file + rename); returns the blob's relative path."""
     relative = blob_path(source, sha256)
@@ -60,6 +78,7 @@ def store_blob(root: Path, source: Path, sha256: str) -> str:
     if target.exists():
         return relative
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_copies(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with open(source, "rb") as src, open(tmp, "wb") as dst:
         if is_gzip:

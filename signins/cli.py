@@ -345,6 +345,32 @@ def export(kind: str, db_path: Path | None, fmt: str, out: Path) -> None:
     click.echo(f"wrote {rows} {kind} row(s) to {out}")
 
 
+@cli.command("export-parquet")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder of the export: OUT/<table>/tenant_id=<t>/day=<YYYY-MM-DD>/*.parquet.")
+@DB_OPTION
+@click.option("--since", default=None, metavar="ISO", help="First UTC day to export (default: the oldest).")
+@click.option("--until", default=None, metavar="ISO",
+              help="End of the window, exclusive; a time inside a day includes that day (default: the newest).")
+def export_parquet(out: Path, db_path: Path | None, since: str | None, until: str | None) -> None:
+    """Export the sign-ins, their child tables and the cause tags as Parquet, partitioned by tenant and day.
+
+    Hive layout, one folder per table (signins, signin_auth_steps, signin_ca_policies,
+    signin_app_policy_evaluations, signin_app_device_details, cause_tags), for Spark, Trino or DuckDB.
+    Re-running replaces the partitions of the window's days, each in one step: readers never see
+    a half-written export. Exits 2 when --since/--until are unreadable or --since is not before --until.
+    """
+    from signins.parquet_export import day_window
+    from signins.parquet_export import export_parquet as write_parquet
+
+    settings = _settings(db_path)
+    window = day_window(since, until)
+    for result in write_parquet(settings.db_path, out, window, settings.duckdb_memory_limit):
+        click.echo(f"{result.table}: {result.rows} row(s), {result.partitions} partition(s) written, "
+                   f"{result.removed} removed")
+    click.echo(f"exported to {out}")
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     """A --since/--until value: naive means UTC."""
     return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
@@ -411,6 +437,18 @@ def main() -> None:
     except SigninsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if not _database_error(exc):
+            raise
+        # A damaged file (truncated, corrupt blocks) opens, then fails on the first read that reaches the damage.
+        click.echo(f"error: the database cannot be read or written: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(3)
+
+
+def _database_error(exc: Exception) -> bool:
+    """An error of DuckDB itself (only possible once a command has imported it)."""
+    duckdb = sys.modules.get("duckdb")
+    return duckdb is not None and isinstance(exc, duckdb.Error)
 
 
 if __name__ == "__main__":

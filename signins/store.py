@@ -43,15 +43,15 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring the database to the latest schema, one transaction per migration; returns the version."""
+def migrate(con: duckdb.DuckDBPyConnection, until: int = LATEST_VERSION) -> int:
+    """Bring the database to the latest schema (or to `until`), one transaction per migration; returns the version."""
     current = schema_version(con)
     if current > LATEST_VERSION:
         raise StoreError(
             f"database schema version {current} is newer than this program supports ({LATEST_VERSION}); upgrade signin-analytics"
         )
     for version, path in migrations():
-        if version <= current:
+        if version <= current or version > until:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -65,7 +65,32 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
             raise StoreError(f"{path.name}: migration to version {version} failed: {exc}") from exc
-    return LATEST_VERSION
+    return max(current, min(until, LATEST_VERSION))
+
+
+FILE_HEADERS = 3 * 4096   # DuckDB's main header and its two database headers precede the blocks
+
+
+_opened: set[Path] = set()   # files this process has opened: their blocks may be ahead of the file
+
+
+def _refuse_truncated(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """A truncated file opens and fails only when a read reaches the missing blocks (reads before that
+    give wrong answers; a write may overwrite what was left), so it is refused at once. Checked on a
+    process's first open only, and not while a write-ahead log is pending: in both cases blocks may
+    exist that are not in the file yet."""
+    wal = db_path.with_name(db_path.name + ".wal")
+    path = db_path.resolve()
+    first = path not in _opened
+    _opened.add(path)
+    if not first or not db_path.is_file() or (wal.exists() and wal.stat().st_size):
+        return
+    ((block_size, blocks),) = con.execute("SELECT block_size, total_blocks FROM pragma_database_size()").fetchall()
+    expected, size = FILE_HEADERS + block_size * blocks, db_path.stat().st_size
+    if blocks and size < expected:
+        con.close()
+        raise StoreError(f"{db_path}: the database file is truncated ({size} bytes, its blocks need {expected}); "
+                         "restore it from a backup")
 
 
 def connect(db_path: Path | str, memory_limit: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -77,6 +102,7 @@ def connect(db_path: Path | str, memory_limit: str | None = None, read_only: boo
         con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.Error as exc:
         raise StoreError(f"{db_path}: cannot open the database: {str(exc).splitlines()[0]}") from exc
+    _refuse_truncated(con, db_path)
     con.execute("SET TimeZone = 'UTC'")
     if memory_limit:
         con.execute("SET memory_limit = ?", [memory_limit])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from reliability.snapshot import checksum
 from signins import PROJECT_ROOT, blobs
 from signins.load import FileOutcome, ingest_file
 from signins.settings import IngestLimits
@@ -13,6 +14,7 @@ from signins.store import connect
 
 PUBLIC = PROJECT_ROOT.parent / "shared" / "datasets" / "public"
 FIXTURES = Path(__file__).parent / "fixtures"
+LOAD_TIMES = frozenset({"loaded_at", "ingested_at", "ingest_id", "quarantined_at"})
 
 
 class Store:
@@ -33,12 +35,7 @@ class Store:
 
     def checksum(self, table: str) -> tuple[int, int]:
         """(row count, order-independent hash of every column except load times)."""
-        excluded = {"loaded_at", "ingested_at", "ingest_id", "quarantined_at"}
-        columns = [c for (c,) in self.rows(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])
-            if c not in excluded]
-        row = ", ".join(f'"{c}"' for c in columns)
-        return tuple(self.rows(f"SELECT count(*), coalesce(sum(hash(({row}))), 0) FROM {table}")[0])
+        return checksum(self.con, table, LOAD_TIMES)
 
 
 @pytest.fixture

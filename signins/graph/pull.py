@@ -208,10 +208,20 @@ async def _pull_event_type(job: _Job, since: datetime | None, until: datetime | 
     result = EventTypeOutcome(job.event_type, start, end, resumed)
     if not resumed:
         job.con.execute(sql_text("pull/20_start_window.sql"), job.params(window_start=start, window_end=end))
+    _remove_leftovers(job.folder)
     for number, (slice_start, slice_end) in enumerate(slices(start, end, settings.slice_hours)):
         newest = await _pull_slice(job, slice_start, slice_end, result, resume=resumed and number == 0)
         job.con.execute(sql_text("pull/30_commit_slice.sql"), job.params(committed_until=slice_end, newest=newest))
     return result
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Pages a killed run wrote but did not remove: the landed ones are in the blob store, the others are
+    fetched again (the watermark never passed them). The database's lock keeps any other run out."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file():
+                path.unlink(missing_ok=True)
 
 
 async def _pull_slice(job: _Job, slice_start: datetime, slice_end: datetime, result: EventTypeOutcome,

@@ -73,7 +73,8 @@ def _salvage(text: bytes) -> ParsedDocument:
         while index < len(body) and body[index] in " \t\r\n,":
             index += 1
         if index >= len(body) or body[index] == "]":
-            reason = "document ends without closing its array (truncated)" if index >= len(body) else None
+            reason = ("document ends without closing its array (truncated)" if index >= len(body)
+                      else _after_array(body[index + 1:], bool(prefix)))
             failure = (f"{prefix}/{len(items)}", body.count("\n", 0, index) + 1, reason) if reason else None
             return ParsedDocument(items, failure=failure)
         try:
@@ -82,6 +83,17 @@ def _salvage(text: bytes) -> ParsedDocument:
             reason = f"truncated or malformed JSON: {getattr(exc, 'msg', str(exc))}"
             return ParsedDocument(items, failure=(f"{prefix}/{len(items)}", body.count("\n", 0, index) + 1, reason))
         items.append((f"{prefix}/{len(items)}", element))
+
+
+def _after_array(rest: str, in_object: bool) -> str | None:
+    """Why the text after the record array does not end the document (e.g. JSON lines appended to a
+    page), so that it is quarantined rather than dropped unread; None when it ends it (or is cut off)."""
+    try:
+        orjson.loads(('{"value": []' if in_object else "[]") + rest)
+    except orjson.JSONDecodeError:
+        if rest.strip():
+            return f"{len(rest.strip())} characters after the record array are not part of the document: not read"
+    return None
 
 
 def parse_document(text: bytes) -> ParsedDocument:
