@@ -49,19 +49,25 @@ def assert_accounted(items: list) -> None:
             assert isinstance(item, Rejected) and item.reason and isinstance(item.locator, str)
 
 
+def damage_once(draw, data: bytearray, max_insert: int = 40) -> bytearray:
+    """`data` with bytes cut at, inserted at or flipped at one drawn place."""
+    at = draw(st.integers(0, len(data)))
+    action = draw(st.sampled_from(["cut", "insert", "flip"]))
+    if action == "cut":
+        return data[:at]
+    if action == "insert":
+        data[at:at] = draw(st.binary(min_size=1, max_size=max_insert))
+    elif data:
+        data[min(at, len(data) - 1)] ^= draw(st.integers(1, 255))
+    return data
+
+
 @st.composite
 def damaged(draw, seeds: list[bytes] = SEEDS) -> bytes:
     """A real input with bytes cut, inserted or flipped, perhaps gzipped and cut again."""
     data = bytearray(draw(st.sampled_from(seeds)))
     for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, len(data)))
-        action = draw(st.sampled_from(["cut", "insert", "flip"]))
-        if action == "cut":
-            data = data[:at]
-        elif action == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=40))
-        elif data:
-            data[min(at, len(data) - 1)] ^= draw(st.integers(1, 255))
+        data = damage_once(draw, data)
     if draw(st.booleans()):
         packed = gzip.compress(bytes(data), mtime=0)
         data = bytearray(packed[: draw(st.integers(10, len(packed)))])

@@ -14,6 +14,7 @@ from signins.ingest.reader import read_file
 from signins.ingest.records import Candidate
 from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, Store
+from tests.test_fuzz_readers import damage_once
 
 TABLES = ["raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "signin_app_policy_evaluations",
           "signin_app_device_details", "quarantine"]
@@ -111,15 +112,7 @@ def damaged_lines(draw) -> bytes:
     lines = [graph(n) for n in range(draw(st.integers(2, 6)))]
     for _ in range(draw(st.integers(1, 4))):
         index = draw(st.integers(1, len(lines) - 1))
-        line = bytearray(lines[index])
-        at = draw(st.integers(0, len(line)))
-        action = draw(st.sampled_from(["cut", "insert", "flip"]))
-        if action == "cut":
-            line = line[:at]
-        elif action == "insert":
-            line[at:at] = draw(st.binary(min_size=1, max_size=12))
-        elif line:
-            line[min(at, len(line) - 1)] ^= draw(st.integers(1, 255))
+        line = damage_once(draw, bytearray(lines[index]), max_insert=12)
         lines[index] = bytes(line).replace(b"\n", b" ").replace(b"\r", b" ")
     return b"\n".join(lines) + b"\n"
 
