@@ -99,8 +99,9 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
 
 def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, file_sha: str, tenant: str | None,
           lenient: bool) -> pa.Table:
-    """Parse and type a batch (load/20_staged_records.sql): an Arrow table of small record batches."""
-    run_script(con, "load/10_stage_macros.sql")
+    """Parse and type a batch (load/20_staged_records.sql): an Arrow table of small record batches.
+
+    `con` holds the staging macros (load/10_stage_macros.sql), created once per connection."""
     con.register("batch", table)
     try:
         params = {"file_sha256": file_sha, "tenant": tenant, "candidate_format": Candidate.FORMAT, "lenient": lenient}
@@ -114,6 +115,7 @@ def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection, sh
     """Each batch staged on a connection of its own, in the reader's thread: the next batch is parsed
     while the current one is merged. A batch this strict parse refuses is left to the writer."""
     try:
+        run_script(cursor, "load/10_stage_macros.sql")
         for batch in source:
             if batch.table is not None:
                 try:
@@ -132,7 +134,7 @@ class _FileLoad:
                  blob: Future, blob_root: Path):
         self.con, self.outcome, self.ingest_id, self.reading = con, outcome, ingest_id, reading
         self.blob, self.blob_root = blob, blob_root
-        run_script(con, "load/10_stage_macros.sql")  # the staged views use them too
+        run_script(con, "load/10_stage_macros.sql")  # for stage() here and the staged views
 
     def write(self, batch: Batch, lenient: bool = False) -> None:
         """One transaction: raw records, merged sign-ins and children, quarantine.
