@@ -46,7 +46,10 @@ class IngestLimits:
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = field(default_factory=lambda: Path(env("SIGNINS_DB") or DEFAULT_DB))
+    # DuckDB's memory budget (beyond it, joins and sorts spill to the temp directory): every
+    # connection of the project applies them (signins.store.connect).
     duckdb_memory_limit: str | None = field(default_factory=lambda: env("SIGNINS_DUCKDB_MEMORY_LIMIT"))
+    duckdb_temp_directory: str | None = field(default_factory=lambda: env("SIGNINS_DUCKDB_TEMP_DIRECTORY"))
     limits: IngestLimits = field(default_factory=IngestLimits)
     # The nightly run ([5/7]): the validation gate's threshold, how long a run waits for another one
     # on the same database, where alerts go (an apprise URL; a secret: webhook URLs carry tokens),

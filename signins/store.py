@@ -10,6 +10,7 @@ import duckdb
 
 from signins import SQL_DIR
 from signins.errors import StoreError
+from signins.settings import Settings
 
 SCHEMA_DIR = SQL_DIR / "schema"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -94,18 +95,20 @@ def _refuse_truncated(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
 
 
 def connect(db_path: Path | str, memory_limit: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database and bring it to the latest schema."""
+    """Open (creating if needed) the database and bring it to the latest schema, within the memory
+    budget and spill directory of the settings (SIGNINS_DUCKDB_*; `memory_limit` overrides)."""
     db_path = Path(db_path)
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
+    settings = Settings(db_path=db_path)
+    config = {key: value for key, value in (("memory_limit", memory_limit or settings.duckdb_memory_limit),
+                                            ("temp_directory", settings.duckdb_temp_directory)) if value}
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
+        con = duckdb.connect(str(db_path), read_only=read_only, config=config)
     except duckdb.Error as exc:
         raise StoreError(f"{db_path}: cannot open the database: {str(exc).splitlines()[0]}") from exc
     _refuse_truncated(con, db_path)
     con.execute("SET TimeZone = 'UTC'")
-    if memory_limit:
-        con.execute("SET memory_limit = ?", [memory_limit])
     if not read_only:
         migrate(con)
     return con

@@ -1,0 +1,321 @@
+"""The pipeline benchmark: every stage of signins, and the whole nightly flow, at a chosen size.
+
+Generates N realistic sign-ins as JSON lines (Graph beta records, ~9.5 KB with 20 CA policies each,
+the sample tenant's cause mix: its 30 days replayed for a new population of 250 users per ~19,000
+records), then runs each stage in a fresh interpreter, one after another, on the same data:
+
+  ingest     `ingest_file` into a new store: raw layer (blob + locators), typed sign-ins and child
+             tables in one pass (normalising is part of it)      baselines: pandas json.loads +
+             json_normalize (not even stored); DuckDB's typed read_json into a file (the parse ceiling)
+  validate   the Great Expectations gates over the ingested store
+  tag        `tag`: cause tags and findings from the store       baselines: the same features and
+             causes in polars alone, and in pandas (benchmarks/pandas_features.py), on the store's facts
+  report     the dashboards over the store
+  nightly    `signins run --source FILE` on a new database: Prefect flow, staging store, gates, merge,
+             tag, report, run record (end to end in its own process, start-up included)
+
+and prints a table (seconds, MB/s, records/s, CPU seconds, peak RSS of the process tree, ratio to the
+stage's baseline), written to --out too. SIGNINS_DUCKDB_MEMORY_LIMIT / --memory-limit bounds DuckDB.
+
+Usage: .venv/bin/python benchmarks/pipeline.py --records 100000 [--stages ingest tag ...]
+       [--memory-limit 2GB] [--workdir DIR] [--data FILE] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The typed columns of the parse ceiling: the fields signins normalises, with the same nesting.
+TYPED_COLUMNS = {
+    "id": "VARCHAR", "createdDateTime": "TIMESTAMPTZ", "correlationId": "VARCHAR", "originalRequestId": "VARCHAR",
+    "userId": "VARCHAR", "userPrincipalName": "VARCHAR", "appId": "VARCHAR", "appDisplayName": "VARCHAR",
+    "ipAddress": "VARCHAR", "clientAppUsed": "VARCHAR", "userAgent": "VARCHAR", "isInteractive": "BOOLEAN",
+    "status": "STRUCT(errorCode INTEGER, failureReason VARCHAR, additionalDetails VARCHAR)",
+    "deviceDetail": "STRUCT(deviceId VARCHAR, operatingSystem VARCHAR, browser VARCHAR, isCompliant BOOLEAN, isManaged BOOLEAN)",
+    "location": "STRUCT(city VARCHAR, countryOrRegion VARCHAR, geoCoordinates STRUCT(latitude DOUBLE, longitude DOUBLE))",
+    "appliedConditionalAccessPolicies": "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR, enforcedGrantControls VARCHAR[], conditionsSatisfied VARCHAR, conditionsNotSatisfied VARCHAR)[]",
+    "authenticationDetails": "STRUCT(authenticationStepDateTime TIMESTAMPTZ, authenticationMethod VARCHAR, succeeded BOOLEAN, authenticationStepResultDetail VARCHAR, authenticationStepRequirement VARCHAR)[]",
+    "riskLevelDuringSignIn": "VARCHAR", "riskState": "VARCHAR", "conditionalAccessStatus": "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Contender:
+    stage: str
+    name: str
+    setup: str           # imports and preparation, not timed
+    body: str            # the timed work; it may set `rows` (what it processed), else RECORDS count
+    baseline: str = ""   # the contender of the same stage this one is compared with
+
+
+# Every script sees DATA (the JSON lines), WORK (a folder), DB (the stage store), FACTS (the store's
+# facts as Parquet), RECORDS and COLUMNS.
+CONTENDERS = [
+    Contender("ingest", "signins ingest", """
+from signins import blobs
+from signins.load import ingest_file
+from signins.settings import IngestLimits
+from signins.store import connect
+""", """
+con = connect(DB)
+outcome = ingest_file(con, Path(DATA), blobs.blob_root(Path(DB)), IngestLimits())
+con.close()
+assert outcome.new_signins == RECORDS, outcome.summary()
+""", baseline="pandas json_normalize"),
+    Contender("ingest", "pandas json_normalize", """
+import json
+import pandas as pd
+""", """
+rows, chunk = 0, []
+with open(DATA, encoding="utf-8") as fh:
+    for line in fh:
+        chunk.append(json.loads(line))
+        if len(chunk) == 10000:
+            rows += len(pd.json_normalize(chunk)); chunk = []
+rows += len(pd.json_normalize(chunk)) if chunk else 0
+assert rows == RECORDS
+"""),
+    Contender("ingest", "duckdb read_json (typed, ceiling)", """
+import duckdb
+""", """
+con = duckdb.connect(str(Path(WORK) / "typed.duckdb"))
+con.execute(f"CREATE TABLE s AS SELECT * FROM read_json(?, format='newline_delimited', columns={COLUMNS})", [DATA])
+assert con.execute("SELECT count(*) FROM s").fetchall()[0][0] == RECORDS
+con.close()
+(Path(WORK) / "typed.duckdb").unlink()
+""", baseline="pandas json_normalize"),
+    Contender("validate", "signins gates", """
+from signins.store import connect
+from signins.validation import gate
+""", """
+con = connect(DB)
+report = gate(con, None, 5.0)
+con.close()
+rows = report.rows
+"""),
+    Contender("tag", "signins tag", """
+from signins.store import connect
+from signins.tagging import tag
+from transforms.thresholds import load_thresholds
+thresholds = load_thresholds()
+""", """
+con = connect(DB)
+rows = tag(con, thresholds, full=True).signins_read
+con.close()
+""", baseline="pandas features + causes"),
+    Contender("tag", "polars features + causes", """
+import polars as pl
+from transforms.causes import tag_causes
+from transforms.features import signin_features
+from transforms.rules import load_rules
+from transforms.thresholds import load_thresholds
+rules, thresholds = load_rules(), load_thresholds()
+facts = pl.read_parquet(FACTS)
+""", """
+tags = tag_causes(signin_features(facts.lazy(), thresholds), rules, thresholds).collect()
+rows = facts.height
+""", baseline="pandas features + causes"),
+    Contender("tag", "pandas features + causes", """
+import pandas as pd
+from benchmarks.pandas_features import primary_causes, signin_features
+from transforms.thresholds import load_thresholds
+thresholds = load_thresholds()
+facts = pd.read_parquet(FACTS)
+""", """
+tags = primary_causes(signin_features(facts, thresholds), thresholds)
+rows = len(facts)
+"""),
+    Contender("report", "signins report", """
+from dashboards.site import build_report
+""", """
+build_report(Path(DB), Path(WORK) / "report")
+rows = RECORDS
+"""),
+    Contender("nightly", "signins run (Prefect flow)", """
+import subprocess, sys
+""", """
+db = Path(WORK) / "nightly.duckdb"
+subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", DATA, "--db", str(db),
+                "--out", str(Path(WORK) / "nightly-report")], check=True, stdout=subprocess.DEVNULL)
+"""),
+]
+STAGES = list(dict.fromkeys(c.stage for c in CONTENDERS))
+
+TIMED = """
+import os, time
+from pathlib import Path
+{setup}
+start, cpu = time.perf_counter(), os.times()
+rows = RECORDS
+{body}
+end = os.times()
+print("RESULT", time.perf_counter() - start, sum(end[:4]) - sum(cpu[:4]), rows)
+"""
+
+
+@dataclass
+class Measured:
+    contender: Contender
+    seconds: float
+    cpu_seconds: float      # user + system of the process and the children it waited for
+    peak_rss_mib: float     # of the whole process tree, sampled every 20 ms
+    rows: int
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def measure(contender: Contender, variables: dict, env: dict) -> Measured:
+    """Run one contender in a fresh interpreter; its timings and the peak RSS of its process tree."""
+    prelude = "".join(f"{name} = {value!r}\n" for name, value in variables.items())
+    script = prelude + TIMED.format(setup=contender.setup, body=contender.body)
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak, process = 0, psutil.Process(child.pid)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(process))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = child.communicate()
+    stop.set()
+    sampler.join()
+    if child.returncode:
+        raise SystemExit(f"{contender.stage} / {contender.name} failed:\n{err[-4000:]}")
+    seconds, cpu, rows = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
+    return Measured(contender, float(seconds), float(cpu), peak / 2**20, int(rows))
+
+
+CHUNK_RECORDS = 19_000   # about what one bulk chunk holds
+
+
+def _chunk_lines(chunk: int) -> bytes:
+    from signins.simulator.bulk import bulk_chunk
+
+    return b"".join(orjson.dumps(record) + b"\n" for record in bulk_chunk(chunk, seed=1, ca_policies=20))
+
+
+def generate(path: Path, records: int) -> int:
+    """Write `records` bulk sign-ins as JSON lines (chunks generated on every core); the file size."""
+    written, chunk, cores = 0, 0, os.cpu_count() or 1
+    with open(path, "wb") as fh, multiprocessing.Pool(cores) as pool:
+        while written < records:
+            parallel = min(cores, -(-(records - written) // CHUNK_RECORDS))
+            for lines in pool.map(_chunk_lines, range(chunk, chunk + parallel)):
+                rows = lines.split(b"\n")[:-1][:records - written]
+                fh.write(b"\n".join(rows) + b"\n")
+                written += len(rows)
+            chunk += parallel
+    return path.stat().st_size
+
+
+def export_facts(db: Path, facts: Path) -> int:
+    """The store's sign-in facts (what the cause engine reads) as Parquet, for the tag baselines."""
+    from signins.store import connect, run_script, sql_text
+
+    con = connect(db)
+    try:
+        run_script(con, "causes/05_pending_users.sql", {"since": None})
+        con.execute("CREATE OR REPLACE TEMP TABLE facts_users AS SELECT user_key FROM pending_users")
+        con.sql(sql_text("causes/10_signin_facts.sql")).write_parquet(str(facts))
+        return con.execute("SELECT count(*) FROM read_parquet(?)", [str(facts)]).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def table(results: list[Measured], records: int, size: int, memory_limit: str | None) -> str:
+    mb = size / 1e6
+    lines = [f"Pipeline benchmark: {records:,} Graph beta sign-ins, {mb:,.0f} MB of JSON lines "
+             f"({size / records / 1024:.1f} KiB per record, 20 CA policies each), {os.cpu_count()} cores, "
+             f"DuckDB memory limit {memory_limit or 'default (80% of RAM)'}.", "",
+             "| stage | contender | seconds | MB/s | records/s | CPU s | peak RSS MiB | vs baseline |",
+             "|---|---|---|---|---|---|---|---|"]
+    by_name = {m.contender.name: m for m in results}
+    for m in results:
+        base = by_name.get(m.contender.baseline)
+        ratio = f"{base.seconds / m.seconds:.2f}x {m.contender.baseline}" if base else "-"
+        per_mb = f"{mb / m.seconds:,.0f}" if m.contender.stage in ("ingest", "nightly") else "-"
+        lines.append(f"| {m.contender.stage} | {m.contender.name} | {m.seconds:.2f} | {per_mb} | "
+                     f"{m.rows / m.seconds:,.0f} | {m.cpu_seconds:.1f} | {m.peak_rss_mib:,.0f} | {ratio} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--stages", nargs="*", default=STAGES, choices=STAGES)
+    parser.add_argument("--skip", nargs="*", default=[], metavar="CONTENDER",
+                        help="contenders to leave out (e.g. 'pandas json_normalize')")
+    parser.add_argument("--memory-limit", default=os.environ.get("SIGNINS_DUCKDB_MEMORY_LIMIT"))
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--data", type=Path, default=None, help="reuse (or keep) the generated JSON lines here")
+    parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/pipeline-<N>.md")
+    args = parser.parse_args()
+    label = f"{args.records // 1000}k" if args.records % 1000 == 0 else str(args.records)
+    out = args.out or REPO / "benchmarks" / "results" / f"pipeline-{label}.md"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    if args.memory_limit:
+        env["SIGNINS_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
+
+    with tempfile.TemporaryDirectory(dir=args.workdir, prefix="pipeline-bench-") as tmp:
+        work = Path(tmp)
+        env["SIGNINS_DUCKDB_TEMP_DIRECTORY"] = str(work / "spill")
+        data = args.data or work / "signins.ndjson"
+        if not data.exists():
+            started = time.perf_counter()
+            generate(data, args.records)
+            print(f"generated {args.records:,} records in {time.perf_counter() - started:.0f} s", flush=True)
+        variables = {"DATA": str(data), "WORK": str(work), "DB": str(work / "store.duckdb"),
+                     "FACTS": str(work / "facts.parquet"), "RECORDS": args.records,
+                     "COLUMNS": "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}"}
+        results = []
+        for contender in CONTENDERS:
+            if contender.stage not in args.stages or contender.name in args.skip:
+                continue
+            if contender.stage != "ingest" and not (work / "store.duckdb").exists():
+                results.append(measure(next(c for c in CONTENDERS if c.name == "signins ingest"), variables, env))
+            if contender.name.endswith("features + causes") and not (work / "facts.parquet").exists():
+                export_facts(work / "store.duckdb", work / "facts.parquet")
+            results.append(measure(contender, variables, env))
+            m = results[-1]
+            print(f"  {contender.stage} / {contender.name}: {m.seconds:.2f} s, {m.peak_rss_mib:,.0f} MiB", flush=True)
+        size = data.stat().st_size
+    report = table(results, args.records, size, args.memory_limit)
+    print(report)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report + "\n")
+    print(json.dumps([{"stage": m.contender.stage, "contender": m.contender.name, "seconds": m.seconds,
+                       "cpu_seconds": m.cpu_seconds, "peak_rss_mib": m.peak_rss_mib, "rows": m.rows}
+                      for m in results]))
+
+
+if __name__ == "__main__":
+    main()
