@@ -179,7 +179,11 @@ class Measured:
 
 def _tree_rss(process: psutil.Process) -> int:
     total = 0
-    for p in [process, *process.children(recursive=True)]:
+    try:
+        tree = [process, *process.children(recursive=True)]
+    except psutil.Error:   # a process of the tree ended while it was listed
+        return 0
+    for p in tree:
         try:
             total += p.memory_info().rss
         except psutil.Error:

@@ -37,6 +37,7 @@ KNOWN_VALUES = {
 }
 FORMAT_PATTERN = r"^(?:graph|graph-legacy|diag|log-analytics|elastic-[a-z-]+|portal-csv)/(?:ndjson|document|page|csv)$"
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+SLICE_ROWS = 500_000   # rows checked at once (a pandas frame each)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,29 @@ def _validate(frame, checks: list[Check], boundary: str, key: str) -> tuple[list
     return results, failing
 
 
+def _validate_table(con: duckdb.DuckDBPyConnection, table: str, columns: str, key: str, checks: list[Check],
+                    boundary: str) -> tuple[list[CheckResult], dict[str, set]]:
+    """`_validate` over a table read in slices of at most SLICE_ROWS rows, so memory stays bounded.
+
+    Rows are sliced by the hash of their key, so the rows a uniqueness check compares share a slice.
+    """
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    slices = -(-rows // SLICE_ROWS)
+    merged: dict[str, CheckResult] = {}
+    failing: dict[str, set] = {}
+    for part in range(slices):
+        frame = con.sql(f"SELECT {columns} FROM {table} WHERE hash({key}) % {slices} = {part}").df()
+        results, failed = _validate(frame, checks, boundary, key) if len(frame) else ([], {})
+        for result in results:
+            seen = merged.setdefault(result.name, CheckResult(boundary, result.name, result.level, True))
+            seen.success &= result.success
+            seen.unexpected += result.unexpected
+            seen.examples = list(dict.fromkeys(seen.examples + result.examples))[:5]
+        for name, keys in failed.items():
+            failing.setdefault(name, set()).update(keys)
+    return list(merged.values()), failing
+
+
 def gate(con: duckdb.DuckDBPyConnection, window: tuple[datetime, datetime] | None,
          max_failed_percent: float) -> GateReport:
     """Check a staging store; quarantine the sign-ins that fail row checks; GateFailed if the gate fails.
@@ -130,12 +154,12 @@ def gate(con: duckdb.DuckDBPyConnection, window: tuple[datetime, datetime] | Non
     The report is complete either way (GateFailed carries it as `.report`), so the run can save it.
     """
     report = GateReport()
-    raw = con.sql("SELECT record_key, signin_id, created_at, format FROM raw_records").df()
-    signins = con.sql("SELECT id, created_at, error_code, latitude, longitude, "
-                      + ", ".join(KNOWN_VALUES) + " FROM signins").df()
-    report.rows = len(signins)
-    raw_results, _ = _validate(raw, raw_checks(), "raw", "record_key") if len(raw) else ([], {})
-    normalised_results, failing = _validate(signins, normalised_checks(window), "normalised", "id") if len(signins) else ([], {})
+    raw_results, _ = _validate_table(con, "raw_records", "record_key, signin_id, created_at, format", "record_key",
+                                     raw_checks(), "raw")
+    normalised_results, failing = _validate_table(
+        con, "signins", "id, created_at, error_code, latitude, longitude, " + ", ".join(KNOWN_VALUES), "id",
+        normalised_checks(window), "normalised")
+    report.rows = con.execute("SELECT count(*) FROM signins").fetchall()[0][0]
     report.results = raw_results + normalised_results
     failed_tables = [r.name for r in report.results if r.level == "table" and not r.success]
     failed_ids = set().union(*failing.values()) if failing else set()

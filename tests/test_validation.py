@@ -73,3 +73,31 @@ def test_new_enum_values_are_reported_not_failed(tmp_path: Path):
     report = gate(store.con, WINDOW, max_failed_percent=0)
     assert report.passed and report.quarantined == 0
     assert report.new_values() == {"conditional_access_status": ["reportOnlyBlocked"]}
+
+
+def test_a_store_checked_in_slices_gives_the_report_of_one_pass(tmp_path: Path, monkeypatch):
+    """Big stores are checked a slice at a time (bounded memory): same results, same quarantine."""
+    lines = [graph(n) for n in range(60)]
+    lines[3], lines[17], lines[41] = with_location(3, 123.0, 10.0), with_location(17, 0.0, 999.0), graph(
+        41, createdDateTime="2027-06-01T10:00:00Z")
+    lines[8] = graph(8, conditionalAccessStatus="reportOnlyBlocked")
+    lines[50] = graph(50, riskState="quiteRisky")
+    (tmp_path / "whole").mkdir(), (tmp_path / "sliced").mkdir()
+    whole = gate(loaded(tmp_path / "whole", lines).con, WINDOW, max_failed_percent=10)
+    monkeypatch.setattr("signins.validation.SLICE_ROWS", 7)
+    sliced_store = loaded(tmp_path / "sliced", lines)
+    sliced = gate(sliced_store.con, WINDOW, max_failed_percent=10)
+    assert sliced.to_dict() == whole.to_dict()
+    assert sliced.quarantined == 3 and sliced.rows == 60
+    assert sliced.new_values() == {"conditional_access_status": ["reportOnlyBlocked"], "risk_state": ["quiteRisky"]}
+    assert sliced_store.scalar("SELECT count(*) FROM quarantine") == 3
+
+
+def test_a_duplicate_key_is_found_whichever_slices_the_rows_fall_in(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("signins.validation.SLICE_ROWS", 3)
+    store = loaded(tmp_path, [graph(n) for n in range(20)])
+    store.con.execute("CREATE TABLE copy AS SELECT * FROM raw_records")
+    store.con.execute("DROP TABLE raw_records")
+    store.con.execute("CREATE TABLE raw_records AS SELECT * FROM copy UNION ALL (SELECT * FROM copy LIMIT 1)")
+    with pytest.raises(GateFailed, match="failed: raw record keys are unique"):
+        gate(store.con, WINDOW, max_failed_percent=10)
