@@ -9,18 +9,20 @@ prefect.yaml schedule it nightly.
 from __future__ import annotations
 
 import json
-import os
-from datetime import datetime
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from flows.pulls import Chunk, configured_tenants_file, dask_task_runner, pull_chunks, pull_task, tenant_names
 from flows.steps import Landed, run
 from signins import PROJECT_ROOT, blobs
 from signins.graph.fleet import TENANT_ERRORS, TenantResult
-from signins.graph.pull import PullOutcome
+from signins.graph.pull import pulls_root
 from signins.load import expand_paths, ingest_paths
-from signins.settings import Settings, env
+from signins.settings import Settings
 from signins.staging import create_staging, discard, merge_staging
 from signins.store import connect
 
@@ -58,102 +60,92 @@ def land_files(paths: list[Path], db_path: Path) -> Landed:
                   sum(o.already_ingested for o in outcomes))
 
 
-def _graph_unavailable(task, task_run, state) -> bool:
-    """Retry a tenant's pull only when Graph was unavailable; access and settings errors need a person."""
-    from signins.graph.errors import GraphUnavailableError
-
-    return isinstance(state.result(raise_on_failure=False), GraphUnavailableError)
-
-
-# The network step, one run per tenant, the only task retried (SIGNINS_PULL_TASK_RETRY_DELAYS).
-@task(name="pull-graph-tenant", task_run_name="pull-graph-{name}", retry_condition_fn=_graph_unavailable)
-def pull_graph_tenant(db_path: Path, tenants_file: Path | None, name: str, since: datetime | None = None,
-                      until: datetime | None = None) -> PullOutcome:
-    """Pull one tenant from Microsoft Graph (resumable: a retry continues where the last try stopped)."""
-    from signins.graph.fleet import pull_one
-    from signins.graph.settings import GraphSettings
-    from signins.graph.tenants import load_tenants, select
-
-    tenant = select(load_tenants(tenants_file), name)[0] if tenants_file else None
-    con = connect(db_path)
-    try:
-        outcome = pull_one(con, db_path, tenant, GraphSettings.from_env(), since, until)
-    finally:
-        con.close()
-    logger = get_run_logger()
-    for event_type in outcome.event_types:
-        logger.info("%s %s", name, event_type.summary())
-    for warning in outcome.warnings:
-        logger.warning(warning)
-    return outcome
-
-
 def pull_graph(db_path: Path, since: datetime | None = None, until: datetime | None = None) -> Landed:
     """Pull every tenant of $SIGNINS_TENANTS_FILE (else the one SIGNINS_* describe), each in its own task;
-    several tenants fan out on Dask ($SIGNINS_DASK_SCHEDULER), each into a staging store of its own."""
-    from signins.graph.settings import GraphSettings
-    from signins.graph.tenants import load_tenants
-
-    tenants_file = Path(env("SIGNINS_TENANTS_FILE")) if env("SIGNINS_TENANTS_FILE") else None
-    names = [t.name for t in load_tenants(tenants_file)] if tenants_file else ["default"]
-    delays = list(GraphSettings.from_env().task_retry_delays)
-    pull = pull_graph_tenant.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
-    scheduler = Settings(db_path=db_path).dask_scheduler
-    if len(names) > 1 and scheduler != "off":
-        states = pull_partitions(db_path, names, scheduler, pull, tenants_file, since, until)
-    else:
-        states = {name: pull(db_path, tenants_file, name, since, until, return_state=True) for name in names}
-    landed = Landed([])
-    for name in names:
-        result = _tenant_result(name, states[name])
-        landed.tenants.append(result)
-        landed.rows += [(f"Graph {name} {e.event_type}", "graph/page", e.records, e.new_signins, e.quarantined)
-                        for e in (result.outcome.event_types if result.outcome else [])]
-    return landed
-
-
-def pull_partitions(staging: Path, names: list[str], scheduler: str, pull, tenants_file: Path | None,
-                    since: datetime | None, until: datetime | None) -> dict:
-    """Pull each tenant into a partition of its own (a staging store seeded from `staging`), all at once
-    on Dask, then merge every partition into `staging`: the same store one tenant after another gives."""
-    partitions = {name: staging.with_name(f"{staging.stem}-{name}.duckdb") for name in names}
-    con = connect(staging)
+    several tenants fan out on Dask ($SIGNINS_DASK_SCHEDULER), each into a partition store of its own."""
+    chunks = [Chunk(name, since, until) for name in tenant_names()]
+    if not fans_out(db_path, chunks):
+        pull, path = pull_task(), configured_tenants_file()
+        states = [pull(db_path, path, chunk.tenant, since, until, return_state=True) for chunk in chunks]
+        return landed_from([_tenant_result(chunk.tenant, state) for chunk, state in zip(chunks, states)])
+    paths = {chunk: partition_path(db_path, chunk.tenant) for chunk in chunks}
     try:
-        for partition in partitions.values():
-            create_staging(con, partition)
+        return pull_partitions(db_path, paths).land(db_path, chunks)
+    finally:
+        discard_partitions(paths)
+
+
+def landed_from(results: list[TenantResult]) -> Landed:
+    """What the tenants' pulls brought: a row per tenant and event type, and every tenant's result."""
+    rows = [(f"Graph {r.name} {e.event_type}", "graph/page", e.records, e.new_signins, e.quarantined)
+            for r in results for e in (r.outcome.event_types if r.outcome else [])]
+    return Landed(rows, tenants=list(results))
+
+
+@dataclass
+class Partitions:
+    """Chunks pulled at once on Dask, each into a partition store of its own, waiting to be merged."""
+
+    paths: dict[Chunk, Path]
+    started: datetime              # before any pull: the watermarks they moved are newer
+    results: dict[Chunk, TenantResult]
+
+    def land(self, staging: Path, chunks: list[Chunk]) -> Landed:
+        """Merge the chunks' partitions into `staging` in order (failed tenants' too: the pages they
+        committed count): the staging store the chunks pulled one after another would give."""
+        con = connect(staging)
+        try:
+            for chunk in chunks:
+                merge_staging(con, self.paths[chunk])
+        finally:
+            con.close()
+        return landed_from([self.results[chunk] for chunk in chunks])
+
+
+def pull_partitions(seed: Path, paths: dict[Chunk, Path]) -> Partitions:
+    """Pull each chunk into its partition (a staging store seeded from the store at `seed`), all at once on
+    Dask ($SIGNINS_DASK_SCHEDULER). The caller discards the partitions."""
+    started = datetime.now(timezone.utc)
+    con = connect(seed)
+    try:
+        for path in paths.values():
+            create_staging(con, path)
     finally:
         con.close()
-    states = pull_tenants.with_options(task_runner=dask_task_runner(scheduler))(pull, tenants_file, partitions,
-                                                                                since, until)
-    con = connect(staging)
+    runner = dask_task_runner(Settings(db_path=seed).dask_scheduler)
+    states = pull_chunks.with_options(task_runner=runner)(pull_task(), configured_tenants_file(), list(paths.items()))
+    for path in paths.values():
+        _drop_seeded_watermarks(path, started)
+    results = {chunk: _tenant_result(chunk.tenant, state) for chunk, state in zip(paths, states)}
+    return Partitions(paths, started, results)
+
+
+def _drop_seeded_watermarks(partition: Path, started: datetime) -> None:
+    """A partition starts with all the store's watermarks; merged as they are, a copy its pull did not move
+    would overwrite the one another partition (another tenant's, an earlier day's) moved. Only its own stay."""
+    con = connect(partition)
     try:
-        for partition in partitions.values():   # failed tenants too: the pages they committed count
-            merge_staging(con, partition)
-            discard(partition)
+        con.execute("DELETE FROM pull_watermarks WHERE updated_at < ?", [started])
     finally:
         con.close()
-    return states
 
 
-@flow(name="pull-tenants")
-def pull_tenants(pull, tenants_file: Path | None, partitions: dict[str, Path], since: datetime | None,
-                 until: datetime | None) -> dict:
-    """The tenants' pulls submitted to the flow's task runner together; their final states by name."""
-    futures = {name: pull.submit(partition, tenants_file, name, since, until) for name, partition in partitions.items()}
-    for future in futures.values():
-        future.wait()
-    return {name: future.state for name, future in futures.items()}
+def fans_out(db_path: Path, chunks: list[Chunk]) -> bool:
+    """Whether the chunks are pulled at once on Dask: more than one, and $SIGNINS_DASK_SCHEDULER is not `off`."""
+    return len(chunks) > 1 and Settings(db_path=db_path).dask_scheduler != "off"
 
 
-def dask_task_runner(scheduler: str):
-    """`local`: a Dask cluster on this machine, one single-threaded worker process per core; else the
-    address of a running Dask scheduler (tcp://host:8786)."""
-    from prefect_dask import DaskTaskRunner
+def partition_path(staging: Path, tenant: str) -> Path:
+    """Where a tenant's pull for the staging store at `staging` lands when pulls fan out."""
+    return staging.with_name(f"{staging.stem}-{tenant}.duckdb")
 
-    if scheduler == "local":
-        return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 1, "threads_per_worker": 1,
-                                              "dashboard_address": None})
-    return DaskTaskRunner(address=scheduler)
+
+def discard_partitions(paths: dict[Chunk, Path]) -> None:
+    """The partitions and their pulls' folders (a page a failed pull left there is in its partition
+    already, or beyond the watermark it moved: read again by the next pull)."""
+    for path in paths.values():
+        discard(path)
+        shutil.rmtree(pulls_root(path), ignore_errors=True)
 
 
 def _tenant_result(name: str, state) -> TenantResult:

@@ -1,7 +1,10 @@
-"""The nightly flow over a tenants file: one Prefect task per tenant, failures isolated, retries on network errors only."""
+"""The nightly flow over a tenants file: one Prefect task per tenant, failures isolated, retries on network
+errors only; the nightly run's tenants and the backfill's (tenant, day) chunks fanned out on Dask give the
+store pulling them one after another gives."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta, timezone
 
 from conftest import Store
@@ -113,3 +116,63 @@ def test_tenants_fanned_out_on_a_dask_cluster_give_the_sequential_store(tmp_path
         {"t-contoso": 40, "t-fabrikam": 40, "t-northwind": 40}
     assert store.scalar("SELECT count(DISTINCT tenant_id) FROM pull_watermarks") == 3
     assert not list(stores["local"].with_name("tenants.duckdb.staging").glob("*.duckdb"))   # partitions merged, gone
+
+
+def test_backfill_fanned_out_on_a_dask_cluster_gives_the_sequential_store(tmp_path, monkeypatch, prefect_harness):
+    """Two tenants' days pulled at once by a real Dask LocalCluster (its address in SIGNINS_DASK_SCHEDULER),
+    each (tenant, day) into a partition, then landed day by day over a store that already holds both
+    tenants' watermarks: the store, watermarks and totals of pulling them one after another."""
+    from distributed import LocalCluster
+
+    from flows.backfill import backfill
+    from signins.graph.fleet import pull_tenants
+    from signins.graph.settings import GraphSettings
+    from signins.graph.tenants import load_tenants
+    from tests.test_nightly_flow import checksums
+
+    start = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
+    servers = {name: GraphServer(make_records(60, start, step=timedelta(hours=1), prefix=name[0]), max_page=20)
+               for name in ("contoso", "fabrikam")}   # 60 hourly sign-ins each, to 2026-11-22 17:00
+    for server in servers.values():
+        server.__enter__()
+    try:
+        tenants = tmp_path / "tenants.toml"
+        tenants.write_text("".join(f'[[tenant]]\nname = "{name}"\ntenant_id = "t-{name}"\ntoken = "env:TENANT_TOKEN"\n'
+                                   f'base_url = "{server.base_url}"\n' for name, server in servers.items()))
+        for key in ("SIGNINS_GRAPH_TOKEN", "SIGNINS_CLIENT_SECRET", "SIGNINS_EVENT_TYPES"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in {"SIGNINS_TENANTS_FILE": str(tenants), "TENANT_TOKEN": "test-token",
+                           "SIGNINS_GRAPH_RATE_LIMIT": "100/1"}.items():
+            monkeypatch.setenv(key, value)
+        first_day = tmp_path / "base" / "backfill.duckdb"   # the first 18 hours, pulled before
+        store = Store(first_day)
+        assert all(r.error is None for r in pull_tenants(store.con, first_day, load_tenants(tenants),
+                                                         GraphSettings.from_env(), start, start + timedelta(hours=18)))
+        pulled_before = store.scalar("SELECT count(*) FROM signins")
+        store.con.close()
+        stores, totals = {}, {}
+        with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster:
+            for scheduler in (cluster.scheduler_address, "off"):
+                mode = "off" if scheduler == "off" else "dask"
+                shutil.copytree(tmp_path / "base", tmp_path / mode)
+                monkeypatch.setenv("SIGNINS_DASK_SCHEDULER", scheduler)
+                stores[mode] = tmp_path / mode / "backfill.duckdb"
+                totals[mode] = backfill(since=start + timedelta(hours=18), until=start + timedelta(days=3),
+                                        db_path=str(stores[mode]), out=str(tmp_path / mode / "report"))
+            pulled_on_dask = cluster.scheduler.task_prefixes["pull_graph_tenant"].state_counts["memory"]
+    finally:
+        for server in servers.values():
+            server.__exit__(None, None, None)
+    assert pulled_on_dask == 2 * 3   # a task per (tenant, day): 21, 22 and 23 November
+    for run in totals.values():
+        del run["report"], run["run_record"]   # paths
+    assert totals["dask"] == totals["off"] and totals["dask"]["new_signins"] == 2 * 60 - pulled_before > 0
+    sums = {mode: checksums(db, ignore=frozenset({"first_path"})) for mode, db in stores.items()}
+    assert sums["dask"] == sums["off"]
+    watermarks = "SELECT * EXCLUDE (updated_at) FROM pull_watermarks ORDER BY ALL"
+    pages = "SELECT tenant_id, event_type, slice_start, page, records, new_signins FROM pull_pages ORDER BY ALL"
+    dask, off = Store(stores["dask"]), Store(stores["off"])
+    assert dask.rows(watermarks) == off.rows(watermarks) and len(dask.rows(watermarks)) == 2 * 4
+    assert dask.rows(pages) == off.rows(pages)
+    assert dict(dask.rows("SELECT tenant_id, count(*) FROM signins GROUP BY 1")) == {"t-contoso": 60, "t-fabrikam": 60}
+    assert not list(stores["dask"].with_name("backfill.duckdb.staging").iterdir())   # partitions merged, gone

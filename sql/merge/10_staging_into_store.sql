@@ -30,6 +30,14 @@ SELECT c.* FROM staging.signin_app_policy_evaluations AS c SEMI JOIN merge_winne
 INSERT INTO signin_app_device_details
 SELECT c.* FROM staging.signin_app_device_details AS c SEMI JOIN merge_winners AS w ON w.id = c.signin_id;
 
--- The pull's state: the staging store started from the store's watermarks and moved them on.
-INSERT OR REPLACE INTO pull_watermarks SELECT * FROM staging.pull_watermarks;
+-- The pull's state: the staging store started from the store's watermarks and moved them on. The newest
+-- sign-in seen only moves forward (as in sql/pull/30_commit_slice.sql), so that merging the partitions of
+-- pulls run at once in the order they cover (flows/backfill.py) keeps it as pulling one after another does.
+INSERT INTO pull_watermarks SELECT * FROM staging.pull_watermarks
+ON CONFLICT (tenant_id, event_type) DO UPDATE SET
+    window_start = excluded.window_start,
+    window_end = excluded.window_end,
+    committed_until = excluded.committed_until,
+    max_created_at = greatest(pull_watermarks.max_created_at, excluded.max_created_at),
+    updated_at = excluded.updated_at;
 INSERT INTO pull_pages SELECT * FROM staging.pull_pages EXCEPT SELECT * FROM pull_pages;
