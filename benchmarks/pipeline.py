@@ -27,6 +27,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -217,7 +218,12 @@ def measure(contender: Contender, variables: dict, env: dict) -> Measured:
     return Measured(contender, float(seconds), float(cpu), peak / 2**20, int(rows))
 
 
-CHUNK_RECORDS = 19_000   # about what one bulk chunk holds
+CHUNK_RECORDS = 19_000       # about what one bulk chunk holds
+SIMULATED_RECORDS = 1_000_000   # beyond this, copies of the simulated records for new populations
+# The identifiers a copy changes (their first 8 hex digits become the copy's number), so that every copy
+# holds new sign-ins by new users on new devices; the record's own id opens the line.
+COPIED_IDS = re.compile(rb'"(correlationId|originalRequestId|userId|deviceId)":"[0-9a-f]{8}')
+UPN = re.compile(rb'("userPrincipalName":"[^"@]*)@')
 
 
 def _chunk_lines(chunk: int) -> bytes:
@@ -226,8 +232,8 @@ def _chunk_lines(chunk: int) -> bytes:
     return b"".join(orjson.dumps(record) + b"\n" for record in bulk_chunk(chunk, seed=1, ca_policies=20))
 
 
-def generate(path: Path, records: int) -> int:
-    """Write `records` bulk sign-ins as JSON lines (chunks generated on every core); the file size."""
+def simulate(path: Path, records: int) -> None:
+    """Write `records` bulk sign-ins as JSON lines (chunks simulated on every core)."""
     written, chunk, cores = 0, 0, os.cpu_count() or 1
     with open(path, "wb") as fh, multiprocessing.Pool(cores) as pool:
         while written < records:
@@ -237,7 +243,34 @@ def generate(path: Path, records: int) -> int:
                 fh.write(b"\n".join(rows) + b"\n")
                 written += len(rows)
             chunk += parallel
-    return path.stat().st_size
+
+
+def copy_line(line: bytes, copy: int) -> bytes:
+    """A simulated line as copy `copy` of it: other ids, other people and devices, same shape and size."""
+    prefix = b"%08x" % (0x80000000 + copy)
+    assert line.startswith(b'{"id":"')
+    line = COPIED_IDS.sub(rb'"\1":"' + prefix, b'{"id":"' + prefix + line[15:])
+    return UPN.sub(rb"\1.c%d@" % copy, line)
+
+
+def extend(path: Path, records: int) -> None:
+    """Append copies of the file's lines until it holds `records` lines."""
+    with open(path, "rb") as fh:
+        written = sum(1 for _ in fh)
+    base, copy = written, 0
+    with open(path, "ab") as out:
+        while written < records:
+            copy += 1
+            with open(path, "rb") as fh:
+                for line, _ in zip(fh, range(min(base, records - written))):
+                    out.write(copy_line(line, copy))
+                    written += 1
+
+
+def generate(path: Path, records: int) -> None:
+    simulate(path, min(records, SIMULATED_RECORDS))
+    if records > SIMULATED_RECORDS:
+        extend(path, records)
 
 
 def export_facts(db: Path, facts: Path) -> int:
