@@ -126,7 +126,8 @@ def _chunked(values: list, type_: pa.DataType) -> pa.ChunkedArray:
 
 
 def batch_table(found: list[Found], candidates: list[Candidate]) -> pa.Table:
-    """Found records carry what the reader learnt of them; candidates only their text and place."""
+    """Found records carry what the reader learnt of them; candidates only their text, place and the
+    format they have if the database accepts them."""
     n_found, n = len(found), len(found) + len(candidates)
     unknown = [None] * len(candidates)
     columns = {
@@ -135,8 +136,8 @@ def batch_table(found: list[Found], candidates: list[Candidate]) -> pa.Table:
         "locator": ([f.locator for f in found] + [c.locator for c in candidates], pa.string()),
         "line": ([f.line for f in found] + [c.line for c in candidates], pa.int32()),
         "byte_offset": ([f.offset for f in found] + [c.offset for c in candidates], pa.int64()),
-        "byte_length": ([f.length for f in found] + [len(c.text) for c in candidates], pa.int64()),
-        "format": ([f.format for f in found] + unknown, pa.string()),
+        "byte_length": ([f.length for f in found] + [c.length for c in candidates], pa.int64()),
+        "format": ([f.format for f in found] + [c.format for c in candidates], pa.string()),
         "event_type": ([f.event_type for f in found] + unknown, pa.string()),
         "tenant_id": ([f.tenant_id for f in found] + unknown, pa.string()),
         "signin_id": ([f.signin_id for f in found] + unknown, pa.string()),

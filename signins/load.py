@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from signins import blobs
 from signins.batches import CHUNK_ROWS, Batch, Prefetched, batches
@@ -57,10 +58,9 @@ class FileOutcome:
         self.record_notes.update(note for f in found for note in f.notes)
         self.reasons.update(_reason_kind(r.reason) for r in rejected)
 
-    def tally_candidates(self, accepted: int) -> None:
-        if accepted:
-            self.records += accepted
-            self.formats[Candidate.FORMAT] += accepted
+    def tally_candidates(self, accepted: list[Candidate]) -> None:
+        self.records += len(accepted)
+        self.formats.update(c.format for c in accepted)
 
     @property
     def duplicates(self) -> int:
@@ -104,7 +104,7 @@ def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, file_sha: str, tenant
     `con` holds the staging macros (load/10_stage_macros.sql), created once per connection."""
     con.register("batch", table)
     try:
-        params = {"file_sha256": file_sha, "tenant": tenant, "candidate_format": Candidate.FORMAT, "lenient": lenient}
+        params = {"file_sha256": file_sha, "tenant": tenant, "lenient": lenient}
         return query(con, "load/20_staged_records.sql", params).to_arrow_table(CHUNK_ROWS)
     finally:
         con.unregister("batch")
@@ -141,7 +141,10 @@ class _FileLoad:
 
         The batch was usually parsed and typed ahead (_staged_ahead); if not, that happens here.
         Candidates the database does not accept are read by Python (reading.resolve) and written in
-        a batch of their own; a batch with a candidate that is not even JSON is tried again leniently.
+        a batch of their own, right after; unless one of them is a version of a sign-in the batch
+        holds too: then they are written together, as if Python had read the whole batch (which of
+        two equally complete versions wins, and whether a sign-in counts as new or updated, is
+        decided within a batch). A batch with a candidate that is not even JSON is tried again leniently.
         Should the database's JSON parser refuse a record the reader accepted, the batch is split
         until the refused record is alone, and that record is quarantined; the rest still loads.
         """
@@ -153,12 +156,19 @@ class _FileLoad:
             except duckdb.InvalidInputException as exc:
                 self._retry(batch, lenient, exc)
                 return
+        refused = _refused(staged) if staged is not None and batch.candidates else []
+        if refused:
+            resolved = self._resolved([batch.candidates[rn - len(batch.found)] for rn in refused])
+            if _shares_signins(staged, resolved.found):
+                refused_set = set(refused)
+                taken = [c for rn, c in enumerate(batch.candidates, len(batch.found)) if rn not in refused_set]
+                self.write(Batch(batch.found + resolved.found, batch.rejected + resolved.rejected, taken).sealed())
+                return
         con.execute("BEGIN TRANSACTION")
         try:
-            refused: list[int] = []
             new = updated = 0
             if staged is not None:
-                refused, new, updated = self._merge(staged)
+                new, updated = self._merge(staged)
             if batch.rejected:
                 self._quarantine(batch.rejected)
             self.wait_for_blob()  # no raw record is committed before the bytes it points into are kept
@@ -176,12 +186,12 @@ class _FileLoad:
         finally:
             con.unregister("stg_records")
         refused_set = set(refused)
-        outcome.tally([f for i, f in enumerate(batch.found) if i not in refused_set], batch.rejected)
-        outcome.tally_candidates(len(batch.candidates) - len(refused))
+        outcome.tally(batch.found, batch.rejected)
+        outcome.tally_candidates([c for rn, c in enumerate(batch.candidates, len(batch.found)) if rn not in refused_set])
         outcome.new_signins += new
         outcome.updated_signins += updated
         if refused:
-            self.write(self._resolved([batch.candidates[rn - len(batch.found)] for rn in refused]))
+            self.write(resolved)
 
     def _quarantine(self, rejected: list[Rejected]) -> None:
         """Insert the rejected records in one statement: executemany costs milliseconds a row, and a
@@ -218,26 +228,38 @@ class _FileLoad:
         items = [item for candidate in candidates for item in self.reading.resolve(candidate)]
         return Batch([i for i in items if isinstance(i, Found)], [i for i in items if isinstance(i, Rejected)]).sealed()
 
-    def _merge(self, staged: pa.Table) -> tuple[list[int], int, int]:
-        """Merge a staged batch inside the open transaction.
+    def _merge(self, staged: pa.Table) -> tuple[int, int]:
+        """Merge a staged batch (without the candidates it did not accept) inside the open transaction.
 
-        Returns the row numbers of the candidates it did not accept, and the counts of new and updated sign-ins.
+        Returns the counts of new and updated sign-ins.
         """
         con = self.con
         con.register("stg_records", staged)  # unregistered by write(), after the transaction ends
-        refused = [rn for (rn,) in con.execute("SELECT rn FROM stg_records WHERE NOT accepted ORDER BY rn").fetchall()]
         for script in STAGED_VIEWS:
             run_script(con, script)
         run_script(con, "load/40_merge.sql", {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id})
         new, updated = con.execute(
             "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
-        return refused, new, updated
+        return new, updated
 
     def wait_for_blob(self) -> None:
         try:
             self.blob.result()
         except OSError as exc:  # full disk, read-only folder
             raise StoreError(f"{self.blob_root}: cannot keep the raw file: {exc.strerror or exc}") from exc
+
+
+def _refused(staged: pa.Table) -> list[int]:
+    """The row numbers of the candidates the database did not accept (found rows always are)."""
+    return sorted(pc.filter(staged["rn"], pc.invert(staged["accepted"])).to_pylist())
+
+
+def _shares_signins(staged: pa.Table, found: list[Found]) -> bool:
+    """Whether a sign-in of `found` is also among the records the database accepted of the batch."""
+    if not found:
+        return False
+    ids = pa.array(list({f.signin_id for f in found}), pa.string())
+    return bool(pc.any(pc.and_kleene(staged["accepted"], pc.is_in(staged["id"], value_set=ids))).as_py())
 
 
 def _already_ingested(con: duckdb.DuckDBPyConnection, sha: str) -> bool:

@@ -40,7 +40,9 @@ class IngestLimits:
     max_gzip_ratio: int = 200                     # decompressed / compressed bytes (zip bombs)
     batch_records: int = 20_000                   # records per transaction ...
     batch_bytes: int = 96 * 1024 * 1024            # ... or this much JSON text: bounds memory per batch
-    database_reads_graph_lines: bool = True       # plain Graph JSON lines go to DuckDB unparsed (Candidate)
+    # Plain Graph records go to DuckDB as text (Candidate): JSON lines after a plain first line, and the
+    # elements of a cleanly parsed Graph page after a plain first element.
+    database_reads_graph_lines: bool = True
 
 
 @dataclass(frozen=True)

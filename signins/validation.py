@@ -18,14 +18,15 @@ import duckdb
 
 from signins.errors import GateFailed
 from signins.ingest.shapes import EVENT_TYPES
-from signins.store import run_script
+from signins.store import query, run_script
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402  (after switching its analytics off)
 from great_expectations import expectations as ge  # noqa: E402
 
-# Enum columns and the values Graph documents for them; others are reported as new.
+# Enum columns and the values Graph documents for them; others are reported as new (the columns are
+# also listed in sql/validation/signins.sql).
 KNOWN_VALUES = {
     "event_type": list(EVENT_TYPES),
     "conditional_access_status": ["success", "failure", "notApplied", "unknownFutureValue"],
@@ -124,18 +125,17 @@ def _validate(frame, checks: list[Check], boundary: str, key: str) -> tuple[list
     return results, failing
 
 
-def _validate_table(con: duckdb.DuckDBPyConnection, table: str, columns: str, key: str, checks: list[Check],
+def _validate_table(con: duckdb.DuckDBPyConnection, table: str, key: str, checks: list[Check],
                     boundary: str) -> tuple[list[CheckResult], dict[str, set]]:
-    """`_validate` over a table read in slices of at most SLICE_ROWS rows, so memory stays bounded.
-
-    Rows are sliced by the hash of their key, so the rows a uniqueness check compares share a slice.
-    """
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    """`_validate` over a table read in slices of at most SLICE_ROWS rows (sql/validation/<table>.sql),
+    so memory stays bounded. Rows are sliced by the hash of their key, so the rows a uniqueness check
+    compares share a slice."""
+    rows = query(con, f"validation/{table}_count.sql").fetchall()[0][0]
     slices = -(-rows // SLICE_ROWS)
     merged: dict[str, CheckResult] = {}
     failing: dict[str, set] = {}
     for part in range(slices):
-        frame = con.sql(f"SELECT {columns} FROM {table} WHERE hash({key}) % {slices} = {part}").df()
+        frame = query(con, f"validation/{table}.sql", {"slices": slices, "part": part}).df()
         results, failed = _validate(frame, checks, boundary, key) if len(frame) else ([], {})
         for result in results:
             seen = merged.setdefault(result.name, CheckResult(boundary, result.name, result.level, True))
@@ -154,12 +154,9 @@ def gate(con: duckdb.DuckDBPyConnection, window: tuple[datetime, datetime] | Non
     The report is complete either way (GateFailed carries it as `.report`), so the run can save it.
     """
     report = GateReport()
-    raw_results, _ = _validate_table(con, "raw_records", "record_key, signin_id, created_at, format", "record_key",
-                                     raw_checks(), "raw")
-    normalised_results, failing = _validate_table(
-        con, "signins", "id, created_at, error_code, latitude, longitude, " + ", ".join(KNOWN_VALUES), "id",
-        normalised_checks(window), "normalised")
-    report.rows = con.execute("SELECT count(*) FROM signins").fetchall()[0][0]
+    raw_results, _ = _validate_table(con, "raw_records", "record_key", raw_checks(), "raw")
+    normalised_results, failing = _validate_table(con, "signins", "id", normalised_checks(window), "normalised")
+    report.rows = query(con, "validation/signins_count.sql").fetchall()[0][0]
     report.results = raw_results + normalised_results
     failed_tables = [r.name for r in report.results if r.level == "table" and not r.success]
     failed_ids = set().union(*failing.values()) if failing else set()

@@ -17,8 +17,8 @@ from tests.conftest import FIXTURES, Store
 from tests.test_fuzz_readers import damage_once
 
 TABLES = ["raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "signin_app_policy_evaluations",
-          "signin_app_device_details", "quarantine"]
-VOLATILE = {"loaded_at", "ingested_at", "ingest_id", "quarantined_at"}
+          "signin_app_device_details", "quarantine", "raw_files", "ingest_log"]
+VOLATILE = {"loaded_at", "ingested_at", "ingest_id", "quarantined_at", "first_seen_at", "started_at", "finished_at"}
 PYTHON_ONLY = IngestLimits(database_reads_graph_lines=False)
 
 GRAPH = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
@@ -69,15 +69,24 @@ def table_rows(store: Store, table: str) -> list[tuple]:
     return sorted(store.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
 
 
-def ingest_both_ways(tmp_path: Path, content: bytes) -> tuple[Store, Store]:
-    path = tmp_path / "signins.jsonl"
-    path.write_bytes(content)
+def ingest_both_ways(tmp_path: Path, content: bytes | list[Path], name: str = "signins.jsonl",
+                     **limits) -> tuple[Store, Store]:
+    """The file (or files) ingested into two stores: with the database lanes, and by Python alone."""
+    paths = content if isinstance(content, list) else [tmp_path / name]
+    if not isinstance(content, list):
+        paths[0].write_bytes(content)
     stores = []
-    for name, limits in (("database", IngestLimits()), ("python", PYTHON_ONLY)):
-        store = Store(tmp_path / f"{name}.duckdb")
-        store.ingest(path, limits)
+    for lane, reads in (("database", True), ("python", False)):
+        store = Store(tmp_path / f"{lane}.duckdb")
+        for path in paths:
+            store.ingest(path, IngestLimits(database_reads_graph_lines=reads, **limits))
         stores.append(store)
     return stores[0], stores[1]
+
+
+def assert_same_tables(database: Store, python: Store) -> None:
+    for table in TABLES:
+        assert table_rows(database, table) == table_rows(python, table), table
 
 
 def test_the_database_reads_the_lines_after_a_plain_graph_first_line(tmp_path: Path):
@@ -90,8 +99,7 @@ def test_the_database_reads_the_lines_after_a_plain_graph_first_line(tmp_path: P
 
 def test_every_table_is_as_if_python_had_read_every_line(tmp_path: Path):
     database, python = ingest_both_ways(tmp_path, b"\n".join(TRICKY_LINES) + b"\n")
-    for table in TABLES:
-        assert table_rows(database, table) == table_rows(python, table), table
+    assert_same_tables(database, python)
     assert database.scalar("SELECT count(*) FROM signins") >= 15
     cut = database.scalar("SELECT created_at FROM signins WHERE id LIKE '%000000000004'")
     assert cut.microsecond == 619583
@@ -104,6 +112,22 @@ def test_a_batch_with_a_line_that_is_not_json_is_read_again_leniently(tmp_path: 
     assert database.scalar("SELECT count(*) FROM signins") == 39
     assert database.scalar("SELECT locator FROM quarantine") == "line:18"
     assert table_rows(database, "quarantine") == table_rows(python, "quarantine")
+
+
+def test_versions_of_a_sign_in_the_database_refuses_fare_as_python_would_have_them(tmp_path: Path):
+    """A line the database refuses and Python reads is merged with the versions of its sign-in the
+    batch holds: equally complete, the smaller locator wins; more complete, it is no update."""
+    lines = [graph(n) for n in range(12)]
+    lines[2] = graph(2, correlationId=...)                                  # less complete ...
+    lines[3] = graph(2, createdDateTime="2026-11-27T23:43:22+00:00")        # ... than the one Python reads
+    lines[9] = graph(8, createdDateTime="2026-11-27T23:43:22+00:00")        # line:10 sorts before line:9
+    lines[11] = graph(11, resourceTenantId=11)                              # not a tenant id to Python
+    database, python = ingest_both_ways(tmp_path, b"\n".join(lines) + b"\n")
+    assert_same_tables(database, python)
+    assert database.rows("SELECT id[-1:], day(created_at) FROM signins WHERE id[-1:] IN ('2', '8') ORDER BY 1") == [
+        ("2", 27), ("8", 27)]
+    assert database.rows("SELECT new_signins, updated_signins FROM ingest_log") == [(10, 0)]
+    assert database.scalar("SELECT tenant_id FROM signins WHERE id LIKE '%11'") is None
 
 
 @st.composite
@@ -121,8 +145,7 @@ def damaged_lines(draw) -> bytes:
 @given(damaged_lines())
 def test_damaged_graph_lines_load_the_same_either_way(tmp_path_factory, content: bytes):
     database, python = ingest_both_ways(tmp_path_factory.mktemp("lanes"), content)
-    for table in TABLES:
-        assert table_rows(database, table) == table_rows(python, table), table
+    assert_same_tables(database, python)
 
 
 def test_the_file_summary_names_only_the_formats_read(tmp_path: Path, store: Store):

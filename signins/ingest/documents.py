@@ -26,6 +26,12 @@ class ParsedDocument:
     items: list[tuple[str, object]]          # (JSON pointer, element)
     notes: list[str] = field(default_factory=list)
     failure: tuple[str, int, str] | None = None  # (pointer, line, reason) where reading stopped
+    root: object = None                      # the parsed document, when it parsed as a whole
+
+    @property
+    def clean(self) -> bool:
+        """Parsed as a whole, strictly, with nothing tolerated (no trailing comma, no repeated key)."""
+        return self.root is not None and not self.notes and not self.failure
 
 
 def container_items(root: object, prefix: str = "") -> list[tuple[str, object]]:
@@ -37,6 +43,22 @@ def container_items(root: object, prefix: str = "") -> list[tuple[str, object]]:
             if isinstance(root.get(key), list):
                 return [(f"{prefix}/{key}/{i}", item) for i, item in enumerate(root[key])]
     return [(prefix or "/", root)]
+
+
+def _may_repeat_keys(text: bytes, root: object) -> bool:
+    """False when the document certainly repeats no key, found without parsing it again.
+
+    Outside strings, a colon separates the key and value of one member; inside them, a colon is
+    written as it is, or escaped (\\u003a). Without that escape, orjson's writing of the parsed
+    document holds as many colons as the text unless members were dropped, which happens only to
+    repeated keys (the last value is kept).
+    """
+    if b"\\u003a" in text or b"\\u003A" in text:
+        return True
+    try:
+        return orjson.dumps(root).count(b":") != text.count(b":")
+    except orjson.JSONEncodeError:
+        return True
 
 
 def _duplicate_keys(text: bytes) -> int:
@@ -109,9 +131,9 @@ def parse_document(text: bytes) -> ParsedDocument:
             text = fixed
         except orjson.JSONDecodeError:
             return _salvage(text)
-    if len(text) <= DUPLICATE_CHECK_LIMIT and (count := _duplicate_keys(text)):
+    if len(text) <= DUPLICATE_CHECK_LIMIT and _may_repeat_keys(text, root) and (count := _duplicate_keys(text)):
         notes.append(f"duplicate keys in {count} object(s): the last value of each was used")
-    return ParsedDocument(container_items(root), notes)
+    return ParsedDocument(container_items(root), notes, root=root)
 
 
 _ARRAY_START = re.compile(rb'^\s*(?:\[|\{.*?"(value|records|expected)"\s*:\s*\[)', re.S)

@@ -38,8 +38,13 @@ class FileReading:
     tenant: str | None = None
 
     def resolve(self, candidate: Candidate) -> list[Found | Rejected]:
-        """Read a line the database handed back (not a plain Graph sign-in) like any other line."""
-        return _line_items(candidate.line, candidate.offset, candidate.text, self.tenant)
+        """Read a record the database handed back (not a plain Graph sign-in) as Python reads any other:
+        a line as a line, the element of a page as the element it was (its text is orjson's writing of
+        it, which orjson reads back to an equal value)."""
+        if candidate.container == "ndjson":
+            return _line_items(candidate.line, candidate.offset, candidate.text, self.tenant)
+        element = orjson.loads(candidate.text)
+        return [_found_or_rejected(element, candidate.locator, candidate.line, candidate.container, self.tenant)]
 
 
 def _text_of(value: object) -> str:
@@ -60,8 +65,38 @@ def _found_or_rejected(record: object, locator: str, line: int | None, container
     return Found.of(locator, line, offset, length, container, canonical, text)
 
 
-def _line_items(number: int, offset: int, line: bytes, tenant: str | None) -> list[Found | Rejected]:
-    """The records of one JSON line: a sign-in, or a response page or Event Hub body of them."""
+def _is_page(root: object) -> bool:
+    """A Graph response page (`{"value": [...]}`) or a bare array of records."""
+    return isinstance(root, list) or (isinstance(root, dict) and isinstance(root.get("value"), list))
+
+
+def _page_items(items: list[tuple[str, object]], line: int | None, container: str,
+                tenant: str | None) -> Iterator[Found | Rejected | Candidate]:
+    """The elements of a cleanly parsed page. Once the first proves to be a plain Graph sign-in, the
+    objects that follow go to the database as candidates, as the very text Python hands it for a
+    Graph record (orjson.dumps of the element); whatever else is read here, as the slow path reads it."""
+    plain_graph = None
+    for pointer, element in items:
+        if plain_graph and isinstance(element, dict):
+            try:
+                text = orjson.dumps(element)
+            except orjson.JSONEncodeError:  # nested too deep for orjson: whatever Python makes of it
+                pass
+            else:
+                yield Candidate(pointer, line, None, text, container)
+                continue
+        item = _found_or_rejected(element, pointer, line, container, tenant)
+        if plain_graph is None:
+            plain_graph = isinstance(item, Found) and item.format == f"graph/{container}"
+        yield item
+
+
+def _line_items(number: int, offset: int, line: bytes, tenant: str | None,
+                pages_to_database: bool = False) -> list[Found | Rejected | Candidate]:
+    """The records of one JSON line: a sign-in, or a response page or Event Hub body of them.
+
+    With `pages_to_database`, the elements of a Graph page on the line may come back as candidates
+    (_page_items); never when the line needed leniency (a trailing comma)."""
     locator = f"line:{number}"
     notes: list[str] = []
     try:
@@ -76,6 +111,8 @@ def _line_items(number: int, offset: int, line: bytes, tenant: str | None) -> li
     items = container_items(record, locator) if isinstance(record, (dict, list)) else [(locator, record)]
     if len(items) == 1 and items[0][0] == locator:
         results = [_found_or_rejected(record, locator, number, "ndjson", tenant, line, offset)]
+    elif pages_to_database and not notes and _is_page(record):
+        return list(_page_items(items, number, "page", tenant))
     else:  # a response page or Event Hub body on one line
         results = [_found_or_rejected(element, pointer, number, "page", tenant) for pointer, element in items]
     for item in results:
@@ -86,8 +123,10 @@ def _line_items(number: int, offset: int, line: bytes, tenant: str | None) -> li
 
 def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None) -> Iterator[Found | Rejected | Candidate]:
     """Every line's records. Once the first line proves to be a plain Graph sign-in, the lines that
-    follow go to the database unparsed, as candidates (see Candidate)."""
-    plain_graph = None if limits.database_reads_graph_lines else False
+    follow go to the database unparsed, as candidates (see Candidate); so do the elements of a Graph
+    page on a line after its first (_page_items)."""
+    to_database = limits.database_reads_graph_lines
+    plain_graph = None if to_database else False
     for number, offset, line in decoded.lines(limits.max_record_bytes):
         if isinstance(line, int):
             yield Rejected(f"line:{number}", number, f"record of {line} bytes exceeds the {limits.max_record_bytes} byte limit")
@@ -97,13 +136,14 @@ def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None) -> Itera
         if plain_graph and line[:1] == b"{":
             yield Candidate(f"line:{number}", number, offset, line)
             continue
-        items = _line_items(number, offset, line, tenant)
+        items = _line_items(number, offset, line, tenant, to_database)
         if plain_graph is None:
             plain_graph = len(items) == 1 and isinstance(items[0], Found) and items[0].format == "graph/ndjson"
         yield from items
 
 
-def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
+def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None,
+              notes: list[str]) -> Iterator[Found | Rejected | Candidate]:
     text = decoded.stream.read(limits.max_document_bytes + 1)
     if len(text) > limits.max_document_bytes:
         yield from _streamed_document(text, decoded, tenant, notes)
@@ -115,6 +155,9 @@ def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None, notes:
         yield from _ndjson(Decoded(io.BytesIO(text), "", text[:1]), limits, tenant)
         return
     notes.extend(document.notes)
+    if limits.database_reads_graph_lines and document.clean and _is_page(document.root):
+        yield from _page_items(document.items, None, "document", tenant)
+        return
     for pointer, element in document.items:
         yield _found_or_rejected(element, pointer, None, "document", tenant)
     if document.failure:

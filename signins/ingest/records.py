@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
 
 from signins.ingest.shapes import Canonical
 
@@ -40,19 +39,33 @@ class Found:
 
 @dataclass(slots=True)
 class Candidate:
-    """A JSON line of a file of plain Graph records, handed to the database unparsed.
+    """A Graph record handed to the database as JSON text, without Python reading it as a sign-in.
 
-    Parsing every line in Python and again in the database would pay for JSON twice: the database
+    Parsing every record in Python and again in the database would pay for JSON twice: the database
     parses a candidate once, takes it when it is a plain Graph sign-in (signins.load), and hands back
-    the lines it cannot vouch for, which the reader then reads like any other (FileReading.resolve).
+    the records it cannot vouch for, which the reader then reads like any other (FileReading.resolve).
+
+    A candidate is either a JSON line of a file of plain Graph records (container `ndjson`: its text is
+    the line as it is, unparsed), or an element of a Graph response page whose first element is a plain
+    Graph sign-in (container `document` or, for a page on one line, `page`: its text is the element as
+    Python would hand it to the database, orjson.dumps of the parsed element).
     """
 
-    FORMAT: ClassVar[str] = "graph/ndjson"   # the format of every candidate the database accepts
-
-    locator: str
-    line: int
-    offset: int
+    locator: str            # 'line:12', '/value/3', 'line:1/value/3'
+    line: int | None
+    offset: int | None      # byte offset of a JSON line; None for the element of a page
     text: bytes
+    container: str = "ndjson"
+
+    @property
+    def format(self) -> str:
+        """The format of the record when the database accepts it, e.g. graph/ndjson, graph/page."""
+        return f"graph/{self.container}"
+
+    @property
+    def length(self) -> int | None:
+        """The byte length the raw layer records: that of a line; none for the element of a page."""
+        return len(self.text) if self.container == "ndjson" else None
 
 
 @dataclass

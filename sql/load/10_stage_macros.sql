@@ -38,7 +38,7 @@ CREATE OR REPLACE TEMP MACRO signin_struct(doc) AS json_transform(doc, '{
         "properties": "JSON", "event": "JSON", "conditionalAccessPolicies": "JSON", "conditionalAccessApplied": "JSON",
         "correlationId": "VARCHAR", "originalRequestId": "VARCHAR", "sessionId": "VARCHAR",
         "uniqueTokenIdentifier": "VARCHAR", "isInteractive": "BOOLEAN",
-        "homeTenantId": "VARCHAR", "resourceTenantId": "VARCHAR",
+        "homeTenantId": "VARCHAR", "resourceTenantId": "JSON",
         "userId": "VARCHAR", "userPrincipalName": "VARCHAR", "userDisplayName": "VARCHAR", "userType": "VARCHAR",
         "appId": "VARCHAR", "appDisplayName": "VARCHAR", "resourceId": "VARCHAR", "resourceDisplayName": "VARCHAR",
         "servicePrincipalId": "VARCHAR", "servicePrincipalName": "VARCHAR",

@@ -4,10 +4,11 @@
 -- NULL here (the raw layer keeps the original).
 --
 -- Found rows were read by Python, which says what they are. Candidates (unparsed JSON lines of a file
--- of plain Graph records) are recognised here by the rules signins.ingest.shapes applies to a plain
--- Graph record, only stricter: `accepted` is false for a line they do not clearly fit (not UTF-8, not
--- JSON, an unusual id, time or event type, a key of another shape), and Python reads such lines again
--- and says what they are.
+-- of plain Graph records, and the elements of a Graph page after its first; their format is what they
+-- are when accepted) are recognised here by the rules signins.ingest.shapes applies to a plain Graph
+-- record, only stricter: `accepted` is false for a record they do not clearly fit (not UTF-8, not
+-- JSON, an unusual id, time or event type, a key of another shape), and Python reads such records
+-- again and says what they are.
 
 WITH docs AS (
     SELECT b.* EXCLUDE (doc), CASE WHEN candidate THEN try(decode(b.doc)) ELSE decode(b.doc) END AS text
@@ -20,14 +21,17 @@ parsed AS (
     FROM docs
 ),
 recognised AS (
-    SELECT parsed.* EXCLUDE (format, event_type, tenant_id, signin_id, created_at),
-           CASE WHEN candidate THEN $candidate_format ELSE format END AS format,
+    SELECT parsed.* EXCLUDE (event_type, tenant_id, signin_id, created_at),
            candidate AND (r.properties IS NOT NULL OR r.event IS NOT NULL OR r.conditionalAccessPolicies IS NOT NULL
                           OR r.conditionalAccessApplied IS NOT NULL) AS other_shape,
            CASE WHEN candidate
                 THEN event_type_name(nullif(regexp_extract(r.signInEventTypes, '^\["([A-Za-z]+)"', 1), ''))
                 ELSE event_type END AS event_type,
-           CASE WHEN candidate THEN coalesce($tenant, r.resourceTenantId) ELSE tenant_id END AS tenant_id,
+           -- as Python: the tenant given, else resourceTenantId when it is a string (not a number, an object...)
+           CASE WHEN candidate
+                THEN coalesce(nullif($tenant, ''), CASE WHEN json_type(r.resourceTenantId) = 'VARCHAR'
+                                                        THEN json_extract_string(r.resourceTenantId, '$') END)
+                ELSE tenant_id END AS tenant_id,
            CASE WHEN candidate THEN nullif(regexp_extract(r.id, '^"([0-9A-Za-z._:-]+)"$', 1), '')
                 ELSE signin_id END AS signin_id,
            -- ISO 8601 in UTC as Graph writes it; fraction digits past microseconds are cut, as Python does
@@ -64,7 +68,7 @@ typed AS (
         coalesce(r.isInteractive, event_type = 'interactiveUser') AS is_interactive,
         tenant_id,
         nullif(r.homeTenantId, '')                          AS home_tenant_id,
-        nullif(r.resourceTenantId, '')                      AS resource_tenant_id,
+        nullif(json_extract_string(r.resourceTenantId, '$'), '') AS resource_tenant_id,
         nullif(r.userId, '')                                AS user_id,
         nullif(lower(r.userPrincipalName), '')              AS user_principal_name,
         nullif(r.userDisplayName, '')                       AS user_display_name,
