@@ -337,7 +337,7 @@ def main() -> None:
         for contender in CONTENDERS:
             if contender.stage not in args.stages or contender.name in args.skip:
                 continue
-            if contender.stage != "ingest" and not (work / "store.duckdb").exists():
+            if contender.stage in ("validate", "tag", "report") and not (work / "store.duckdb").exists():
                 results.append(measure(next(c for c in CONTENDERS if c.name == "signins ingest"), variables, env))
             if contender.name.endswith("features + causes") and not (work / "facts.parquet").exists():
                 export_facts(work / "store.duckdb", work / "facts.parquet")
