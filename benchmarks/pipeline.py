@@ -275,13 +275,14 @@ def generate(path: Path, records: int) -> None:
 
 def export_facts(db: Path, facts: Path) -> int:
     """The store's sign-in facts (what the cause engine reads) as Parquet, for the tag baselines."""
-    from signins.store import connect, run_script, sql_text
+    from signins.store import connect, run_script
 
     con = connect(db)
     try:
         run_script(con, "causes/05_pending_users.sql", {"since": None})
         con.execute("CREATE OR REPLACE TEMP TABLE facts_users AS SELECT user_key FROM pending_users")
-        con.sql(sql_text("causes/10_signin_facts.sql")).write_parquet(str(facts))
+        run_script(con, "causes/10_signin_facts.sql")
+        con.sql("SELECT * FROM signin_facts ORDER BY user_key, created_at, signin_id").write_parquet(str(facts))
         return con.execute("SELECT count(*) FROM read_parquet(?)", [str(facts)]).fetchall()[0][0]
     finally:
         con.close()

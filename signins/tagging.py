@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from signins.errors import StoreError
-from signins.store import run_script, sql_text
+from signins.store import query, run_script
 from transforms.causes import tag_causes
 from transforms.features import signin_features
 from transforms.rules import load_rules
@@ -48,14 +48,20 @@ def _users_to_tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: 
     return full, until
 
 
+def _bucket_facts(con: duckdb.DuckDBPyConnection, buckets: int) -> None:
+    """Temp table `bucket_facts`: the pending users' facts, each row with its user's bucket."""
+    con.execute("CREATE OR REPLACE TEMP TABLE facts_users AS SELECT user_key FROM pending_users")
+    run_script(con, "causes/10_signin_facts.sql")
+    run_script(con, "causes/12_bucket_facts.sql", {"buckets": buckets})
+
+
 def _tag_bucket(con: duckdb.DuckDBPyConnection, bucket: int, buckets: int, rules, thresholds) -> tuple[int, int]:
-    con.execute("CREATE OR REPLACE TEMP TABLE facts_users AS SELECT user_key FROM pending_users "
-                "WHERE hash(user_key) % ? = ?", [buckets, bucket])
-    facts = con.sql(sql_text("causes/10_signin_facts.sql")).pl()
+    facts = query(con, "causes/14_bucket_facts_slice.sql", {"bucket": bucket}).pl()
     tags = tag_causes(signin_features(facts.lazy(), thresholds), rules, thresholds).collect(engine="in-memory")
     con.register("new_tags", tags.with_columns(pl.lit(datetime.now(timezone.utc)).alias("tagged_at")))
     try:
-        con.execute("DELETE FROM cause_tags WHERE user_key IN (SELECT user_key FROM facts_users)")
+        con.execute("DELETE FROM cause_tags WHERE user_key IN (SELECT user_key FROM pending_users "
+                    "WHERE hash(user_key) % ? = ?)", [buckets, bucket])
         con.execute("INSERT INTO cause_tags BY NAME SELECT * FROM new_tags")
     finally:
         con.unregister("new_tags")
@@ -79,6 +85,7 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
     buckets = max(1, -(-int(rows) // BUCKET_ROWS))
     read = tagged = 0
     try:
+        _bucket_facts(con, buckets)
         for bucket in range(buckets):
             con.execute("BEGIN TRANSACTION")
             got = _tag_bucket(con, bucket, buckets, rules, thresholds)

@@ -1,7 +1,8 @@
--- Sign-in facts for the cause engine (transforms/FEATURES.md): one row per user sign-in of the users
--- in `facts_users` (a temp table with a user_key column), with the MFA step, the Authenticator details
--- and the failing Conditional Access policies folded in.
+-- Sign-in facts for the cause engine (transforms/FEATURES.md), as the view `signin_facts`: one row per
+-- user sign-in of the users in `facts_users` (a temp table with a user_key column), with the MFA step,
+-- the Authenticator details and the failing Conditional Access policies folded in.
 
+CREATE OR REPLACE TEMP VIEW signin_facts AS
 WITH users AS (SELECT DISTINCT user_key FROM facts_users),
 s AS (
     SELECT *, coalesce(user_id, lower(user_principal_name)) AS user_key
@@ -50,4 +51,3 @@ LEFT JOIN steps ON steps.signin_id = s.id
 LEFT JOIN app_policy ON app_policy.signin_id = s.id
 LEFT JOIN signin_app_device_details AS d ON d.signin_id = s.id
 LEFT JOIN ca ON ca.signin_id = s.id
-ORDER BY s.user_key, s.created_at, s.id
