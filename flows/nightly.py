@@ -49,7 +49,7 @@ def land_files(paths: list[Path], db_path: Path) -> Landed:
     """Land files into a store's raw layer and normalised tables (idempotent)."""
     settings = Settings(db_path=db_path)
     files, _ = expand_paths(paths)
-    con = connect(db_path, settings.duckdb_memory_limit)
+    con = connect(db_path)
     try:
         logger = get_run_logger()
         outcomes = ingest_paths(con, files, blobs.blob_root(db_path), settings.limits,

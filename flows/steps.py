@@ -148,7 +148,7 @@ def land_gated(db: Path, land: Callable[[Path], Landed], record: RunRecord, sett
     inspection and leaves the store as it was.
     """
     staging = staging_path(db, record.name)
-    con = connect(db, settings.duckdb_memory_limit)
+    con = connect(db)
     try:
         create_staging(con, staging)
     finally:

@@ -60,7 +60,7 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
     files, skipped = expand_paths(paths)
     if skipped:
         click.echo(f"skipped {len(skipped)} file(s) that are not data files: {', '.join(p.name for p in skipped[:5])}")
-    con = connect(settings.db_path, settings.duckdb_memory_limit)
+    con = connect(settings.db_path)
     # A progress bar on a terminal only: scripts and logs get the one line per file and nothing else.
     with click.progressbar(length=sum(f.stat().st_size for f in files), label="ingesting", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as progress:
@@ -115,7 +115,7 @@ def pull(db_path: Path | None, since: str | None, until: str | None, tenant: str
     tenants_file = tenants_file or (Path(env("SIGNINS_TENANTS_FILE")) if env("SIGNINS_TENANTS_FILE") else None)
     if tenants_file:
         return _pull_tenants(settings, graph, tenants_file, tenant, start, end)
-    con = connect(settings.db_path, settings.duckdb_memory_limit)
+    con = connect(settings.db_path)
     try:
         outcome = run_sync(pull_tenant(con, settings.db_path, graph, start, end, tenant, on_line=click.echo))
     finally:
@@ -140,7 +140,7 @@ def _pull_tenants(settings: Settings, graph, tenants_file: Path, name: str | Non
             click.echo(f"warning: {warning}", err=True)
 
     tenants = select(load_tenants(tenants_file), name)
-    con = connect(settings.db_path, settings.duckdb_memory_limit)
+    con = connect(settings.db_path)
     try:
         results = pull_tenants(con, settings.db_path, tenants, graph, start, end, on_result=report)
     finally:
@@ -287,7 +287,7 @@ def tag(db_path: Path | None, preset: str | None, settings: tuple[str, ...], pri
 
     thresholds = _thresholds(preset, settings, privileged)
     settings_ = _settings(db_path)
-    con = connect(settings_.db_path, settings_.duckdb_memory_limit)
+    con = connect(settings_.db_path)
     try:
         outcome = run_tagging(con, thresholds, full=full)
         findings = con.execute("SELECT finding, count(*) FROM user_findings GROUP BY 1 ORDER BY 1").fetchall()
@@ -365,7 +365,7 @@ def export_parquet(out: Path, db_path: Path | None, since: str | None, until: st
 
     settings = _settings(db_path)
     window = day_window(since, until)
-    for result in write_parquet(settings.db_path, out, window, settings.duckdb_memory_limit):
+    for result in write_parquet(settings.db_path, out, window):
         click.echo(f"{result.table}: {result.rows} row(s), {result.partitions} partition(s) written, "
                    f"{result.removed} removed")
     click.echo(f"exported to {out}")

@@ -95,10 +95,9 @@ def day_window(since: str | None, until: str | None) -> DayWindow:
     return DayWindow(first, end)
 
 
-def export_parquet(db_path: Path, out: Path, window: DayWindow = DayWindow(),
-                   memory_limit: str | None = None) -> list[TableExport]:
+def export_parquet(db_path: Path, out: Path, window: DayWindow = DayWindow()) -> list[TableExport]:
     """Write every table of sql/export/ under `out`, replacing the partitions of the window; one result per table."""
-    con = _open_store(db_path, memory_limit)
+    con = _open_store(db_path)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with _export_lock(out):
@@ -194,10 +193,10 @@ def _drop_empty_tenants(table_dir: Path) -> None:
             tenant.rmdir()
 
 
-def _open_store(db_path: Path, memory_limit: str | None):
+def _open_store(db_path: Path):
     if not Path(db_path).is_file():
         raise StoreError(f"{db_path}: no such database")
-    con = connect(db_path, memory_limit, read_only=True)
+    con = connect(db_path, read_only=True)
     if schema_version(con) < 2:
         con.close()
         raise StoreError(f"{db_path}: the store has no cause tags yet (schema version < 2); run `signins tag` first")

@@ -94,14 +94,14 @@ def _refuse_truncated(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
                          "restore it from a backup")
 
 
-def connect(db_path: Path | str, memory_limit: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and bring it to the latest schema, within the memory
-    budget and spill directory of the settings (SIGNINS_DUCKDB_*; `memory_limit` overrides)."""
+    budget and spill directory of the settings (SIGNINS_DUCKDB_MEMORY_LIMIT, _TEMP_DIRECTORY)."""
     db_path = Path(db_path)
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     settings = Settings(db_path=db_path)
-    config = {key: value for key, value in (("memory_limit", memory_limit or settings.duckdb_memory_limit),
+    config = {key: value for key, value in (("memory_limit", settings.duckdb_memory_limit),
                                             ("temp_directory", settings.duckdb_temp_directory)) if value}
     try:
         con = duckdb.connect(str(db_path), read_only=read_only, config=config)

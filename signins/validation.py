@@ -126,10 +126,10 @@ def _validate(frame, checks: list[Check], boundary: str, key: str) -> tuple[list
 
 
 def _validate_table(con: duckdb.DuckDBPyConnection, table: str, key: str, checks: list[Check],
-                    boundary: str) -> tuple[list[CheckResult], dict[str, set]]:
+                    boundary: str) -> tuple[int, list[CheckResult], dict[str, set]]:
     """`_validate` over a table read in slices of at most SLICE_ROWS rows (sql/validation/<table>.sql),
-    so memory stays bounded. Rows are sliced by the hash of their key, so the rows a uniqueness check
-    compares share a slice."""
+    so memory stays bounded; also its row count. Rows are sliced by the hash of their key, so the rows
+    a uniqueness check compares share a slice."""
     rows = query(con, f"validation/{table}_count.sql").fetchall()[0][0]
     slices = -(-rows // SLICE_ROWS)
     merged: dict[str, CheckResult] = {}
@@ -144,7 +144,7 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: str, key: str, checks
             seen.examples = list(dict.fromkeys(seen.examples + result.examples))[:5]
         for name, keys in failed.items():
             failing.setdefault(name, set()).update(keys)
-    return list(merged.values()), failing
+    return rows, list(merged.values()), failing
 
 
 def gate(con: duckdb.DuckDBPyConnection, window: tuple[datetime, datetime] | None,
@@ -154,9 +154,9 @@ def gate(con: duckdb.DuckDBPyConnection, window: tuple[datetime, datetime] | Non
     The report is complete either way (GateFailed carries it as `.report`), so the run can save it.
     """
     report = GateReport()
-    raw_results, _ = _validate_table(con, "raw_records", "record_key", raw_checks(), "raw")
-    normalised_results, failing = _validate_table(con, "signins", "id", normalised_checks(window), "normalised")
-    report.rows = query(con, "validation/signins_count.sql").fetchall()[0][0]
+    _, raw_results, _ = _validate_table(con, "raw_records", "record_key", raw_checks(), "raw")
+    report.rows, normalised_results, failing = _validate_table(con, "signins", "id", normalised_checks(window),
+                                                               "normalised")
     report.results = raw_results + normalised_results
     failed_tables = [r.name for r in report.results if r.level == "table" and not r.success]
     failed_ids = set().union(*failing.values()) if failing else set()
