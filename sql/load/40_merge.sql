@@ -1,11 +1,13 @@
 -- Merge the staged batch into the store. Per sign-in id the most complete version wins (ties keep what
 -- is stored, so re-ingesting changes nothing); the raw layer keeps every version.
 
-INSERT INTO raw_records
+-- The primary key skips records of the file that an interrupted run wrote already: a lookup in its
+-- index per record, where a scan of the file's stored records grew with the file (quadratic in it).
+INSERT OR IGNORE INTO raw_records
 SELECT record_key, $file_sha256, locator, line, byte_offset, byte_length, source_format, event_type,
        tenant_id, id, created_at, completeness, $ingest_id, now()
 FROM stg_records
-WHERE accepted AND record_key NOT IN (SELECT record_key FROM raw_records WHERE file_sha256 = $file_sha256);
+WHERE accepted;
 
 -- Narrow on purpose: the wide staged rows are copied once, into signins.
 CREATE OR REPLACE TEMP TABLE winners AS
