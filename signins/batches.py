@@ -10,11 +10,14 @@ from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate
 from queue import Empty, Queue
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pyarrow as pa
 
 from signins.ingest.records import Candidate, Found, Rejected
+
+if TYPE_CHECKING:
+    from signins.load import Staged
 
 
 @dataclass
@@ -28,7 +31,7 @@ class Batch:
     rejected: list[Rejected]
     candidates: list[Candidate] = field(default_factory=list)
     table: pa.Table | None = None
-    staged: pa.Table | None = None   # parsed and typed ahead (signins.load), when that worked
+    staged: Staged | None = None   # parsed and typed ahead (signins.load.stage), when that worked
 
     @property
     def size(self) -> int:

@@ -29,7 +29,12 @@ from signins.settings import IngestLimits
 from signins.store import query, run_script
 
 DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
-STAGED_VIEWS = ("load/30_stage_signins.sql", "load/35_stage_children.sql")
+# The child rows of a batch's accepted records (load/35_stage_children.sql), by the name the merge
+# (load/40_merge.sql) reads them under.
+CHILD_ROWS = {"stg_auth_steps": "batch_auth_steps", "stg_ca_policies": "batch_ca_policies",
+              "stg_app_policy_evaluations": "batch_app_policy_evaluations",
+              "stg_app_device_details": "batch_app_device_details"}
+NESTED_COLUMNS = ["auth_details", "ca_policies", "app_policy_evaluations", "app_device"]
 
 
 @dataclass
@@ -97,17 +102,34 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, skipped
 
 
+@dataclass
+class Staged:
+    """A batch parsed and typed, ready to merge: one row per record (rn, accepted, the typed sign-in;
+    load/20_staged_records.sql) and the child rows of the accepted ones, by the name the merge reads."""
+
+    records: pa.Table
+    children: dict[str, pa.Table]
+
+
 def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, file_sha: str, tenant: str | None,
-          lenient: bool) -> pa.Table:
-    """Parse and type a batch (load/20_staged_records.sql): an Arrow table of small record batches.
+          lenient: bool) -> Staged:
+    """Parse and type a batch, and unnest its child rows, as Arrow tables of small record batches:
+    everything but the merge itself, so that the reader's thread does it (_staged_ahead).
 
     `con` holds the staging macros (load/10_stage_macros.sql), created once per connection."""
     con.register("batch", table)
     try:
         params = {"file_sha256": file_sha, "tenant": tenant, "lenient": lenient}
-        return query(con, "load/20_staged_records.sql", params).to_arrow_table(CHUNK_ROWS)
+        records = query(con, "load/20_staged_records.sql", params).to_arrow_table(CHUNK_ROWS)
     finally:
         con.unregister("batch")
+    con.register("stg_records", records)
+    try:
+        run_script(con, "load/35_stage_children.sql")
+        children = {name: con.view(view).to_arrow_table(CHUNK_ROWS) for name, view in CHILD_ROWS.items()}
+    finally:
+        con.unregister("stg_records")
+    return Staged(records.drop_columns(NESTED_COLUMNS), children)
 
 
 def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection, sha: Future,
@@ -184,7 +206,8 @@ class _FileLoad:
             con.execute("ROLLBACK")
             raise
         finally:
-            con.unregister("stg_records")
+            for name in ("stg_records", *CHILD_ROWS):
+                con.unregister(name)
         refused_set = set(refused)
         outcome.tally(batch.found, batch.rejected)
         outcome.tally_candidates([c for rn, c in enumerate(batch.candidates, len(batch.found)) if rn not in refused_set])
@@ -228,15 +251,16 @@ class _FileLoad:
         items = [item for candidate in candidates for item in self.reading.resolve(candidate)]
         return Batch([i for i in items if isinstance(i, Found)], [i for i in items if isinstance(i, Rejected)]).sealed()
 
-    def _merge(self, staged: pa.Table) -> tuple[int, int]:
+    def _merge(self, staged: Staged) -> tuple[int, int]:
         """Merge a staged batch (without the candidates it did not accept) inside the open transaction.
 
         Returns the counts of new and updated sign-ins.
         """
         con = self.con
-        con.register("stg_records", staged)  # unregistered by write(), after the transaction ends
-        for script in STAGED_VIEWS:
-            run_script(con, script)
+        # unregistered by write(), after the transaction ends
+        for name, rows in {"stg_records": staged.records, **staged.children}.items():
+            con.register(name, rows)
+        run_script(con, "load/30_stage_signins.sql")
         run_script(con, "load/40_merge.sql", {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id})
         new, updated = con.execute(
             "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
@@ -249,17 +273,19 @@ class _FileLoad:
             raise StoreError(f"{self.blob_root}: cannot keep the raw file: {exc.strerror or exc}") from exc
 
 
-def _refused(staged: pa.Table) -> list[int]:
+def _refused(staged: Staged) -> list[int]:
     """The row numbers of the candidates the database did not accept (found rows always are)."""
-    return sorted(pc.filter(staged["rn"], pc.invert(staged["accepted"])).to_pylist())
+    records = staged.records
+    return sorted(pc.filter(records["rn"], pc.invert(records["accepted"])).to_pylist())
 
 
-def _shares_signins(staged: pa.Table, found: list[Found]) -> bool:
+def _shares_signins(staged: Staged, found: list[Found]) -> bool:
     """Whether a sign-in of `found` is also among the records the database accepted of the batch."""
     if not found:
         return False
     ids = pa.array(list({f.signin_id for f in found}), pa.string())
-    return bool(pc.any(pc.and_kleene(staged["accepted"], pc.is_in(staged["id"], value_set=ids))).as_py())
+    records = staged.records
+    return bool(pc.any(pc.and_kleene(records["accepted"], pc.is_in(records["id"], value_set=ids))).as_py())
 
 
 def _already_ingested(con: duckdb.DuckDBPyConnection, sha: str) -> bool:

@@ -1,6 +1,8 @@
--- The child tables of the staged records, keyed by the batch row number (rn) until the merge picks the winning version.
+-- The child rows of the staged records (registered as `stg_records`), keyed by the batch row number (rn)
+-- until the merge picks the winning version. Unnested where the batch is staged (signins.load.stage),
+-- the merge reads them as stg_auth_steps, stg_ca_policies, ...
 
-CREATE OR REPLACE TEMP VIEW stg_auth_steps AS
+CREATE OR REPLACE TEMP VIEW batch_auth_steps AS
 SELECT rn, id AS signin_id, step_no, s.authenticationStepDateTime AS step_at,
        nullif(s.authenticationMethod, '') AS method, nullif(s.authenticationMethodDetail, '') AS method_detail,
        nullif(s.authenticationStepRequirement, '') AS requirement,
@@ -10,7 +12,7 @@ FROM (SELECT rn, id, unnest(auth_details) AS s, generate_subscripts(auth_details
       FROM stg_records WHERE accepted AND len(auth_details) > 0);
 
 -- A batch holds few distinct condition strings: turn each into flags once, not once per policy row.
-CREATE OR REPLACE TEMP VIEW stg_ca_policies AS
+CREATE OR REPLACE TEMP VIEW batch_ca_policies AS
 WITH applied AS (
     SELECT rn, id AS signin_id, unnest(ca_policies) AS p, generate_subscripts(ca_policies, 1) AS policy_no
     FROM stg_records WHERE accepted AND len(ca_policies) > 0
@@ -27,13 +29,13 @@ FROM applied
 LEFT JOIN flags AS satisfied ON satisfied.conditions = p.conditionsSatisfied
 LEFT JOIN flags AS not_satisfied ON not_satisfied.conditions = p.conditionsNotSatisfied;
 
-CREATE OR REPLACE TEMP VIEW stg_app_policy_evaluations AS
+CREATE OR REPLACE TEMP VIEW batch_app_policy_evaluations AS
 SELECT rn, id AS signin_id, evaluation_no, e.policyName AS policy_name, e.status,
        e.adminConfiguration AS admin_configuration, e.authenticationEvaluation AS authentication_evaluation
 FROM (SELECT rn, id, unnest(app_policy_evaluations) AS e, generate_subscripts(app_policy_evaluations, 1) AS evaluation_no
       FROM stg_records WHERE accepted AND len(app_policy_evaluations) > 0);
 
-CREATE OR REPLACE TEMP VIEW stg_app_device_details AS
+CREATE OR REPLACE TEMP VIEW batch_app_device_details AS
 SELECT rn, id AS signin_id, d.appVersion AS app_version, d.clientApp AS client_app,
        nullif(d.deviceId, '') AS device_id, d.operatingSystem AS operating_system
 FROM (SELECT rn, id, app_device AS d FROM stg_records WHERE accepted)
