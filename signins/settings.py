@@ -38,8 +38,11 @@ class IngestLimits:
     max_record_bytes: int = 32 * 1024 * 1024      # one JSON record / CSV row
     max_document_bytes: int = 256 * 1024 * 1024   # larger JSON documents are streamed element by element
     max_gzip_ratio: int = 200                     # decompressed / compressed bytes (zip bombs)
-    batch_records: int = 20_000                   # records per transaction ...
-    batch_bytes: int = 96 * 1024 * 1024            # ... or this much JSON text: bounds memory per batch
+    # Records per transaction, or this much JSON text: bounds memory per batch (two batches are in
+    # memory at once). Each batch costs a fixed ~0.1 s (statements planned, a commit): at 96 MB, ingest
+    # was 12% slower; at 192 MB a 9.4 KB-record ingest peaks at ~2.9 GB of RSS.
+    batch_records: int = 40_000
+    batch_bytes: int = 192 * 1024 * 1024
     # Plain Graph records go to DuckDB as text (Candidate): JSON lines after a plain first line, and the
     # elements of a cleanly parsed Graph page after a plain first element.
     database_reads_graph_lines: bool = True
