@@ -313,28 +313,24 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
     started = datetime.now(timezone.utc)
     ingest_id = uuid.uuid4().hex
     outcome = FileOutcome(path)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="signins-blob") as pool:
-        # The hash (needed to know whether the file is new) and the compressed copy of the original run
-        # in a thread, while the first batch is read and parsed.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="signins-blob") as pool:
+        # The hash (needed to know whether the file is new) and the compressed copy of the original
+        # start at once, each in a thread, while the first batch is read and parsed.
         sha = pool.submit(blobs.file_sha256, path)
+        copy = blobs.BlobCopy(blob_root, path, pool)
         try:
-            reading = read_file(path, limits, tenant)
-            produced = Prefetched(_staged_ahead(batches(reading.items, limits.batch_records, limits.batch_bytes),
-                                                con.cursor(), sha, tenant))
-            try:
-                outcome.sha256 = sha.result()
-            except OSError:
-                produced.close()
-                raise
-        except OSError as exc:
-            raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
+            reading, produced = _start_reading(con, path, limits, tenant, sha, outcome)
+        except BaseException:
+            copy.discard()
+            raise
         if _already_ingested(con, outcome.sha256):
             produced.close()
+            copy.discard()
             outcome.already_ingested = True
             _log(con, outcome, ingest_id, started)
             return outcome
         outcome.encoding, outcome.notes = reading.encoding, reading.notes
-        blob = pool.submit(blobs.store_blob, blob_root, path, outcome.sha256)
+        blob = pool.submit(copy.keep, outcome.sha256)
         load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root)
         con.execute(
             "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
@@ -351,6 +347,23 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
     outcome.notes.extend(f"{note} ({count} record(s))" for note, count in sorted(outcome.record_notes.items()))
     _log(con, outcome, ingest_id, started)
     return outcome
+
+
+def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLimits, tenant: str | None,
+                   sha: Future, outcome: FileOutcome) -> tuple[FileReading, Prefetched]:
+    """Open the file and start reading and staging its batches; sets the outcome's hash once known."""
+    try:
+        reading = read_file(path, limits, tenant)
+        produced = Prefetched(_staged_ahead(batches(reading.items, limits.batch_records, limits.batch_bytes),
+                                            con.cursor(), sha, tenant))
+        try:
+            outcome.sha256 = sha.result()
+        except OSError:
+            produced.close()
+            raise
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
+    return reading, produced
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_root: Path, limits: IngestLimits,
