@@ -111,15 +111,14 @@ class Staged:
     children: dict[str, pa.Table]
 
 
-def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, file_sha: str, tenant: str | None,
-          lenient: bool) -> Staged:
+def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, tenant: str | None, lenient: bool) -> Staged:
     """Parse and type a batch, and unnest its child rows, as Arrow tables of small record batches:
     everything but the merge itself, so that the reader's thread does it (_staged_ahead).
 
     `con` holds the staging macros (load/10_stage_macros.sql), created once per connection."""
     con.register("batch", table)
     try:
-        params = {"file_sha256": file_sha, "tenant": tenant, "lenient": lenient}
+        params = {"tenant": tenant, "lenient": lenient}
         records = query(con, "load/20_staged_records.sql", params).to_arrow_table(CHUNK_ROWS)
     finally:
         con.unregister("batch")
@@ -132,7 +131,7 @@ def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, file_sha: str, tenant
     return Staged(records.drop_columns(NESTED_COLUMNS), children)
 
 
-def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection, sha: Future,
+def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection,
                   tenant: str | None) -> Iterator[Batch]:
     """Each batch staged on a connection of its own, in the reader's thread: the next batch is parsed
     while the current one is merged. A batch this strict parse refuses is left to the writer."""
@@ -141,8 +140,8 @@ def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection, sh
         for batch in source:
             if batch.table is not None:
                 try:
-                    batch.staged = stage(cursor, batch.table, sha.result(), tenant, lenient=False)
-                except (duckdb.Error, OSError):
+                    batch.staged = stage(cursor, batch.table, tenant, lenient=False)
+                except duckdb.Error:
                     batch.staged = None
             yield batch
     finally:
@@ -174,7 +173,7 @@ class _FileLoad:
         staged = batch.staged if not lenient else None
         if batch.table is not None and staged is None:
             try:
-                staged = stage(con, batch.table, outcome.sha256, self.reading.tenant, lenient)
+                staged = stage(con, batch.table, self.reading.tenant, lenient)
             except duckdb.InvalidInputException as exc:
                 self._retry(batch, lenient, exc)
                 return
@@ -257,8 +256,12 @@ class _FileLoad:
         Returns the counts of new and updated sign-ins.
         """
         con = self.con
+        # Batches are staged before the file's hash is known (a pass over the whole file), so the
+        # raw records' keys (hash:locator) are made here.
+        keys = pc.binary_join_element_wise(f"{self.outcome.sha256}:", staged.records["locator"], "")
+        records = staged.records.append_column("record_key", keys)
         # unregistered by write(), after the transaction ends
-        for name, rows in {"stg_records": staged.records, **staged.children}.items():
+        for name, rows in {"stg_records": records, **staged.children}.items():
             con.register(name, rows)
         run_script(con, "load/30_stage_signins.sql")
         run_script(con, "load/40_merge.sql", {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id})
@@ -355,7 +358,7 @@ def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLim
     try:
         reading = read_file(path, limits, tenant)
         produced = Prefetched(_staged_ahead(batches(reading.items, limits.batch_records, limits.batch_bytes),
-                                            con.cursor(), sha, tenant))
+                                            con.cursor(), tenant))
         try:
             outcome.sha256 = sha.result()
         except OSError:

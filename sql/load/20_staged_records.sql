@@ -43,7 +43,7 @@ recognised AS (
     FROM parsed
 ),
 staged AS (
-    SELECT rn, $file_sha256 || ':' || locator AS record_key, locator, line, byte_offset, byte_length, format,
+    SELECT rn, locator, line, byte_offset, byte_length, format,
            event_type, tenant_id, signin_id, created_at, r,
            NOT candidate OR coalesce(r IS NOT NULL AND NOT other_shape AND signin_id IS NOT NULL
                                      AND event_type IS NOT NULL AND year(created_at) BETWEEN 1970 AND 2200, false) AS accepted
@@ -54,7 +54,7 @@ staged AS (
 -- a late re-aggregation), the most complete one is kept (load/40_merge.sql).
 typed AS (
     SELECT
-        rn, record_key, locator, line, byte_offset, byte_length, accepted,
+        rn, locator, line, byte_offset, byte_length, accepted,
         r.authenticationDetails AS auth_details, r.appliedConditionalAccessPolicies AS ca_policies,
         r.authenticationAppPolicyEvaluationDetails AS app_policy_evaluations,
         r.authenticationAppDeviceDetails AS app_device,
