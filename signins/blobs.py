@@ -12,7 +12,7 @@ import hashlib
 import os
 import threading
 import uuid
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -133,14 +133,6 @@ class BlobCopy:
             return
         if copied:
             copied.unlink(missing_ok=True)
-
-
-def store_blob(root: Path, source: Path, sha256: str) -> str:
-    """Copy `source` into the store (atomically: temp file + rename); returns the blob's relative path."""
-    if (root / blob_path(source, sha256)).exists():
-        return blob_path(source, sha256)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return BlobCopy(root, source, pool).keep(sha256)
 
 
 def open_blob(root: Path, relative: str) -> BinaryIO:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
+import zstandard
 from graph_server import GraphServer, make_records
-from signins.blobs import file_sha256, relative_blob_path, store_blob
+from signins.blobs import BlobCopy, file_sha256, relative_blob_path
 from signins.graph.fleet import run_sync
 from signins.graph.pull import pull_tenant, pulls_root
 from signins.graph.settings import GraphSettings
@@ -23,14 +25,18 @@ def test_half_written_blob_of_a_killed_writer_is_removed(tmp_path):
     source = tmp_path / "input.log"
     source.write_bytes(b'{"a": 1}\n')
     sha = file_sha256(source)
-    target = tmp_path / "blobs" / relative_blob_path(sha, False)
+    root = tmp_path / "blobs"
+    target = root / relative_blob_path(sha, False)
     target.parent.mkdir(parents=True)
-    stale = target.with_name(f".{target.name}.{dead_pid()}.tmp")
-    busy = target.with_name(f".{target.name}.1.tmp")   # pid 1 is alive: another writer's copy is left alone
-    stale.write_bytes(b"half")
-    busy.write_bytes(b"half")
-    store_blob(tmp_path / "blobs", source, sha)
-    assert target.is_file() and not stale.exists() and busy.exists()
+    dead = dead_pid()
+    stale = [root / f".incoming-abc.{dead}.tmp", target.with_name(f".{target.name}.{dead}.tmp")]
+    busy = root / ".incoming-def.1.tmp"   # pid 1 is alive: another writer's copy is left alone
+    for path in [*stale, busy]:
+        path.write_bytes(b"half")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        BlobCopy(root, source, pool).keep(sha)
+    assert zstandard.ZstdDecompressor().decompress(target.read_bytes(), max_output_size=100) == source.read_bytes()
+    assert not any(path.exists() for path in stale) and busy.exists()
 
 
 def test_pages_a_killed_pull_left_are_removed(store, monkeypatch):

@@ -33,6 +33,7 @@ def test_ingest_twice_equals_once(store: Store, public_dir: Path):
     again = [store.ingest(path) for path in files]
     assert all(o.already_ingested and o.new_signins == 0 for o in again)
     assert snapshot(store) == once
+    assert blob_files(store) == stored_blobs(store)   # the copies made again were dropped
 
 
 def test_same_content_under_another_name_adds_nothing(store: Store, tmp_path: Path):
@@ -42,6 +43,16 @@ def test_same_content_under_another_name_adds_nothing(store: Store, tmp_path: Pa
     before = snapshot(store)
     assert store.ingest(copy).already_ingested
     assert snapshot(store) == before
+    assert blob_files(store) == stored_blobs(store) == 1
+
+
+def blob_files(store: Store) -> int:
+    """Files in the blob store, temp copies included."""
+    return sum(1 for p in blobs.blob_root(store.db_path).rglob("*") if p.is_file())
+
+
+def stored_blobs(store: Store) -> int:
+    return store.con.execute("SELECT count(DISTINCT blob_path) FROM raw_files").fetchall()[0][0]
 
 
 def test_an_interrupted_file_is_completed_by_the_next_run(store: Store, tmp_path: Path):
