@@ -80,11 +80,11 @@ def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> 
 def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = False) -> TagOutcome:
     """Tag what changed since the last run (or everything), then rebuild the findings."""
     rules = load_rules()
-    full, until = _users_to_tag(con, thresholds, full)
-    users, rows = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM pending_users").fetchall()[0]
-    buckets = max(1, -(-int(rows) // BUCKET_ROWS))
     read = tagged = 0
     try:
+        full, until = _users_to_tag(con, thresholds, full)
+        users, rows = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM pending_users").fetchall()[0]
+        buckets = max(1, -(-int(rows) // BUCKET_ROWS))
         _bucket_facts(con, buckets)
         for bucket in range(buckets):
             con.execute("BEGIN TRANSACTION")
@@ -96,6 +96,9 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
         con.execute("INSERT OR REPLACE INTO tag_state VALUES (1, ?, ?, now())", [until, _thresholds_json(thresholds)])
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.TransactionException:  # it failed outside a transaction (finding users, building facts)
+            pass
         raise StoreError(f"tagging failed: {str(exc).splitlines()[0]}") from exc
     return TagOutcome(users, read, tagged, full)

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from signins import PROJECT_ROOT
+from signins.errors import StoreError
 from signins.exports import evaluate
 from signins.store import connect, migrations
 from signins.tagging import tag
@@ -108,6 +109,19 @@ def test_tagging_in_buckets_of_users_equals_tagging_at_once(full: Store, tmp_pat
     bucketed = tagged_store(tmp_path / "b.duckdb", [PAGES])
     assert bucketed.scalar("SELECT count(*) FROM signins") > 5 * 2_000   # several buckets
     assert snapshot(bucketed) == snapshot(full)
+
+
+def test_tagging_out_of_memory_is_a_store_error_and_changes_nothing(tmp_path: Path, monkeypatch):
+    """Building the facts fails outside any transaction: the error says so, not that no rollback was due."""
+    store = tagged_store(tmp_path / "s.duckdb", [PAGES[:2]])
+    before = snapshot(store)
+    store.con.close()
+    monkeypatch.setenv("SIGNINS_DUCKDB_MEMORY_LIMIT", "16MB")   # opens, but cannot build the facts
+    with connect(store.db_path) as con, pytest.raises(StoreError, match="^tagging failed: Out of Memory"):
+        tag(con, THRESHOLDS, full=True)
+    monkeypatch.delenv("SIGNINS_DUCKDB_MEMORY_LIMIT")
+    store.con = connect(store.db_path)
+    assert snapshot(store) == before
 
 
 def test_changed_thresholds_retag_everything(tmp_path: Path):
