@@ -322,7 +322,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
         sha = pool.submit(blobs.file_sha256, path)
         copy = blobs.BlobCopy(blob_root, path, pool)
         try:
-            reading, produced = _start_reading(con, path, limits, tenant, sha, outcome)
+            reading, produced, outcome.sha256 = _start_reading(con, path, limits, tenant, sha)
         except BaseException:
             copy.discard()
             raise
@@ -353,20 +353,19 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
 
 
 def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLimits, tenant: str | None,
-                   sha: Future, outcome: FileOutcome) -> tuple[FileReading, Prefetched]:
-    """Open the file and start reading and staging its batches; sets the outcome's hash once known."""
+                   sha: Future) -> tuple[FileReading, Prefetched, str]:
+    """Open the file and start reading and staging its batches; with the file's hash, once known."""
     try:
         reading = read_file(path, limits, tenant)
         produced = Prefetched(_staged_ahead(batches(reading.items, limits.batch_records, limits.batch_bytes),
                                             con.cursor(), tenant))
         try:
-            outcome.sha256 = sha.result()
+            return reading, produced, sha.result()
         except OSError:
             produced.close()
             raise
     except OSError as exc:
         raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
-    return reading, produced
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_root: Path, limits: IngestLimits,

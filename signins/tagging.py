@@ -91,6 +91,7 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
             got = _tag_bucket(con, bucket, buckets, rules, thresholds)
             con.execute("COMMIT")
             read, tagged = read + got[0], tagged + got[1]
+        con.execute("DROP TABLE bucket_facts")  # every pending user's facts: not kept for the connection's life
         con.execute("BEGIN TRANSACTION")
         rebuild_findings(con, thresholds)
         con.execute("INSERT OR REPLACE INTO tag_state VALUES (1, ?, ?, now())", [until, _thresholds_json(thresholds)])

@@ -109,6 +109,7 @@ def test_tagging_in_buckets_of_users_equals_tagging_at_once(full: Store, tmp_pat
     bucketed = tagged_store(tmp_path / "b.duckdb", [PAGES])
     assert bucketed.scalar("SELECT count(*) FROM signins") > 5 * 2_000   # several buckets
     assert snapshot(bucketed) == snapshot(full)
+    assert bucketed.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'bucket_facts'") == 0
 
 
 def test_tagging_out_of_memory_is_a_store_error_and_changes_nothing(tmp_path: Path, monkeypatch):
