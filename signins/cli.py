@@ -171,11 +171,15 @@ def run(source: str, db_path: Path | None, out: Path | None) -> None:
     Exits 5 when records were quarantined.
     """
     import flows  # noqa: F401  (switches off Prefect/GX analytics before Prefect is imported)
+    from flows.temporary_server import temporary_server
+
+    server = temporary_server()  # starts while the flows import
     from flows.nightly import nightly
 
     settings = _settings(db_path)
-    _echo_totals("nightly run", nightly(source=source, db_path=str(settings.db_path), out=str(out) if out else None),
-                 settings.db_path)
+    with server.api():
+        totals = nightly(source=source, db_path=str(settings.db_path), out=str(out) if out else None)
+    _echo_totals("nightly run", totals, settings.db_path)
 
 
 @cli.command()
@@ -188,13 +192,17 @@ def backfill(since: str, until: str | None, db_path: Path | None, out: Path | No
     """Pull a date range from Microsoft Graph in day-sized chunks (each gated, merged and retried on its
     own), then tag and report once. Same exit codes as `run`."""
     import flows  # noqa: F401
+    from flows.temporary_server import temporary_server
+
+    server = temporary_server()  # starts while the flows import
     from flows.backfill import backfill as backfill_flow
     from signins.graph.pull import parse_when
 
     settings = _settings(db_path)
     start = parse_when(since, "--since")
     end = parse_when(until, "--until") if until else datetime.now(timezone.utc)
-    totals = backfill_flow(since=start, until=end, db_path=str(settings.db_path), out=str(out) if out else None)
+    with server.api():
+        totals = backfill_flow(since=start, until=end, db_path=str(settings.db_path), out=str(out) if out else None)
     _echo_totals("backfill", totals, settings.db_path)
 
 

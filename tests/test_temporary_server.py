@@ -1,0 +1,58 @@
+"""Prefect's temporary server for `signins run` and `backfill`, started before the flows import: used by
+the run, stopped after Prefect has sent its last logs, replaced when its port was taken meanwhile."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import flows  # noqa: F401  (analytics off before Prefect loads)
+from flows import temporary_server as module
+from tests.conftest import FIXTURES
+
+
+def test_a_run_uses_its_own_server_and_stops_it(tmp_path: Path):
+    result = subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source",
+                             str(FIXTURES / "cross_format" / "azure_monitor.log"), "--db", str(tmp_path / "s.duckdb"),
+                             "--out", str(tmp_path / "report")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "nightly run: 1 source(s), 1 records, 1 new sign-ins" in result.stdout
+    port = int(re.search(r"View at http://127\.0\.0\.1:(\d+)/", result.stderr).group(1))
+    assert "Error logging to API" not in result.stderr  # the server outlived Prefect's last logs
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def test_a_port_taken_before_the_server_binds_it_is_replaced(monkeypatch):
+    from prefect.settings import PREFECT_API_URL
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    ports = iter([taken.getsockname()[1], module._free_port()])
+    monkeypatch.setattr(module, "_free_port", lambda: next(ports))
+    server = module._Server()
+    try:
+        with server.api():
+            assert server.port != taken.getsockname()[1]
+            assert PREFECT_API_URL.value() == server.api_url == f"http://127.0.0.1:{server.port}/api"
+            with urllib.request.urlopen(f"{server.api_url}/health", timeout=5) as response:
+                assert response.status == 200
+    finally:
+        server.stop()
+        taken.close()
+    assert server.process.poll() is not None
+
+
+def test_a_server_named_by_prefect_api_url_is_used_as_it_is(monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://prefect.example:4200/api")
+    monkeypatch.setattr(module, "_Server", lambda: pytest.fail("no server may be started"))
+    server = module.temporary_server()
+    with server.api():
+        pass
