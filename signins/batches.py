@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import threading
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import accumulate
 from queue import Empty, Queue
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import pyarrow as pa
 
+from signins.ingest.decode import LineBlock
 from signins.ingest.records import Candidate, Found, Rejected
 
 if TYPE_CHECKING:
@@ -29,9 +31,13 @@ class Batch:
 
     found: list[Found]
     rejected: list[Rejected]
-    candidates: list[Candidate] = field(default_factory=list)
+    candidates: Candidates = field(default_factory=lambda: Candidates())
     table: pa.Table | None = None
     staged: Staged | None = None   # parsed and typed ahead (signins.load.stage), when that worked
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.candidates, Candidates):
+            self.candidates = Candidates(list(self.candidates))
 
     @property
     def size(self) -> int:
@@ -51,11 +57,122 @@ class Batch:
                 Batch(second, [], self.candidates[rest:]).sealed())
 
 
-def batches(items: Iterator[Found | Rejected | Candidate], max_records: int, max_bytes: int) -> Iterator[Batch]:
+class Candidates:
+    """A batch's candidates in order: runs of single ones, and blocks of JSON lines that go to the
+    database as they lie in the file's buffer (no copy, no object per line); a Candidate is made for
+    a line only when asked for."""
+
+    def __init__(self, candidates: Iterable[Candidate] = ()):
+        self.parts: list[list[Candidate] | LineBlock] = []
+        self._count = 0
+        for candidate in candidates:
+            self.append(candidate)
+
+    def append(self, item: Candidate | LineBlock) -> None:
+        if isinstance(item, LineBlock):
+            self.parts.append(item)
+        elif self.parts and isinstance(self.parts[-1], list):
+            self.parts[-1].append(item)
+        else:
+            self.parts.append([item])
+        self._count += len(item) if isinstance(item, LineBlock) else 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Candidate]:
+        for part in self.parts:
+            yield from (_line_candidate(part, i) for i in range(len(part))) if isinstance(part, LineBlock) else part
+
+    def __getitem__(self, index: int | slice) -> Candidate | Candidates:
+        if isinstance(index, slice):
+            start, stop, _ = index.indices(self._count)
+            return self._between(start, stop)
+        position = index + self._count if index < 0 else index
+        for part in self.parts:
+            if position < len(part):
+                return _line_candidate(part, position) if isinstance(part, LineBlock) else part[position]
+            position -= len(part)
+        raise IndexError(index)
+
+    def _between(self, start: int, stop: int) -> Candidates:
+        between, position = Candidates(), 0
+        for part in self.parts:
+            first, last = max(start - position, 0), min(stop - position, len(part))
+            if first < last and isinstance(part, LineBlock):
+                part = part.split(first)[1] if first else part
+                between.append(part.split(last - first)[0] if last - first < len(part) else part)
+            elif first < last:
+                for candidate in part[first:last]:
+                    between.append(candidate)
+            position += len(part)
+        return between
+
+    def columns(self) -> dict[str, list]:
+        """What batch_table needs of each candidate: locator, line, byte_offset, byte_length, format."""
+        columns: dict[str, list] = {"locator": [], "line": [], "byte_offset": [], "byte_length": [], "format": []}
+        for part in self.parts:
+            if isinstance(part, LineBlock):
+                numbers = range(part.number, part.number + len(part))
+                columns["locator"] += [f"line:{number}" for number in numbers]
+                columns["line"] += numbers
+                columns["byte_offset"] += [part.offset + start - part.start for start in part.starts]
+                columns["byte_length"] += part.content_lengths()
+                columns["format"] += ["graph/ndjson"] * len(part)
+            else:
+                columns["locator"] += [c.locator for c in part]
+                columns["line"] += [c.line for c in part]
+                columns["byte_offset"] += [c.offset for c in part]
+                columns["byte_length"] += [c.length for c in part]
+                columns["format"] += [c.format for c in part]
+        return columns
+
+    def texts(self) -> list[pa.LargeBinaryArray]:
+        """Their texts as Arrow chunks: a block's lines where they lie (each with its line end, which
+        JSON reads as whitespace), single candidates copied together (_texts)."""
+        chunks = []
+        for part in self.parts:
+            if not isinstance(part, LineBlock):
+                chunks += _texts([c.text for c in part]).chunks
+                continue
+            offsets, data = array("q", [part.start, *part.ends]), pa.py_buffer(part.data)
+            for first in range(0, len(part), CHUNK_ROWS):
+                rows = min(CHUNK_ROWS, len(part) - first)
+                chunk_offsets = pa.py_buffer(offsets[first:first + rows + 1])
+                chunks.append(pa.LargeBinaryArray.from_buffers(pa.large_binary(), rows, [None, chunk_offsets, data]))
+        return chunks
+
+    def formats(self) -> Counter:
+        counts = Counter()
+        for part in self.parts:
+            counts.update({"graph/ndjson": len(part)} if isinstance(part, LineBlock) else (c.format for c in part))
+        return counts
+
+
+def _line_candidate(block: LineBlock, i: int) -> Candidate:
+    number, offset, text = block.line(i)
+    return Candidate(f"line:{number}", number, offset, text)
+
+
+def batches(items: Iterator[Found | Rejected | Candidate | LineBlock], max_records: int,
+            max_bytes: int) -> Iterator[Batch]:
     """Consecutive batches of at most `max_records` records or about `max_bytes` of JSON text."""
     batch = Batch([], [])
     count = size = 0
     for item in items:
+        if isinstance(item, LineBlock):  # as many of its lines as the batch has room for, the rest after
+            rest: LineBlock | None = item
+            while rest is not None:
+                room = max_records - count
+                block, rest = rest.split(room) if len(rest) > room else (rest, None)
+                batch.candidates.append(block)
+                count += len(block)
+                size += block.size
+                if count >= max_records or size >= max_bytes:
+                    yield batch.sealed()
+                    batch = Batch([], [])
+                    count = size = 0
+            continue
         if isinstance(item, Candidate):
             batch.candidates.append(item)
             size += len(item.text)
@@ -128,26 +245,27 @@ def _chunked(values: list, type_: pa.DataType) -> pa.ChunkedArray:
                             type=type_)
 
 
-def batch_table(found: list[Found], candidates: list[Candidate]) -> pa.Table:
+def batch_table(found: list[Found], candidates: Candidates) -> pa.Table:
     """Found records carry what the reader learnt of them; candidates only their text, place and the
     format they have if the database accepts them."""
     n_found, n = len(found), len(found) + len(candidates)
     unknown = [None] * len(candidates)
+    taken = candidates.columns()
     columns = {
         "rn": (range(n), pa.int32()),
         "candidate": ([False] * n_found + [True] * len(candidates), pa.bool_()),
-        "locator": ([f.locator for f in found] + [c.locator for c in candidates], pa.string()),
-        "line": ([f.line for f in found] + [c.line for c in candidates], pa.int32()),
-        "byte_offset": ([f.offset for f in found] + [c.offset for c in candidates], pa.int64()),
-        "byte_length": ([f.length for f in found] + [c.length for c in candidates], pa.int64()),
-        "format": ([f.format for f in found] + [c.format for c in candidates], pa.string()),
+        "locator": ([f.locator for f in found] + taken["locator"], pa.string()),
+        "line": ([f.line for f in found] + taken["line"], pa.int32()),
+        "byte_offset": ([f.offset for f in found] + taken["byte_offset"], pa.int64()),
+        "byte_length": ([f.length for f in found] + taken["byte_length"], pa.int64()),
+        "format": ([f.format for f in found] + taken["format"], pa.string()),
         "event_type": ([f.event_type for f in found] + unknown, pa.string()),
         "tenant_id": ([f.tenant_id for f in found] + unknown, pa.string()),
         "signin_id": ([f.signin_id for f in found] + unknown, pa.string()),
         "created_at": ([f.created_at for f in found] + unknown, pa.timestamp("us", tz="UTC")),
     }
     table = {name: _chunked(list(values), type_) for name, (values, type_) in columns.items()}
-    table["doc"] = _texts([f.text for f in found] + [c.text for c in candidates])
+    table["doc"] = pa.chunked_array(_texts([f.text for f in found]).chunks + candidates.texts(), type=pa.large_binary())
     return pa.table(table)
 
 

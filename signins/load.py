@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from signins import blobs
-from signins.batches import CHUNK_ROWS, Batch, Prefetched, batches
+from signins.batches import CHUNK_ROWS, Batch, Candidates, Prefetched, batches
 from signins.errors import IngestError, StoreError
 from signins.ingest.reader import FileReading, read_file
 from signins.ingest.records import Candidate, Found, Rejected
@@ -63,9 +63,10 @@ class FileOutcome:
         self.record_notes.update(note for f in found for note in f.notes)
         self.reasons.update(_reason_kind(r.reason) for r in rejected)
 
-    def tally_candidates(self, accepted: list[Candidate]) -> None:
-        self.records += len(accepted)
-        self.formats.update(c.format for c in accepted)
+    def tally_candidates(self, candidates: Candidates, refused: list[Candidate]) -> None:
+        """Count the candidates written, all but the refused ones (written after, as read by Python)."""
+        self.records += len(candidates) - len(refused)
+        self.formats.update(candidates.formats() - Counter(c.format for c in refused))
 
     @property
     def duplicates(self) -> int:
@@ -178,8 +179,9 @@ class _FileLoad:
                 self._retry(batch, lenient, exc)
                 return
         refused = _refused(staged) if staged is not None and batch.candidates else []
+        refused_candidates = [batch.candidates[rn - len(batch.found)] for rn in refused]
         if refused:
-            resolved = self._resolved([batch.candidates[rn - len(batch.found)] for rn in refused])
+            resolved = self._resolved(refused_candidates)
             if _shares_signins(staged, resolved.found):
                 refused_set = set(refused)
                 taken = [c for rn, c in enumerate(batch.candidates, len(batch.found)) if rn not in refused_set]
@@ -207,9 +209,8 @@ class _FileLoad:
         finally:
             for name in ("stg_records", *CHILD_ROWS):
                 con.unregister(name)
-        refused_set = set(refused)
         outcome.tally(batch.found, batch.rejected)
-        outcome.tally_candidates([c for rn, c in enumerate(batch.candidates, len(batch.found)) if rn not in refused_set])
+        outcome.tally_candidates(batch.candidates, refused_candidates)
         outcome.new_signins += new
         outcome.updated_signins += updated
         if refused:

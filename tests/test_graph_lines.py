@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from signins.ingest import decode
+from signins.ingest.decode import LineBlock
 from signins.ingest.reader import read_file
 from signins.ingest.records import Candidate
 from signins.settings import IngestLimits
@@ -62,6 +65,14 @@ TRICKY_LINES = [
 TRICKY_LINES = [graph(0)] + [line.replace(b"\n", b" ") for line in TRICKY_LINES]
 
 
+@pytest.fixture(params=[decode.BLOCK_BYTES, 20_000, 700], ids=["one-read", "reads-of-lines", "reads-within-lines"])
+def read_size(request, monkeypatch) -> int:
+    """The file read in blocks of this many bytes: once; a few lines at a time (lines after the first
+    block go to the database as they lie in it, LineBlock); or less than a line at a time."""
+    monkeypatch.setattr(decode, "BLOCK_BYTES", request.param)
+    return request.param
+
+
 def table_rows(store: Store, table: str) -> list[tuple]:
     columns = [c for (c,) in store.rows(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])
@@ -97,15 +108,16 @@ def test_the_database_reads_the_lines_after_a_plain_graph_first_line(tmp_path: P
     assert not any(isinstance(item, Candidate) for item in read_file(path, PYTHON_ONLY).items)
 
 
-def test_every_table_is_as_if_python_had_read_every_line(tmp_path: Path):
-    database, python = ingest_both_ways(tmp_path, b"\n".join(TRICKY_LINES) + b"\n")
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n"], ids=["lf", "crlf"])
+def test_every_table_is_as_if_python_had_read_every_line(tmp_path: Path, read_size: int, line_end: bytes):
+    database, python = ingest_both_ways(tmp_path, line_end.join(TRICKY_LINES) + line_end)
     assert_same_tables(database, python)
     assert database.scalar("SELECT count(*) FROM signins") >= 15
     cut = database.scalar("SELECT created_at FROM signins WHERE id LIKE '%000000000004'")
     assert cut.microsecond == 619583
 
 
-def test_a_batch_with_a_line_that_is_not_json_is_read_again_leniently(tmp_path: Path):
+def test_a_batch_with_a_line_that_is_not_json_is_read_again_leniently(tmp_path: Path, read_size: int):
     lines = [graph(n) for n in range(40)]
     lines[17] = b'{"id": "broken", '
     database, python = ingest_both_ways(tmp_path, b"\n".join(lines) + b"\n")
@@ -114,7 +126,7 @@ def test_a_batch_with_a_line_that_is_not_json_is_read_again_leniently(tmp_path: 
     assert table_rows(database, "quarantine") == table_rows(python, "quarantine")
 
 
-def test_versions_of_a_sign_in_the_database_refuses_fare_as_python_would_have_them(tmp_path: Path):
+def test_versions_of_a_sign_in_the_database_refuses_fare_as_python_would_have_them(tmp_path: Path, read_size: int):
     """A line the database refuses and Python reads is merged with the versions of its sign-in the
     batch holds: equally complete, the smaller locator wins; more complete, it is no update."""
     lines = [graph(n) for n in range(12)]
@@ -128,6 +140,17 @@ def test_versions_of_a_sign_in_the_database_refuses_fare_as_python_would_have_th
         ("2", 27), ("8", 27)]
     assert database.rows("SELECT new_signins, updated_signins FROM ingest_log") == [(10, 0)]
     assert database.scalar("SELECT tenant_id FROM signins WHERE id LIKE '%11'") is None
+
+
+def test_blocks_of_lines_are_cut_into_batches_of_the_record_limit(tmp_path: Path, read_size: int):
+    lines = [graph(n) for n in range(30)]
+    path = tmp_path / "signins.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    if read_size == 20_000:
+        assert any(isinstance(item, LineBlock) and len(item) > 1 for item in read_file(path, IngestLimits()).items)
+    database, python = ingest_both_ways(tmp_path, b"\n".join(lines) + b"\n", batch_records=4)
+    assert_same_tables(database, python)
+    assert database.scalar("SELECT count(*) FROM signins") == 30
 
 
 @st.composite

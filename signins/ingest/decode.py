@@ -88,27 +88,142 @@ class Decoded:
     encoding: str        # utf-8, utf-8-sig, utf-16-le, utf-16-be (prefixed gzip+ when compressed)
     head: bytes          # the first bytes of the UTF-8 text, for format detection
 
-    def lines(self, max_line: int) -> Iterator[tuple[int, int, bytes | int]]:
-        """(line number from 1, byte offset in the UTF-8 text, line without its newline).
+    def blocks(self, max_line: int) -> Iterator[LineBlock | LongLine]:
+        """The text as blocks of whole lines lying in the buffers they were read into (a block's lines
+        can go to the database as they are); a line longer than `max_line` (without its newline) is
+        skipped without holding it in memory, a LongLine in its place.
 
-        A line longer than `max_line` is skipped without holding it in memory: its length (an int)
-        stands in for the bytes.
-        """
-        offset, number = 0, 0
+        `read1` reads BLOCK_BYTES straight into a new buffer, and never hands out bytes it read along
+        with an error: a stream that breaks (a truncated gzip) loses only the line it broke in."""
+        number, offset, pieces = 1, 0, []   # pieces: the start of a line the last reads ended in
         while True:
-            line = self.stream.readline(max_line + 1)
-            if not line:
+            chunk = self.stream.read1(BLOCK_BYTES)
+            if not chunk:
+                if pieces:  # the last line, without a line end
+                    yield from LineBlock(number, offset, b"".join(pieces), 0, [sum(map(len, pieces))]).bounded(max_line)
                 return
-            number += 1
-            size = len(line)
-            if size > max_line and not line.endswith(b"\n"):
-                while (rest := self.stream.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    size += len(rest)
-                size += len(rest)
-                yield number, offset, size
-            else:
-                yield number, offset, line.rstrip(b"\r\n")
-            offset += size
+            first = chunk.find(b"\n")
+            if first < 0:
+                pieces.append(chunk)
+                if (size := sum(map(len, pieces))) > max_line:
+                    size += _skip_line(self.stream)
+                    yield LongLine(number, offset, size)
+                    number, offset, pieces = number + 1, offset + size, []
+                continue
+            start = 0
+            if pieces:  # that line, now whole: a block of its own
+                line = b"".join([*pieces, chunk[:first + 1]])
+                yield from LineBlock(number, offset, line, 0, [len(line)]).bounded(max_line)
+                number, offset, pieces, start = number + 1, offset + len(line), [], first + 1
+            last = chunk.rfind(b"\n")
+            if last >= start:
+                for part in LineBlock(number, offset, chunk, start, _line_ends(chunk, start, last + 1)).bounded(max_line):
+                    yield part
+                    number, offset = number + len(part), offset + part.size
+            if last + 1 < len(chunk):
+                pieces.append(chunk[last + 1:])
+
+
+BLOCK_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class LongLine:
+    """A line over the record size limit, skipped: where it was and how long."""
+
+    number: int
+    offset: int
+    size: int
+
+    def __len__(self) -> int:
+        return 1
+
+    def lines(self) -> list[tuple[int, int, int]]:
+        """As LineBlock.lines, its size standing in for its bytes."""
+        return [(self.number, self.offset, self.size)]
+
+
+@dataclass(slots=True)
+class LineBlock:
+    """Consecutive whole lines of the text lying in one buffer: line i spans data[start:ends[0]] (i = 0)
+    or data[ends[i-1]:ends[i]], its line end included (the last line of a text may have none)."""
+
+    number: int          # the first line's number (from 1)
+    offset: int          # the first line's byte offset in the UTF-8 text
+    data: bytes
+    start: int
+    ends: list[int]
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    @property
+    def size(self) -> int:
+        return self.ends[-1] - self.start
+
+    @property
+    def starts(self) -> list[int]:
+        return [self.start, *self.ends[:-1]]
+
+    def line(self, i: int) -> tuple[int, int, bytes]:
+        """Line i: its number, its byte offset in the text and its bytes without the line end."""
+        start = self.ends[i - 1] if i else self.start
+        return self.number + i, self.offset + start - self.start, self.data[start:self.ends[i]].rstrip(b"\r\n")
+
+    def lines(self) -> Iterator[tuple[int, int, bytes]]:
+        return (self.line(i) for i in range(len(self)))
+
+    def content_lengths(self) -> list[int]:
+        """Each line's length without its line end."""
+        data = self.data
+        if data.find(b"\r", self.start, self.ends[-1]) < 0 and data[self.ends[-1] - 1] == 10:
+            return [end - start - 1 for start, end in zip(self.starts, self.ends)]
+        lengths = []
+        for start, end in zip(self.starts, self.ends):
+            while end > start and data[end - 1] in (10, 13):
+                end -= 1
+            lengths.append(end - start)
+        return lengths
+
+    def split(self, count: int) -> tuple["LineBlock", "LineBlock"]:
+        """The first `count` lines, and the rest."""
+        head = LineBlock(self.number, self.offset, self.data, self.start, self.ends[:count])
+        return head, LineBlock(self.number + count, self.offset + head.size, self.data, head.ends[-1], self.ends[count:])
+
+    def bounded(self, max_line: int) -> Iterator["LineBlock | LongLine"]:
+        """The block, with any line over `max_line` bytes (its newline not counted) as a LongLine of its own."""
+        if self.size <= max_line:
+            yield self
+            return
+        rest = self
+        while len(rest):
+            long = next((i for i, (start, end) in enumerate(zip(rest.starts, rest.ends))
+                         if end - start - (rest.data[end - 1] == 10) > max_line), None)
+            if long is None:
+                yield rest
+                return
+            if long:
+                head, rest = rest.split(long)
+                yield head
+            line, rest = rest.split(1)
+            yield LongLine(line.number, line.offset, line.size)
+
+
+def _skip_line(stream: BinaryIO) -> int:
+    """Read past the rest of a line; how many bytes that was, its line end included."""
+    size = 0
+    while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+        size += len(rest)
+    return size + len(rest)
+
+
+def _line_ends(data: bytes, start: int, end: int) -> list[int]:
+    """Where each line of data[start:end] ends (after its newline); data[end - 1] is a newline."""
+    ends, position, find = [], start, data.find
+    while position < end:
+        position = find(b"\n", position, end) + 1
+        ends.append(position)
+    return ends
 
 
 def looks_binary(head: bytes) -> bool:

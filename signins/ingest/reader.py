@@ -17,13 +17,14 @@ from typing import Iterator
 import orjson
 
 from signins.ingest import log_analytics, portal_csv
-from signins.ingest.decode import Decoded, DecodeProblem, Prepended, looks_binary, open_decoded
+from signins.ingest.decode import Decoded, DecodeProblem, LineBlock, Prepended, looks_binary, open_decoded
 from signins.ingest.documents import container_items, parse_document, stream_elements, stream_prefix
 from signins.ingest.records import Candidate, Found, Rejected
 from signins.ingest.shapes import NotASignin, checked, canonicalise
 from signins.settings import IngestLimits
 
 TRAILING_COMMA = "trailing comma after the record tolerated"
+OPEN_BRACE = ord("{")
 
 
 @dataclass
@@ -34,7 +35,7 @@ class FileReading:
     encoding: str
     container: str                  # ndjson, document, csv, unknown
     notes: list[str] = field(default_factory=list)
-    items: Iterator[Found | Rejected | Candidate] = iter(())
+    items: Iterator[Found | Rejected | Candidate | LineBlock] = iter(())
     tenant: str | None = None
 
     def resolve(self, candidate: Candidate) -> list[Found | Rejected]:
@@ -121,25 +122,31 @@ def _line_items(number: int, offset: int, line: bytes, tenant: str | None,
     return results
 
 
-def _ndjson(decoded: Decoded, limits: IngestLimits, tenant: str | None) -> Iterator[Found | Rejected | Candidate]:
+def _ndjson(decoded: Decoded, limits: IngestLimits,
+            tenant: str | None) -> Iterator[Found | Rejected | Candidate | LineBlock]:
     """Every line's records. Once the first line proves to be a plain Graph sign-in, the lines that
-    follow go to the database unparsed, as candidates (see Candidate); so do the elements of a Graph
-    page on a line after its first (_page_items)."""
+    follow go to the database unparsed, as candidates (see Candidate): a block of lines that all open
+    a JSON object as it is, without a Candidate per line; so do the elements of a Graph page on a line
+    after its first (_page_items)."""
     to_database = limits.database_reads_graph_lines
     plain_graph = None if to_database else False
-    for number, offset, line in decoded.lines(limits.max_record_bytes):
-        if isinstance(line, int):
-            yield Rejected(f"line:{number}", number, f"record of {line} bytes exceeds the {limits.max_record_bytes} byte limit")
+    for block in decoded.blocks(limits.max_record_bytes):
+        if plain_graph and isinstance(block, LineBlock) and all(block.data[start] == OPEN_BRACE for start in block.starts):
+            yield block
             continue
-        if not line.strip():
-            continue
-        if plain_graph and line[:1] == b"{":
-            yield Candidate(f"line:{number}", number, offset, line)
-            continue
-        items = _line_items(number, offset, line, tenant, to_database)
-        if plain_graph is None:
-            plain_graph = len(items) == 1 and isinstance(items[0], Found) and items[0].format == "graph/ndjson"
-        yield from items
+        for number, offset, line in block.lines():
+            if isinstance(line, int):
+                yield Rejected(f"line:{number}", number, f"record of {line} bytes exceeds the {limits.max_record_bytes} byte limit")
+                continue
+            if not line.strip():
+                continue
+            if plain_graph and line[:1] == b"{":
+                yield Candidate(f"line:{number}", number, offset, line)
+                continue
+            items = _line_items(number, offset, line, tenant, to_database)
+            if plain_graph is None:
+                plain_graph = len(items) == 1 and isinstance(items[0], Found) and items[0].format == "graph/ndjson"
+            yield from items
 
 
 def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None,
