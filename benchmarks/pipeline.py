@@ -323,6 +323,8 @@ def main() -> None:
     if args.memory_limit:
         env["SIGNINS_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
 
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.workdir, prefix="pipeline-bench-") as tmp:
         work = Path(tmp)
         env["SIGNINS_DUCKDB_TEMP_DIRECTORY"] = str(work / "spill")

@@ -63,12 +63,14 @@ class _Server:
     @contextmanager
     def api(self) -> Iterator[None]:
         """Once the server answers, Prefect's API URL for this process and the ones it starts (Dask workers)."""
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
         self._wait_until_ready()
+        print(f"Prefect: temporary server at {self.api_url} (API only, no UI; stopped at exit)", file=sys.stderr)
         os.environ["PREFECT_API_URL"] = self.api_url
         try:
-            with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
+            # No UI is served: no "View at" links into it.
+            with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: ""}):
                 yield
         finally:
             os.environ.pop("PREFECT_API_URL", None)

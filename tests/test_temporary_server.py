@@ -23,7 +23,8 @@ def test_a_run_uses_its_own_server_and_stops_it(tmp_path: Path):
                              "--out", str(tmp_path / "report")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "nightly run: 1 source(s), 1 records, 1 new sign-ins" in result.stdout
-    port = int(re.search(r"View at http://127\.0\.0\.1:(\d+)/", result.stderr).group(1))
+    port = int(re.search(r"Prefect: temporary server at http://127\.0\.0\.1:(\d+)/api", result.stderr).group(1))
+    assert "View at" not in result.stderr  # no links into a UI that is not served
     assert "Error logging to API" not in result.stderr  # the server outlived Prefect's last logs
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
