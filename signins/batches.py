@@ -37,7 +37,7 @@ class Batch:
 
     def __post_init__(self) -> None:
         if not isinstance(self.candidates, Candidates):
-            self.candidates = Candidates(list(self.candidates))
+            self.candidates = Candidates(self.candidates)
 
     @property
     def size(self) -> int:
@@ -55,6 +55,9 @@ class Batch:
         rest = half - len(first)
         return (Batch(first, self.rejected, self.candidates[:rest]).sealed(),
                 Batch(second, [], self.candidates[rest:]).sealed())
+
+
+LINE_FORMAT = "graph/ndjson"   # Candidate.format of a JSON line
 
 
 class Candidates:
@@ -118,7 +121,7 @@ class Candidates:
                 columns["line"] += numbers
                 columns["byte_offset"] += [part.offset + start - part.start for start in part.starts]
                 columns["byte_length"] += part.content_lengths()
-                columns["format"] += ["graph/ndjson"] * len(part)
+                columns["format"] += [LINE_FORMAT] * len(part)
             else:
                 columns["locator"] += [c.locator for c in part]
                 columns["line"] += [c.line for c in part]
@@ -145,7 +148,7 @@ class Candidates:
     def formats(self) -> Counter:
         counts = Counter()
         for part in self.parts:
-            counts.update({"graph/ndjson": len(part)} if isinstance(part, LineBlock) else (c.format for c in part))
+            counts.update({LINE_FORMAT: len(part)} if isinstance(part, LineBlock) else (c.format for c in part))
         return counts
 
 
