@@ -5,7 +5,7 @@ With no PREFECT_API_URL, Prefect starts this very server itself (SubprocessASGIS
 its API app, no UI, the ephemeral services) once a flow is called: after our imports (~5 s here), after
 importing its own server modules into this process (~3 s), and then waiting for it (~7 s). Started
 here first, in a child process that needs nothing from this one, it is ready about when the imports
-are done. The module imports nothing from Prefect: PREFECT_API_URL must be set before Prefect is.
+are done. This module imports nothing from Prefect, so starting it costs the imports nothing.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ class _Server:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"Prefect's temporary server did not answer within {START_SECONDS:.0f} s")
+
     def stop(self) -> None:
         self.process.terminate()
         try:

@@ -163,32 +163,26 @@ def batches(items: Iterator[Found | Rejected | Candidate | LineBlock], max_recor
     batch = Batch([], [])
     count = size = 0
     for item in items:
-        if isinstance(item, LineBlock):  # as many of its lines as the batch has room for, the rest after
-            rest: LineBlock | None = item
-            while rest is not None:
-                room = max_records - count
-                block, rest = rest.split(room) if len(rest) > room else (rest, None)
-                batch.candidates.append(block)
-                count += len(block)
-                size += block.size
-                if count >= max_records or size >= max_bytes:
-                    yield batch.sealed()
-                    batch = Batch([], [])
-                    count = size = 0
-            continue
-        if isinstance(item, Candidate):
+        while isinstance(item, LineBlock) and len(item) > max_records - count:  # fill the batch, the rest after
+            head, item = item.split(max_records - count)
+            batch.candidates.append(head)
+            yield batch.sealed()
+            batch, count, size = Batch([], []), 0, 0
+        if isinstance(item, LineBlock):
             batch.candidates.append(item)
-            size += len(item.text)
+            count, size = count + len(item), size + item.size
+        elif isinstance(item, Candidate):
+            batch.candidates.append(item)
+            count, size = count + 1, size + len(item.text)
         elif isinstance(item, Found):
             batch.found.append(item)
-            size += len(item.text)
+            count, size = count + 1, size + len(item.text)
         else:
             batch.rejected.append(item)
-        count += 1
+            count += 1
         if count >= max_records or size >= max_bytes:
             yield batch.sealed()
-            batch = Batch([], [])
-            count = size = 0
+            batch, count, size = Batch([], []), 0, 0
     yield batch.sealed()
 
 
