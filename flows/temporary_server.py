@@ -63,14 +63,17 @@ class _Server:
     @contextmanager
     def api(self) -> Iterator[None]:
         """Once the server answers, Prefect's API URL for this process and the ones it starts (Dask workers)."""
-        from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+        from prefect.settings import (PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_UI_URL,
+                                      temporary_settings)
 
         self._wait_until_ready()
         print(f"Prefect: temporary server at {self.api_url} (API only, no UI; stopped at exit)", file=sys.stderr)
         os.environ["PREFECT_API_URL"] = self.api_url
         try:
-            # No UI is served: no "View at" links into it.
-            with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: ""}):
+            # No UI is served: no "View at" links into it. No heartbeats either: they tell a server that
+            # a flow run still lives, and this one ends with the run (a flow's end waited ~1 s for them).
+            with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: "",
+                                             PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
                 yield
         finally:
             os.environ.pop("PREFECT_API_URL", None)

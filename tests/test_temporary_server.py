@@ -31,7 +31,7 @@ def test_a_run_uses_its_own_server_and_stops_it(tmp_path: Path):
 
 
 def test_a_port_taken_before_the_server_binds_it_is_replaced(monkeypatch):
-    from prefect.settings import PREFECT_API_URL
+    from prefect.settings import PREFECT_API_URL, get_current_settings
 
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
@@ -43,6 +43,7 @@ def test_a_port_taken_before_the_server_binds_it_is_replaced(monkeypatch):
         with server.api():
             assert server.port != taken.getsockname()[1]
             assert PREFECT_API_URL.value() == server.api_url == f"http://127.0.0.1:{server.port}/api"
+            assert get_current_settings().flows.heartbeat_frequency is None  # the server ends with the run
             with urllib.request.urlopen(f"{server.api_url}/health", timeout=5) as response:
                 assert response.status == 200
     finally:
@@ -57,3 +58,12 @@ def test_a_server_named_by_prefect_api_url_is_used_as_it_is(monkeypatch):
     server = module.temporary_server()
     with server.api():
         pass
+
+
+def test_the_cli_skips_the_final_garbage_collections_at_exit():
+    """They would walk every object of Great Expectations, Prefect and pandas (~1 s at the end of a run)."""
+    script = ("import atexit, gc; from signins import cli; "
+              "atexit.register(lambda: print('frozen' if gc.get_freeze_count() else 'not frozen')); "
+              "import sys; sys.argv = ['signins', '--help']; cli.main()")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.stdout.splitlines()[-1] == "frozen"
