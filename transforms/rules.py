@@ -14,6 +14,8 @@ from transforms.rule_schema import check_document, where
 from transforms.thresholds import Thresholds
 
 RULES_DIR = Path(__file__).with_name("rules")
+# libyaml's safe loader where PyYAML was built with it: the rules load ~3x faster (twice per run).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class RuleFileError(SigninsError):
@@ -106,7 +108,7 @@ def _load_rule(path: Path, problems: list[str]) -> Rule | None:
     """One rule file as a Rule, or None after adding its problems."""
     try:
         text = path.read_text(encoding="utf-8")
-        doc, root = yaml.safe_load(text), yaml.compose(text)
+        doc, root = yaml.load(text, Loader=YAML_LOADER), yaml.compose(text, Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError) as error:
         problems.append(f"{path}: cannot read: {error}")
         return None
