@@ -27,7 +27,7 @@ from great_expectations import expectations as ge  # noqa: E402
 from great_expectations.execution_engine import pandas_execution_engine  # noqa: E402
 
 # GX fingerprints every in-memory batch smaller than HASH_THRESHOLD (a hash of every row) for a batch
-# marker this project never reads: 60% of the gate's time at a million sign-ins. No frame skips it then.
+# marker this project never reads: 3.7 of the gate's 10 s over a million sign-ins. No frame is below 0.
 pandas_execution_engine.HASH_THRESHOLD = 0
 
 # Enum columns and the values Graph documents for them; others are reported as new (the columns are
