@@ -17,7 +17,11 @@ records), then runs each stage in a fresh interpreter, one after another, on the
 and prints a table (seconds, MB/s, records/s, CPU seconds, peak RSS of the process tree, ratio to the
 stage's baseline), written to --out too. SIGNINS_DUCKDB_MEMORY_LIMIT / --memory-limit bounds DuckDB.
 
-Usage: .venv/bin/python benchmarks/pipeline.py --records 100000 [--stages ingest tag ...]
+With --rounds N every contender runs N times, in turn, each round on a new store: the table shows the
+median seconds with their range, and the median of the per-round ratios to the baseline (the host's
+speed drifts; a baseline run next to its contender is the fair comparison).
+
+Usage: .venv/bin/python benchmarks/pipeline.py --records 100000 [--stages ingest tag ...] [--rounds 3]
        [--memory-limit 2GB] [--workdir DIR] [--data FILE] [--out FILE]
 """
 
@@ -28,6 +32,8 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -288,21 +294,46 @@ def export_facts(db: Path, facts: Path) -> int:
         con.close()
 
 
-def table(results: list[Measured], records: int, size: int, memory_limit: str | None) -> str:
+def table(rounds: list[list[Measured]], records: int, size: int, memory_limit: str | None) -> str:
+    """The results as a markdown table. Over several rounds (each contender once per round, in turn): the
+    median of the seconds, with their range, and the median of the per-round ratios to the baseline, so
+    that a drift of the host's speed between rounds does not skew a ratio."""
     mb = size / 1e6
+    several = len(rounds) > 1
     lines = [f"Pipeline benchmark: {records:,} Graph beta sign-ins, {mb:,.0f} MB of JSON lines "
              f"({size / records / 1024:.1f} KiB per record, 20 CA policies each), {os.cpu_count()} cores, "
-             f"DuckDB memory limit {memory_limit or 'default (80% of RAM)'}.", "",
-             "| stage | contender | seconds | MB/s | records/s | CPU s | peak RSS MiB | vs baseline |",
+             f"DuckDB memory limit {memory_limit or 'default (80% of RAM)'}."
+             + (f" Medians of {len(rounds)} rounds run in turn (range of the seconds in brackets)." if several else ""),
+             "", "| stage | contender | seconds | MB/s | records/s | CPU s | peak RSS MiB | vs baseline |",
              "|---|---|---|---|---|---|---|---|"]
-    by_name = {m.contender.name: m for m in results}
-    for m in results:
-        base = by_name.get(m.contender.baseline)
-        ratio = f"{base.seconds / m.seconds:.2f}x {m.contender.baseline}" if base else "-"
-        per_mb = f"{mb / m.seconds:,.0f}" if m.contender.stage in ("ingest", "nightly") else "-"
-        lines.append(f"| {m.contender.stage} | {m.contender.name} | {m.seconds:.2f} | {per_mb} | "
-                     f"{m.rows / m.seconds:,.0f} | {m.cpu_seconds:.1f} | {m.peak_rss_mib:,.0f} | {ratio} |")
+    for runs in zip(*rounds):   # one contender's measurements, a round each
+        contender = runs[0].contender
+        seconds = statistics.median(m.seconds for m in runs)
+        ratios = [base.seconds / m.seconds for m, results in zip(runs, rounds)
+                  for base in results if base.contender.name == contender.baseline]
+        ratio = f"{statistics.median(ratios):.2f}x {contender.baseline}" if ratios else "-"
+        spread = f" ({min(m.seconds for m in runs):.1f}-{max(m.seconds for m in runs):.1f})" if several else ""
+        per_mb = f"{mb / seconds:,.0f}" if contender.stage in ("ingest", "nightly") else "-"
+        cpu = statistics.median(m.cpu_seconds for m in runs)
+        lines.append(f"| {contender.stage} | {contender.name} | {seconds:.2f}{spread} | {per_mb} | "
+                     f"{runs[0].rows / seconds:,.0f} | {cpu:.1f} | {max(m.peak_rss_mib for m in runs):,.0f} | {ratio} |")
     return "\n".join(lines)
+
+
+def run_round(stages: list[str], skip: list[str], variables: dict, env: dict, folder: Path) -> list[Measured]:
+    """Every selected contender once, in order, on a new store in `folder`."""
+    results = []
+    for contender in CONTENDERS:
+        if contender.stage not in stages or contender.name in skip:
+            continue
+        if contender.stage in ("validate", "tag", "report") and not (folder / "store.duckdb").exists():
+            results.append(measure(next(c for c in CONTENDERS if c.name == "signins ingest"), variables, env))
+        if contender.name.endswith("features + causes") and not (folder / "facts.parquet").exists():
+            export_facts(folder / "store.duckdb", folder / "facts.parquet")
+        results.append(measure(contender, variables, env))
+        m = results[-1]
+        print(f"  {contender.stage} / {contender.name}: {m.seconds:.2f} s, {m.peak_rss_mib:,.0f} MiB", flush=True)
+    return results
 
 
 def main() -> None:
@@ -312,6 +343,8 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], metavar="CONTENDER",
                         help="contenders to leave out (e.g. 'pandas json_normalize')")
     parser.add_argument("--memory-limit", default=os.environ.get("SIGNINS_DUCKDB_MEMORY_LIMIT"))
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every contender this many times, in turn; the table shows medians")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--data", type=Path, default=None, help="reuse (or keep) the generated JSON lines here")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/pipeline-<N>.md")
@@ -333,28 +366,25 @@ def main() -> None:
             started = time.perf_counter()
             generate(data, args.records)
             print(f"generated {args.records:,} records in {time.perf_counter() - started:.0f} s", flush=True)
-        variables = {"DATA": str(data), "WORK": str(work), "DB": str(work / "store.duckdb"),
-                     "FACTS": str(work / "facts.parquet"), "RECORDS": args.records,
-                     "COLUMNS": "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}"}
-        results = []
-        for contender in CONTENDERS:
-            if contender.stage not in args.stages or contender.name in args.skip:
-                continue
-            if contender.stage in ("validate", "tag", "report") and not (work / "store.duckdb").exists():
-                results.append(measure(next(c for c in CONTENDERS if c.name == "signins ingest"), variables, env))
-            if contender.name.endswith("features + causes") and not (work / "facts.parquet").exists():
-                export_facts(work / "store.duckdb", work / "facts.parquet")
-            results.append(measure(contender, variables, env))
-            m = results[-1]
-            print(f"  {contender.stage} / {contender.name}: {m.seconds:.2f} s, {m.peak_rss_mib:,.0f} MiB", flush=True)
+        rounds = []
+        for number in range(args.rounds):
+            folder = work / f"round-{number}"   # a new store (and nightly database) for each round
+            folder.mkdir()
+            if args.rounds > 1:
+                print(f"round {number + 1} of {args.rounds}", flush=True)
+            variables = {"DATA": str(data), "WORK": str(folder), "DB": str(folder / "store.duckdb"),
+                         "FACTS": str(folder / "facts.parquet"), "RECORDS": args.records,
+                         "COLUMNS": "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}"}
+            rounds.append(run_round(args.stages, args.skip, variables, env, folder))
+            shutil.rmtree(folder)
         size = data.stat().st_size
-    report = table(results, args.records, size, args.memory_limit)
+    report = table(rounds, args.records, size, args.memory_limit)
     print(report)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report + "\n")
-    print(json.dumps([{"stage": m.contender.stage, "contender": m.contender.name, "seconds": m.seconds,
-                       "cpu_seconds": m.cpu_seconds, "peak_rss_mib": m.peak_rss_mib, "rows": m.rows}
-                      for m in results]))
+    print(json.dumps([{"round": number, "stage": m.contender.stage, "contender": m.contender.name,
+                       "seconds": m.seconds, "cpu_seconds": m.cpu_seconds, "peak_rss_mib": m.peak_rss_mib, "rows": m.rows}
+                      for number, results in enumerate(rounds) for m in results]))
 
 
 if __name__ == "__main__":

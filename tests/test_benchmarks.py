@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from benchmarks.pipeline import CONTENDERS
+from benchmarks.pipeline import CONTENDERS, Measured, table
 from signins import PROJECT_ROOT
 
 
@@ -27,3 +27,21 @@ def test_pipeline_benchmark_smoke_run(tmp_path):
     assert "400 Graph beta sign-ins" in table and "memory limit 1GB" in table
     assert table.count("\n| ") == len(CONTENDERS) + 1   # the header and one row per contender
     assert not list(tmp_path.glob("pipeline-bench-*")), "the work folder is removed"
+
+
+def test_rounds_give_medians_and_the_median_of_ratios_within_a_round():
+    """A baseline is compared with the contender run next to it, not with another round's."""
+    ingest, pandas = (next(c for c in CONTENDERS if c.name == name) for name in ("signins ingest", "pandas json_normalize"))
+    rounds = [[Measured(ingest, 10.0, 19.0, 3000.0, 1000), Measured(pandas, 40.0, 40.0, 500.0, 1000)],
+              [Measured(ingest, 20.0, 38.0, 3500.0, 1000), Measured(pandas, 60.0, 60.0, 550.0, 1000)],
+              [Measured(ingest, 12.0, 23.0, 3100.0, 1000), Measured(pandas, 42.0, 42.0, 520.0, 1000)]]
+    rows = table(rounds, 1000, 10_000_000, None).splitlines()
+    assert "Medians of 3 rounds" in rows[0]
+    # seconds: median 12 (10-20); MB/s and records/s from the median; CPU median; the highest peak;
+    # ratios 4.0, 3.0 and 3.5: median 3.5
+    assert rows[4] == "| ingest | signins ingest | 12.00 (10.0-20.0) | 1 | 83 | 23.0 | 3,500 | 3.50x pandas json_normalize |"
+    # ratios 4.0, 3.0 and 2.5: median 3.0, where the ratio of the medians would be 40 / 12 = 3.33
+    rounds[2][1] = Measured(pandas, 30.0, 30.0, 520.0, 1000)
+    assert table(rounds, 1000, 10_000_000, None).splitlines()[4].endswith("| 3.00x pandas json_normalize |")
+    assert table(rounds[:1], 1000, 10_000_000, None).splitlines()[4] == (
+        "| ingest | signins ingest | 10.00 | 1 | 100 | 19.0 | 3,000 | 4.00x pandas json_normalize |")
