@@ -6,7 +6,9 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -15,6 +17,7 @@ from graph_server import GraphServer, make_records
 from signins import PROJECT_ROOT
 from signins.graph.client import RateLimiter
 from signins.graph.errors import GraphAccessError, GraphUnavailableError
+from signins.graph import pull
 from signins.graph.fleet import run_sync
 from signins.graph.pull import pull_tenant
 from signins.graph.settings import GraphSettings
@@ -67,6 +70,28 @@ def test_full_pull_lands_every_record_once(store, graph_env):
     assert store.scalar("SELECT any_value(tenant_id) FROM signins") == "contoso"
     assert store.scalar("SELECT count(*) FROM pull_watermarks WHERE committed_until = window_end") == 4
     assert not any(p.name.endswith(".json") for p in (store.db_path.parent / "signins.duckdb.pulls").rglob("*"))
+
+
+def test_the_next_page_is_fetched_while_a_page_lands(store, graph_env, monkeypatch):
+    """Graph's latency and the load's CPU overlap: a page with a next one is still landing when the
+    request for the next one arrives (and pages still land in order, every record once)."""
+    records = make_records(300, START)
+    land = pull._land
+
+    def landing_that_waits_for_the_next_request(job, body, page, *rest):
+        if page.next_link:
+            wanted = {key: values[0] for key, values in parse_qs(urlsplit(page.next_link).query).items()}
+            deadline = time.monotonic() + 10
+            while not any(request["query"] == wanted for request in server.requests):
+                assert time.monotonic() < deadline, "the next page was not asked for while this one landed"
+                time.sleep(0.01)
+        land(job, body, page, *rest)
+
+    monkeypatch.setattr(pull, "_land", landing_that_waits_for_the_next_request)
+    with GraphServer(records, max_page=40) as server:
+        outcome = run_pull(store, graph_env(server))
+    assert ids(store) == {r["id"] for r in records}
+    assert outcome.new_signins == outcome.records == 300 and outcome.pages >= 8
 
 
 def test_rerun_adds_nothing_and_new_data_arrives(store, graph_env):
@@ -375,10 +400,12 @@ def test_resume_reads_the_slice_again_when_graph_refuses_the_saved_link(store, g
 
 
 def test_killed_pull_resumes_inside_the_slice(tmp_path):
-    """A real `kill -9` of `signins pull` after three pages of a slice landed; the rerun finishes the slice."""
+    """A real `kill -9` of `signins pull` inside a slice (page 3 landing, page 4 asked for); the rerun
+    finishes the slice."""
     records = make_records(200, datetime.now(timezone.utc) - timedelta(hours=20), step=timedelta(minutes=5))
     with GraphServer(records, max_page=10) as server:
-        server.fault_in(5, "delay", seconds=60)   # request 1: the empty first slice; 2-4: pages 1-3
+        # request 1: the empty first slice; 2-4: pages 1-3; 5: page 4, fetched while page 3 lands
+        server.fault_in(5, "delay", seconds=60)
         command = [sys.executable, "-m", "signins.cli", "pull", "--db", str(tmp_path / "cli.duckdb")]
         victim = subprocess.Popen(command, cwd=PROJECT_ROOT, env=_cli_env(server, **ONE_TYPE),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -388,7 +415,8 @@ def test_killed_pull_resumes_inside_the_slice(tmp_path):
         done = _cli(server, tmp_path, **ONE_TYPE)
         rerun = server.requests[5:]
     assert done.returncode == 0, done.stderr
-    assert [r["query"].get("$skiptoken") for r in rerun] == ["30", "40"]
+    # killed while page 3 was landing: the rerun goes on after page 2 or page 3, not from the slice's start
+    assert [r["query"].get("$skiptoken") for r in rerun] in (["20", "30", "40"], ["30", "40"])
     store = Store(tmp_path / "cli.duckdb")
     try:
         assert ids(store) == interactive(records)
