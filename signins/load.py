@@ -311,30 +311,59 @@ def _reason_kind(reason: str) -> str:
     return re.split(r": | \(", reason, maxsplit=1)[0][:80]
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits,
-                tenant: str | None = None) -> FileOutcome:
-    """Load one file into the store (idempotent)."""
+@dataclass
+class _Opened:
+    """A file being read: its hash known, its compressed copy under way (in `pool`), its batches read
+    and staged in a thread (`produced`)."""
+
+    path: Path
+    started: datetime
+    pool: ThreadPoolExecutor
+    copy: blobs.BlobCopy
+    reading: FileReading
+    produced: Prefetched
+    sha256: str
+
+    def close(self) -> None:
+        """Stop reading and drop the copy: the file is not loaded (ingested already, or not reached)."""
+        self.produced.close()
+        self.copy.discard()
+        self.pool.shutdown()
+
+
+def _open(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits,
+          tenant: str | None) -> _Opened:
+    """Start reading a file: its hash and the compressed copy of the original at once, each in a thread,
+    while its first batch is read and parsed; returns once the hash is known."""
     started = datetime.now(timezone.utc)
-    ingest_id = uuid.uuid4().hex
-    outcome = FileOutcome(path)
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="signins-blob") as pool:
-        # The hash (needed to know whether the file is new) and the compressed copy of the original
-        # start at once, each in a thread, while the first batch is read and parsed.
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="signins-blob")
+    try:
         sha = pool.submit(blobs.file_sha256, path)
         copy = blobs.BlobCopy(blob_root, path, pool)
         try:
-            reading, produced, outcome.sha256 = _start_reading(con, path, limits, tenant, sha)
+            reading, produced, sha256 = _start_reading(con, path, limits, tenant, sha)
         except BaseException:
             copy.discard()
             raise
-        if _already_ingested(con, outcome.sha256):
-            produced.close()
-            copy.discard()
-            outcome.already_ingested = True
-            _log(con, outcome, ingest_id, started)
-            return outcome
+    except BaseException:
+        pool.shutdown()
+        raise
+    return _Opened(path, started, pool, copy, reading, produced, sha256)
+
+
+def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path) -> FileOutcome:
+    """Write an opened file's batches into the store, or skip it if its hash was ingested already."""
+    ingest_id = uuid.uuid4().hex
+    path, reading = opened.path, opened.reading
+    outcome = FileOutcome(path, sha256=opened.sha256)
+    if _already_ingested(con, outcome.sha256):
+        opened.close()
+        outcome.already_ingested = True
+        _log(con, outcome, ingest_id, opened.started)
+        return outcome
+    with opened.pool:
         outcome.encoding, outcome.notes = reading.encoding, reading.notes
-        blob = pool.submit(copy.keep, outcome.sha256)
+        blob = opened.pool.submit(opened.copy.keep, outcome.sha256)
         load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root)
         con.execute(
             "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
@@ -342,15 +371,21 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, lim
              reading.container, reading.encoding],
         )
         try:
-            for batch in produced:
+            for batch in opened.produced:
                 load.write(batch)
         finally:
-            produced.close()
+            opened.produced.close()
         load.wait_for_blob()  # a file without records still keeps its bytes
     outcome.format = "+".join(sorted(outcome.formats)) or reading.container
     outcome.notes.extend(f"{note} ({count} record(s))" for note, count in sorted(outcome.record_notes.items()))
-    _log(con, outcome, ingest_id, started)
+    _log(con, outcome, ingest_id, opened.started)
     return outcome
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits,
+                tenant: str | None = None) -> FileOutcome:
+    """Load one file into the store (idempotent)."""
+    return _load(con, _open(con, path, blob_root, limits, tenant), blob_root)
 
 
 def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLimits, tenant: str | None,
@@ -371,12 +406,33 @@ def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLim
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_root: Path, limits: IngestLimits,
                  tenant: str | None = None, on_file: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
-    """Load files and folders; returns one outcome per file read."""
+    """Load files and folders; returns one outcome per file read.
+
+    A file of at most one batch (a Graph page, say) is read and parsed while the file before it is
+    written: one file after another, each would leave a core idle."""
     files, _ = expand_paths(paths)
-    outcomes = []
-    for path in files:
-        outcome = ingest_file(con, path, blob_root, limits, tenant)
-        outcomes.append(outcome)
-        if on_file:
-            on_file(outcome)
+    outcomes, ahead = [], None
+    try:
+        for number, path in enumerate(files):
+            opened = ahead or _open(con, path, blob_root, limits, tenant)
+            ahead = _read_ahead(con, files[number + 1:number + 2], blob_root, limits, tenant)
+            outcome = _load(con, opened, blob_root)
+            outcomes.append(outcome)
+            if on_file:
+                on_file(outcome)
+    finally:
+        if ahead:
+            ahead.close()
     return outcomes
+
+
+def _read_ahead(con: duckdb.DuckDBPyConnection, following: list[Path], blob_root: Path, limits: IngestLimits,
+                tenant: str | None) -> _Opened | None:
+    """The next file, opened now if it is small. If that fails, it is opened again at its turn, which
+    says what went wrong where it belongs (after the files before it are loaded)."""
+    try:
+        if following and following[0].stat().st_size <= limits.batch_bytes:
+            return _open(con, following[0], blob_root, limits, tenant)
+    except Exception:  # noqa: BLE001  (raised again at the file's turn)
+        pass
+    return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
-from signins import blobs
+from signins import blobs, load
 from signins.ingest.replay import record_text
 from signins.batches import Batch
-from signins.load import FileOutcome, _FileLoad
+from signins.load import FileOutcome, _FileLoad, ingest_paths
 from signins.ingest.reader import read_file
 from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, PUBLIC, Store
@@ -119,3 +120,56 @@ def test_a_record_the_database_refuses_is_quarantined_alone(store: Store, tmp_pa
     _FileLoad(store.con, outcome, "test", reading, done, tmp_path).write(Batch(found, []).sealed())
     assert (outcome.new_signins, outcome.quarantined) == (1, 1)
     assert "database refused" in store.scalar("SELECT reason FROM quarantine WHERE locator = 'line:2'")
+
+
+def graph_pages(folder: Path, count: int) -> list[Path]:
+    """`count` Graph response pages of two sign-ins each, files page-0.json, page-1.json, ..."""
+    page = json.loads((CROSS / "graph_beta_page.json").read_text())
+    folder.mkdir()
+    paths = []
+    for number in range(count):
+        value = [{**page["value"][0], "id": f"00000000-0000-0000-0000-{number:06d}{n:06d}"} for n in range(2)]
+        paths.append(folder / f"page-{number}.json")
+        paths[-1].write_text(json.dumps({**page, "value": value}))
+    return paths
+
+
+def test_a_small_file_is_read_while_the_one_before_it_is_written(store: Store, tmp_path: Path, monkeypatch):
+    """Files of one batch (Graph pages) would each leave a core idle, read then written in turn."""
+    pages = graph_pages(tmp_path / "pages", 4)
+    opened: list[Path] = []
+    read_file, write = load.read_file, _FileLoad.write
+
+    def recording_read_file(path, *args):
+        opened.append(path)
+        return read_file(path, *args)
+
+    def write_once_the_next_file_is_open(self, batch, lenient=False):
+        following = pages.index(self.outcome.path) + 1
+        deadline = time.monotonic() + 10
+        while following < len(pages) and pages[following] not in opened:
+            assert time.monotonic() < deadline, f"{pages[following].name} was not read while the file before it was written"
+            time.sleep(0.01)
+        write(self, batch, lenient)
+
+    monkeypatch.setattr(load, "read_file", recording_read_file)
+    monkeypatch.setattr(_FileLoad, "write", write_once_the_next_file_is_open)
+    outcomes = ingest_paths(store.con, [tmp_path / "pages"], blobs.blob_root(store.db_path), IngestLimits())
+    assert [o.new_signins for o in outcomes] == [2, 2, 2, 2]
+
+
+def test_a_folder_read_ahead_equals_its_files_loaded_one_by_one(tmp_path: Path):
+    """The same store, and the same outcomes: a repeated file skipped, a damaged one quarantined."""
+    pages = graph_pages(tmp_path / "pages", 3)
+    shutil.copy(pages[0], tmp_path / "pages" / "page-1-again.json")
+    (tmp_path / "pages" / "page-1-broken.json").write_bytes(pages[1].read_bytes()[:-40])
+    folder = Store(tmp_path / "folder.duckdb")
+    outcomes = ingest_paths(folder.con, [tmp_path / "pages"], blobs.blob_root(folder.db_path), IngestLimits())
+    one_by_one = Store(tmp_path / "one-by-one.duckdb")
+    expected = [one_by_one.ingest(path) for path in sorted((tmp_path / "pages").iterdir())]
+    assert [o.summary() for o in outcomes] == [o.summary() for o in expected]
+    assert [o.already_ingested for o in outcomes] == [False, True, False, False, False]
+    files = "SELECT * EXCLUDE (first_seen_at) FROM raw_files ORDER BY ALL"
+    assert folder.rows(files) == one_by_one.rows(files)
+    assert {t: c for t, c in snapshot(folder).items() if t != "raw_files"} == {
+        t: c for t, c in snapshot(one_by_one).items() if t != "raw_files"}
