@@ -325,7 +325,7 @@ class _Opened:
     sha256: str
 
     def close(self) -> None:
-        """Stop reading and drop the copy: the file is not loaded (ingested already, or not reached)."""
+        """Stop reading and drop the copy: a file read ahead that is not reached."""
         self.produced.close()
         self.copy.discard()
         self.pool.shutdown()
@@ -356,12 +356,13 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path) -> F
     ingest_id = uuid.uuid4().hex
     path, reading = opened.path, opened.reading
     outcome = FileOutcome(path, sha256=opened.sha256)
-    if _already_ingested(con, outcome.sha256):
-        opened.close()
-        outcome.already_ingested = True
-        _log(con, outcome, ingest_id, opened.started)
-        return outcome
     with opened.pool:
+        if _already_ingested(con, outcome.sha256):
+            opened.produced.close()
+            opened.copy.discard()
+            outcome.already_ingested = True
+            _log(con, outcome, ingest_id, opened.started)
+            return outcome
         outcome.encoding, outcome.notes = reading.encoding, reading.notes
         blob = opened.pool.submit(opened.copy.keep, outcome.sha256)
         load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root)
