@@ -325,7 +325,7 @@ class _Opened:
     sha256: str
 
     def close(self) -> None:
-        """Stop reading and drop the copy: a file read ahead that is not reached."""
+        """Stop reading and drop the copy: the file is ingested already, or was read ahead and not reached."""
         self.produced.close()
         self.copy.discard()
         self.pool.shutdown()
@@ -358,8 +358,7 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path) -> F
     outcome = FileOutcome(path, sha256=opened.sha256)
     with opened.pool:
         if _already_ingested(con, outcome.sha256):
-            opened.produced.close()
-            opened.copy.discard()
+            opened.close()
             outcome.already_ingested = True
             _log(con, outcome, ingest_id, opened.started)
             return outcome
