@@ -112,6 +112,12 @@ def test_tagging_in_buckets_of_users_equals_tagging_at_once(full: Store, tmp_pat
     assert bucketed.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'bucket_facts'") == 0
 
 
+def test_tagging_leaves_the_connections_optimizer_as_it_was(full: Store):
+    """Building the facts turns one of DuckDB's optimizers off (sql/causes/12_bucket_facts.sql), for
+    that statement only: later queries on the same connection are planned as usual."""
+    assert full.scalar("SELECT current_setting('disabled_optimizers')") == ""
+
+
 def test_tagging_out_of_memory_is_a_store_error_and_changes_nothing(tmp_path: Path, monkeypatch):
     """Building the facts fails outside any transaction: the error says so, not that no rollback was due."""
     store = tagged_store(tmp_path / "s.duckdb", [PAGES[:2]])
