@@ -11,7 +11,7 @@ records), then runs each stage in a fresh interpreter, one after another, on the
   tag        `tag`: cause tags and findings from the store       baselines: the same features and
              causes in polars alone, and in pandas (benchmarks/pandas_features.py), on the store's facts
   report     the dashboards over the store
-  nightly    `signins run --source FILE` on a new database: Prefect flow, staging store, gates, merge,
+  nightly    `signins run --source FILE` on a new database: Prefect flow, landing in the store, gates,
              tag, report, run record (end to end in its own process, start-up included)
 
 and prints a table (seconds, MB/s, records/s, CPU seconds, peak RSS of the process tree, ratio to the

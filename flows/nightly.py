@@ -1,5 +1,5 @@
-"""The nightly run: source -> staging store -> validation gates -> store -> cause tags and findings ->
-dashboards -> run summary and alerts (the shared steps are in flows/steps.py).
+"""The nightly run: source -> store (files; Graph through a staging store) -> validation gates -> cause
+tags and findings -> dashboards -> run summary and alerts (the shared steps are in flows/steps.py).
 
 The source is Microsoft Graph (`signins pull`, incremental, every tenant) or files (the bundled
 sample, or a file or folder of exports). `signins run` runs this flow once, now; `signins serve` and
@@ -12,6 +12,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -45,15 +46,15 @@ def privileged_accounts(source: str) -> list[str]:
 
 
 @task(name="land-files")
-def land_files(paths: list[Path], db_path: Path) -> Landed:
-    """Land files into a store's raw layer and normalised tables (idempotent)."""
+def land_files(paths: list[Path], db_path: Path, run: str | None = None) -> Landed:
+    """Land files into a store's raw layer and normalised tables (idempotent), as `run` (signins.runs)."""
     settings = Settings(db_path=db_path)
     files, _ = expand_paths(paths)
     con = connect(db_path)
     try:
         logger = get_run_logger()
         outcomes = ingest_paths(con, files, blobs.blob_root(db_path), settings.limits,
-                                on_file=lambda outcome: logger.info(outcome.summary()))
+                                on_file=lambda outcome: logger.info(outcome.summary()), run=run)
     finally:
         con.close()
     return Landed([(o.path.name, o.format, o.records, o.new_signins, o.quarantined) for o in outcomes],
@@ -163,6 +164,7 @@ def nightly(source: str = "sample", db_path: str | None = None, preset: str | No
             out: str | None = None) -> dict:
     """Run the nightly pipeline once over a source (`graph`, `sample` or a path); returns the run's totals."""
     db = Path(db_path) if db_path else Settings().db_path
-    land = pull_graph if source == "graph" else (lambda staging: land_files(resolve_source(source), staging))
-    return run(db, land, preset=preset, privileged=privileged_accounts(source), out=Path(out) if out else REPORT_DIR,
-               graph_window=source == "graph")
+    common = {"preset": preset, "privileged": privileged_accounts(source), "out": Path(out) if out else REPORT_DIR}
+    if source == "graph":
+        return run(db, pull_graph, graph_window=True, **common)
+    return run(db, partial(land_files, resolve_source(source)), in_place=True, **common)

@@ -1,9 +1,12 @@
 """The steps every run shares, thin over signins.*: one run at a time per database; the source lands
-in a staging store of the run's own; Great Expectations gates it; it is merged into the store in one
-transaction; causes are tagged; dashboards, a summary artifact and alerts are written.
+(files: in the store itself, batch by batch; Graph pulls: in a staging store of the run's own); Great
+Expectations gates what landed; files whose data fails the gates are undone, a staging store that passes
+is merged into the store in one transaction; causes are tagged; dashboards, a summary artifact and
+alerts are written.
 
-A run that fails anywhere before the merge leaves the store exactly as it was (its staging store is
-kept for inspection); a run that fails after it leaves a consistent store, and the next run completes
+A run that fails anywhere before its data passed the gates leaves the store exactly as it was: files
+landed in place are undone (at once, or by the next run if this one died), a failed staging store is
+kept for inspection. A run that fails after that leaves a consistent store, and the next run completes
 the work (every step is idempotent).
 """
 
@@ -21,10 +24,9 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from dashboards.site import build_report
-from signins import alerts
+from signins import alerts, runs
 from signins.errors import GateFailed
 from signins.graph.fleet import TenantResult, raise_for_failures
-from signins.runlock import run_lock
 from signins.settings import Settings
 from signins.staging import MergeOutcome, create_staging, discard, merge_staging, staging_path
 from signins.store import connect, query
@@ -72,12 +74,13 @@ class RunRecord:
 
 
 @task(name="validate")
-def validate(staging: Path, window: tuple[datetime, datetime] | None, max_failed_percent: float,
-             record: RunRecord) -> GateReport:
-    """The Great Expectations gates on the staging store; their results are saved with the run."""
-    con = connect(staging)
+def validate(path: Path, window: tuple[datetime, datetime] | None, max_failed_percent: float,
+             record: RunRecord, in_place: bool = False) -> GateReport:
+    """The Great Expectations gates on a staging store, or (`in_place`) on what the run landed in the
+    store at `path`; their results are saved with the run."""
+    con = connect(path)
     try:
-        report = gate(con, window, max_failed_percent)
+        report = gate(con, window, max_failed_percent, run=record.name if in_place else None)
     except GateFailed as failed:
         record.save("validation.json", failed.report.to_dict())
         raise
@@ -167,6 +170,35 @@ def land_gated(db: Path, land: Callable[[Path], Landed], record: RunRecord, sett
     return landed, report, merged
 
 
+def land_in_place(db: Path, land: Callable[[Path, str], Landed], record: RunRecord,
+                  settings: Settings) -> tuple[Landed, GateReport, MergeOutcome]:
+    """Land files with `land(store path, run name)` in the store itself, gate what the run wrote there, and
+    keep it; if anything fails first (the gates, the landing), undo it. The caller holds the run lock."""
+    with connect(db) as con:
+        runs.start(con, record.name)
+    try:
+        landed = land(db, record.name)
+        report = validate(db, None, settings.gate_max_failed_percent, record, in_place=True)
+        with connect(db) as con:
+            counts = runs.keep(con, record.name)
+    except Exception:
+        _undo(db, record.name)
+        raise
+    return landed, report, MergeOutcome(counts.new_signins, counts.updated_signins)
+
+
+def _undo(db: Path, run: str) -> None:
+    """Undo a failed run now; should that fail too, the next run does it (its error is the one raised)."""
+    logger = get_run_logger()
+    try:
+        with connect(db) as con:
+            runs.undo(con, run)
+    except Exception as exc:  # noqa: BLE001
+        logger.error("the failed run could not be undone now (%s); the next run undoes it", str(exc).splitlines()[0])
+        return
+    logger.error("the failed run was undone: the store is as it was before it")
+
+
 def finish(db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, record: RunRecord, *,
            preset: str | None, privileged: list[str], out: Path, settings: Settings) -> dict:
     """Tag, write the dashboards, the summary artifact and the run record, send alerts; the run's totals."""
@@ -197,21 +229,26 @@ def finish(db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, r
 
 @contextmanager
 def exclusive_run(db: Path, settings: Settings) -> Iterator[RunRecord]:
-    """Hold the database's run lock for a run; a failure of the run is sent as an alert, then raised."""
+    """Hold the database's run lock for a run (undoing first a run that died while landing); a failure of
+    the run is sent as an alert, then raised."""
     try:
-        with run_lock(db, settings.run_wait_seconds):
+        with runs.writing(db, settings.run_wait_seconds) as undone:
+            if undone:
+                get_run_logger().warning("undid the run(s) that had died while landing: %s", ", ".join(undone))
             yield RunRecord.new(db)
     except Exception as exc:
         alerts.send(settings.notify_url, [alerts.Alert("signin-analytics: run failed", str(exc).splitlines()[0])])
         raise
 
 
-def run(db: Path, land: Callable[[Path], Landed], *, preset: str | None = None, privileged: list[str] | None = None,
-        out: Path, graph_window: bool = False) -> dict:
-    """One run: land a source with `land(staging path)`, gate, merge, tag, report, summarise, alert."""
+def run(db: Path, land: Callable[..., Landed], *, in_place: bool = False, preset: str | None = None,
+        privileged: list[str] | None = None, out: Path, graph_window: bool = False) -> dict:
+    """One run: land a source (files `in_place` with `land(store path, run name)`, else with `land(staging
+    path)`), gate, keep or merge, tag, report, summarise, alert."""
     settings = Settings(db_path=db)
     with exclusive_run(db, settings) as record:
-        landed, report, merged = land_gated(db, land, record, settings, graph_window)
+        landed, report, merged = (land_in_place(db, land, record, settings) if in_place
+                                  else land_gated(db, land, record, settings, graph_window))
         return finish(db, landed, report, merged, record, preset=preset, privileged=privileged or [], out=out,
                       settings=settings)
 

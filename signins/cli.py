@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import gc
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -29,6 +30,18 @@ def _settings(db_path: Path | None) -> Settings:
     return settings
 
 
+@contextmanager
+def _writing(settings: Settings):
+    """Hold the store's run lock while a command writes (signins.runs.writing), saying which runs that
+    had died while landing were undone first."""
+    from signins.runs import writing
+
+    with writing(settings.db_path, settings.run_wait_seconds) as undone:
+        for name in undone:
+            click.echo(f"undid run {name}: it had died while landing its files", err=True)
+        yield
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Turn Microsoft Entra ID sign-in logs into answers about MFA failures (error 500121).
@@ -39,7 +52,7 @@ def cli() -> None:
     7 Graph refused access (credentials, tenant, permission, licence; pull);
     8 Graph unavailable or throttled past the retries (pull; rerun to resume);
     9 a run's data failed a validation gate (run, backfill; the store is as it was);
-    10 another run holds the database (run, backfill).
+    10 another run or command is writing to the database (run, backfill, ingest, pull, tag).
     """
 
 
@@ -62,17 +75,14 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
     files, skipped = expand_paths(paths)
     if skipped:
         click.echo(f"skipped {len(skipped)} file(s) that are not data files: {', '.join(p.name for p in skipped[:5])}")
-    con = connect(settings.db_path)
     # A progress bar on a terminal only: scripts and logs get the one line per file and nothing else.
-    with click.progressbar(length=sum(f.stat().st_size for f in files), label="ingesting", file=sys.stderr,
-                           hidden=not sys.stderr.isatty()) as progress:
+    with _writing(settings), connect(settings.db_path) as con, click.progressbar(
+            length=sum(f.stat().st_size for f in files), label="ingesting", file=sys.stderr,
+            hidden=not sys.stderr.isatty()) as progress:
         def on_file(outcome) -> None:
             click.echo(outcome.summary())
             progress.update(outcome.path.stat().st_size)
-        try:
-            outcomes = ingest_paths(con, files, blobs.blob_root(settings.db_path), settings.limits, tenant, on_file)
-        finally:
-            con.close()
+        outcomes = ingest_paths(con, files, blobs.blob_root(settings.db_path), settings.limits, tenant, on_file)
     quarantined = sum(o.quarantined for o in outcomes)
     new = sum(o.new_signins for o in outcomes)
     click.echo(f"{len(outcomes)} file(s): {new} new sign-ins, {quarantined} record(s) quarantined -> {settings.db_path}")
@@ -117,11 +127,8 @@ def pull(db_path: Path | None, since: str | None, until: str | None, tenant: str
     tenants_file = tenants_file or (Path(env("SIGNINS_TENANTS_FILE")) if env("SIGNINS_TENANTS_FILE") else None)
     if tenants_file:
         return _pull_tenants(settings, graph, tenants_file, tenant, start, end)
-    con = connect(settings.db_path)
-    try:
+    with _writing(settings), connect(settings.db_path) as con:
         outcome = run_sync(pull_tenant(con, settings.db_path, graph, start, end, tenant, on_line=click.echo))
-    finally:
-        con.close()
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"pulled tenant {outcome.tenant}: {outcome.pages} page(s), {outcome.records} records, "
@@ -142,11 +149,8 @@ def _pull_tenants(settings: Settings, graph, tenants_file: Path, name: str | Non
             click.echo(f"warning: {warning}", err=True)
 
     tenants = select(load_tenants(tenants_file), name)
-    con = connect(settings.db_path)
-    try:
+    with _writing(settings), connect(settings.db_path) as con:
         results = pull_tenants(con, settings.db_path, tenants, graph, start, end, on_result=report)
-    finally:
-        con.close()
     pulled = [r.outcome for r in results if r.outcome]
     click.echo(f"{len(pulled)} of {len(results)} tenant(s) pulled: {sum(o.new_signins for o in pulled)} new sign-ins, "
                f"{sum(o.quarantined for o in pulled)} quarantined -> {settings.db_path}")
@@ -297,12 +301,9 @@ def tag(db_path: Path | None, preset: str | None, settings: tuple[str, ...], pri
 
     thresholds = _thresholds(preset, settings, privileged)
     settings_ = _settings(db_path)
-    con = connect(settings_.db_path)
-    try:
+    with _writing(settings_), connect(settings_.db_path) as con:
         outcome = run_tagging(con, thresholds, full=full)
         findings = con.execute("SELECT finding, count(*) FROM user_findings GROUP BY 1 ORDER BY 1").fetchall()
-    finally:
-        con.close()
     kind = "full re-tag" if outcome.full else "incremental"
     click.echo(f"tagged {outcome.tagged} MFA failures of {outcome.users} user(s) ({kind}, {outcome.signins_read} sign-ins read)")
     for finding, count in findings:

@@ -12,7 +12,7 @@ import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -30,11 +30,16 @@ from signins.store import query, run_script
 
 DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
 # The child rows of a batch's accepted records (load/35_stage_children.sql), by the name the merge
-# (load/40_merge.sql) reads them under.
+# (load/45_replace.sql) reads them under.
 CHILD_ROWS = {"stg_auth_steps": "batch_auth_steps", "stg_ca_policies": "batch_ca_policies",
               "stg_app_policy_evaluations": "batch_app_policy_evaluations",
               "stg_app_device_details": "batch_app_device_details"}
 NESTED_COLUMNS = ["auth_details", "ca_policies", "app_policy_evaluations", "app_device"]
+# Where the merge looks for the stored versions of a batch's sign-ins (load/40_winners.sql): the batch's
+# time span, widened in case a source rounds or shifts a sign-in's time; else the whole store.
+SPAN_MARGIN = timedelta(days=1)
+EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 31, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -153,12 +158,12 @@ class _FileLoad:
     """Writes the batches of one file, each in one transaction, while its blob is kept in a thread."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, reading: FileReading,
-                 blob: Future, blob_root: Path):
+                 blob: Future, blob_root: Path, run: str | None):
         self.con, self.outcome, self.ingest_id, self.reading = con, outcome, ingest_id, reading
-        self.blob, self.blob_root = blob, blob_root
+        self.blob, self.blob_root, self.run = blob, blob_root, run
         run_script(con, "load/10_stage_macros.sql")  # for stage() here and the staged views
 
-    def write(self, batch: Batch, lenient: bool = False) -> None:
+    def write(self, batch: Batch, lenient: bool = False, whole_store: bool = False) -> None:
         """One transaction: raw records, merged sign-ins and children, quarantine.
 
         The batch was usually parsed and typed ahead (_staged_ahead); if not, that happens here.
@@ -169,6 +174,8 @@ class _FileLoad:
         decided within a batch). A batch with a candidate that is not even JSON is tried again leniently.
         Should the database's JSON parser refuse a record the reader accepted, the batch is split
         until the refused record is alone, and that record is quarantined; the rest still loads.
+        Stored versions are looked for in the batch's time span, or in the `whole_store` when a version
+        outside it broke the primary key (load/40_winners.sql).
         """
         con, outcome = self.con, self.outcome
         staged = batch.staged if not lenient else None
@@ -191,7 +198,7 @@ class _FileLoad:
         try:
             new = updated = 0
             if staged is not None:
-                new, updated = self._merge(staged)
+                new, updated = self._merge(staged, whole_store)
             if batch.rejected:
                 self._quarantine(batch.rejected)
             self.wait_for_blob()  # no raw record is committed before the bytes it points into are kept
@@ -202,6 +209,10 @@ class _FileLoad:
             return
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.ConstraintException) and not whole_store:
+                # a version stored outside the batch's time span broke the primary key (load/40_winners.sql)
+                self.write(batch, lenient, whole_store=True)
+                return
             raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
         except StoreError:
             con.execute("ROLLBACK")
@@ -251,8 +262,9 @@ class _FileLoad:
         items = [item for candidate in candidates for item in self.reading.resolve(candidate)]
         return Batch([i for i in items if isinstance(i, Found)], [i for i in items if isinstance(i, Rejected)]).sealed()
 
-    def _merge(self, staged: Staged) -> tuple[int, int]:
-        """Merge a staged batch (without the candidates it did not accept) inside the open transaction.
+    def _merge(self, staged: Staged, whole_store: bool) -> tuple[int, int]:
+        """Merge a staged batch (without the candidates it did not accept) inside the open transaction,
+        looking for the stored versions of its sign-ins in its time span or in the `whole_store`.
 
         Returns the counts of new and updated sign-ins.
         """
@@ -265,9 +277,14 @@ class _FileLoad:
         for name, rows in {"stg_records": records, **staged.children}.items():
             con.register(name, rows)
         run_script(con, "load/30_stage_signins.sql")
-        run_script(con, "load/40_merge.sql", {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id})
+        since, until = (EARLIEST, LATEST) if whole_store else _time_span(staged.records)
+        run_script(con, "load/40_winners.sql", {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id,
+                                                 "since": since, "until": until})
         new, updated = con.execute(
             "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
+        if updated and self.run:
+            run_script(con, "load/42_keep_displaced.sql", {"run": self.run})
+        run_script(con, "load/45_replace.sql")
         return new, updated
 
     def wait_for_blob(self) -> None:
@@ -275,6 +292,14 @@ class _FileLoad:
             self.blob.result()
         except OSError as exc:  # full disk, read-only folder
             raise StoreError(f"{self.blob_root}: cannot keep the raw file: {exc.strerror or exc}") from exc
+
+
+def _time_span(records: pa.Table) -> tuple[datetime, datetime]:
+    """The times of a batch's sign-ins, widened by SPAN_MARGIN (load/40_winners.sql)."""
+    span = pc.min_max(records["created_at"])
+    if span["min"].as_py() is None:
+        return EARLIEST, EARLIEST
+    return span["min"].as_py() - SPAN_MARGIN, span["max"].as_py() + SPAN_MARGIN
 
 
 def _refused(staged: Staged) -> list[int]:
@@ -351,11 +376,14 @@ def _open(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: I
     return _Opened(path, started, pool, copy, reading, produced, sha256)
 
 
-def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path) -> FileOutcome:
-    """Write an opened file's batches into the store, or skip it if its hash was ingested already."""
+def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path, run: str | None) -> FileOutcome:
+    """Write an opened file's batches into the store, or skip it if its hash was ingested already.
+    A run landing in the store (signins.runs) notes the file first, so that it can undo what it wrote."""
     ingest_id = uuid.uuid4().hex
     path, reading = opened.path, opened.reading
     outcome = FileOutcome(path, sha256=opened.sha256)
+    if run:
+        con.execute("INSERT INTO run_ingests VALUES (?, ?, ?)", [run, ingest_id, opened.sha256])
     with opened.pool:
         if _already_ingested(con, outcome.sha256):
             opened.close()
@@ -364,7 +392,7 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path) -> F
             return outcome
         outcome.encoding, outcome.notes = reading.encoding, reading.notes
         blob = opened.pool.submit(opened.copy.keep, outcome.sha256)
-        load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root)
+        load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root, run)
         con.execute(
             "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
             [outcome.sha256, str(path), path.stat().st_size, blobs.blob_path(path, outcome.sha256),
@@ -385,7 +413,7 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path) -> F
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits,
                 tenant: str | None = None) -> FileOutcome:
     """Load one file into the store (idempotent)."""
-    return _load(con, _open(con, path, blob_root, limits, tenant), blob_root)
+    return _load(con, _open(con, path, blob_root, limits, tenant), blob_root, run=None)
 
 
 def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLimits, tenant: str | None,
@@ -405,8 +433,9 @@ def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLim
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_root: Path, limits: IngestLimits,
-                 tenant: str | None = None, on_file: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
-    """Load files and folders; returns one outcome per file read.
+                 tenant: str | None = None, on_file: Callable[[FileOutcome], None] | None = None,
+                 run: str | None = None) -> list[FileOutcome]:
+    """Load files and folders; returns one outcome per file read. `run`: the run landing them (signins.runs).
 
     A file of at most one batch (a Graph page, say) is read and parsed while the file before it is
     written: one file after another, each would leave a core idle."""
@@ -416,7 +445,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_roo
         for number, path in enumerate(files):
             opened = ahead or _open(con, path, blob_root, limits, tenant)
             ahead = _read_ahead(con, files[number + 1:number + 2], blob_root, limits, tenant)
-            outcome = _load(con, opened, blob_root)
+            outcome = _load(con, opened, blob_root, run)
             outcomes.append(outcome)
             if on_file:
                 on_file(outcome)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from signins.errors import SigninsError
+from signins.errors import SigninsError, StoreError
 
 
 class RunLocked(SigninsError):
@@ -31,8 +31,11 @@ def lock_path(db_path: Path) -> Path:
 def run_lock(db_path: Path, wait_seconds: float = 0.0) -> Iterator[None]:
     """Hold the database's run lock, waiting up to `wait_seconds` for another run to finish."""
     path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a read-only folder, say
+        raise StoreError(f"{db_path}: cannot take the database's run lock {path}: {exc.strerror or exc}") from exc
     try:
         deadline = time.monotonic() + wait_seconds
         while True:

@@ -1,5 +1,6 @@
 """Great Expectations gates at the two boundaries of a run's data: the raw layer and the normalised
-sign-ins the run landed in its staging store (signins.staging), checked before they are merged.
+sign-ins the run landed, in the store itself (files: signins.runs, undone if the gates fail) or in a
+staging store (Graph pulls: signins.staging, checked before they are merged).
 
 What a failure means is part of each check: a `row` check names the sign-ins that fail it, which go
 to quarantine with the check's name; a `table` check failing, or row failures above the threshold,
@@ -154,11 +155,16 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: str, key: str, checks
 
 
 def gate(con: duckdb.DuckDBPyConnection, window: tuple[datetime, datetime] | None,
-         max_failed_percent: float) -> GateReport:
-    """Check a staging store; quarantine the sign-ins that fail row checks; GateFailed if the gate fails.
+         max_failed_percent: float, run: str | None = None) -> GateReport:
+    """Check a staging store, or what a `run` landed in the store (signins.runs); quarantine the sign-ins
+    that fail row checks; GateFailed if the gate fails.
 
     The report is complete either way (GateFailed carries it as `.report`), so the run can save it.
     """
+    if run:
+        run_script(con, "validation/05_scope_run.sql", {"run": run})
+    else:
+        run_script(con, "validation/05_scope_store.sql")
     report = GateReport()
     _, raw_results, _ = _validate_table(con, "raw_records", "record_key", raw_checks(), "raw")
     report.rows, normalised_results, failing = _validate_table(con, "signins", "id", normalised_checks(window),
@@ -176,12 +182,12 @@ def gate(con: duckdb.DuckDBPyConnection, window: tuple[datetime, datetime] | Non
     if report.message:
         report.passed = False
         raise GateFailed(f"validation gate {report.message}; the store was left as it was", report)
-    _quarantine(con, failing)
+    _quarantine(con, failing, run)
     report.quarantined = len(failed_ids)
     return report
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, failing: dict[str, set]) -> None:
+def _quarantine(con: duckdb.DuckDBPyConnection, failing: dict[str, set], run: str | None) -> None:
     rows = {}
     for name, ids in failing.items():
         for signin_id in ids:
@@ -192,4 +198,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, failing: dict[str, set]) -> None
     con.executemany("INSERT INTO gate_failures VALUES (?, ?)", list(rows.items()))
     con.execute("BEGIN TRANSACTION")
     run_script(con, "validation/10_quarantine_failures.sql")
+    if run:
+        con.execute("CREATE OR REPLACE TEMP TABLE restoring AS SELECT id FROM gate_failures")
+        run_script(con, "runs/restore_displaced.sql", {"run": run})   # a replaced version comes back
     con.execute("COMMIT")

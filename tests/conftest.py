@@ -38,6 +38,14 @@ class Store:
         return checksum(self.con, table, LOAD_TIMES)
 
 
+def table_content(store: Store, table: str) -> list[tuple]:
+    """A table's rows, sorted, without the columns that say when (or in which ingest) they were written."""
+    columns = [c for (c,) in store.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])
+        if c not in LOAD_TIMES | {"first_seen_at"}]
+    return sorted(store.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     store = Store(tmp_path / "signins.duckdb")

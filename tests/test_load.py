@@ -117,7 +117,7 @@ def test_a_record_the_database_refuses_is_quarantined_alone(store: Store, tmp_pa
     outcome = FileOutcome(path, sha256=blobs.file_sha256(path))
     done = Future()
     done.set_result("kept")
-    _FileLoad(store.con, outcome, "test", reading, done, tmp_path).write(Batch(found, []).sealed())
+    _FileLoad(store.con, outcome, "test", reading, done, tmp_path, run=None).write(Batch(found, []).sealed())
     assert (outcome.new_signins, outcome.quarantined) == (1, 1)
     assert "database refused" in store.scalar("SELECT reason FROM quarantine WHERE locator = 'line:2'")
 
@@ -173,3 +173,17 @@ def test_a_folder_read_ahead_equals_its_files_loaded_one_by_one(tmp_path: Path):
     assert folder.rows(files) == one_by_one.rows(files)
     assert {t: c for t, c in snapshot(folder).items() if t != "raw_files"} == {
         t: c for t, c in snapshot(one_by_one).items() if t != "raw_files"}
+
+
+def test_a_version_stored_outside_the_batchs_time_span_is_still_replaced(store: Store, tmp_path: Path):
+    """The merge looks for stored versions in the batch's time span (load/40_winners.sql); a version of
+    the same sign-in stored with a time days away breaks the primary key, and the batch is written again
+    looking in the whole store: replaced, not doubled, not an error."""
+    record = json.loads((CROSS / "graph_beta_page.json").read_text())["value"][0]
+    sparse = {**record, "userAgent": None, "ipAddress": None, "createdDateTime": "2026-10-01T08:00:00Z"}
+    (tmp_path / "old.jsonl").write_text(json.dumps(sparse) + "\n")
+    (tmp_path / "new.jsonl").write_text(json.dumps(record) + "\n")   # its time: 2026-11-03
+    store.ingest(tmp_path / "old.jsonl")
+    outcome = store.ingest(tmp_path / "new.jsonl")
+    assert (outcome.new_signins, outcome.updated_signins) == (0, 1)
+    assert store.rows("SELECT count(*), min(user_agent IS NOT NULL) FROM signins") == [(1, True)]

@@ -18,9 +18,11 @@ import orjson
 import pytest
 import yaml
 
-from signins import PROJECT_ROOT
+from signins import PROJECT_ROOT, blobs, runs
 from signins.errors import GateFailed
+from signins.load import ingest_paths
 from signins.runlock import RunLocked
+from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, Store
 
 TABLES = ("raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "quarantine",
@@ -98,7 +100,11 @@ def test_nightly_run_lands_gates_merges_tags_reports_and_alerts(clean_run):
     record = Path(totals["run_record"])
     assert json.loads((record / "validation.json").read_text())["passed"] is True
     assert json.loads((record / "summary.json").read_text())["merged"]["new_signins"] == 19_168
-    assert not list(db.with_name(db.name + ".staging").iterdir())   # the staging store is gone
+    assert not db.with_name(db.name + ".staging").exists()   # files land in the store itself
+    store = Store(db)
+    assert store.rows("SELECT run_name, state FROM runs") == [(record.name, "kept")]
+    assert store.scalar("SELECT count(*) FROM displaced_signins") == 0
+    store.con.close()
     assert alerting and len(alerts) == len(alerting)
     assert {a["title"].rsplit(": ", 1)[1] for a in alerts} == {upn for _, upn in alerting}
 
@@ -125,6 +131,22 @@ def test_a_task_failing_mid_run_then_a_rerun_ends_as_a_clean_run(clean_run, tmp_
     assert checksums(db) == checksums(clean_run[0])
 
 
+def test_a_run_that_died_while_landing_is_undone_by_the_next_one(clean_run, tmp_path: Path):
+    """A run killed before its gates leaves what it landed in the store; the next run undoes it first."""
+    from flows.nightly import nightly
+
+    db = tmp_path / "nightly.duckdb"
+    extra = tmp_path / "extra.jsonl"
+    extra.write_bytes(b"\n".join(graph_line(n) for n in range(5)) + b"\n")
+    store = Store(db)
+    runs.start(store.con, "died")
+    ingest_paths(store.con, [extra], blobs.blob_root(db), IngestLimits(), run="died")
+    store.con.close()
+    nightly(source="sample", db_path=str(db), out=str(tmp_path / "report"))
+    assert checksums(db) == checksums(clean_run[0])
+    assert Store(db).rows("SELECT run_name, state FROM runs ORDER BY started_at")[0] == ("died", "undone")
+
+
 def graph_line(n: int, **changes) -> bytes:
     record = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
     return orjson.dumps({**record, "id": f"00000000-0000-0000-0000-{n:012d}", **changes})
@@ -144,10 +166,12 @@ def test_a_failing_gate_fails_the_run_and_leaves_the_store_as_it_was(tmp_path: P
     with pytest.raises(GateFailed, match=r"10 of 10 sign-ins \(100.0%\) failed row checks, above the 5% threshold"):
         nightly(source=str(bad), db_path=str(db), out=str(tmp_path / "report"))
     assert checksums(db) == before
-    (kept,) = db.with_name(db.name + ".staging").glob("failed-*.duckdb")
-    assert Store(kept).scalar("SELECT count(*) FROM signins") == 10
-    (record,) = [r for r in db.with_name(db.name + ".runs").iterdir() if r.name in kept.name]
-    saved = json.loads((record / "validation.json").read_text())
+    store = Store(db)   # the bad file was landed in the store, then undone: it is not even logged as read
+    assert store.rows("SELECT file_sha256 FROM ingest_log") == store.rows("SELECT file_sha256 FROM raw_files")
+    assert store.scalar("SELECT count(*) FROM ingest_log") == 1
+    (failed,) = store.rows("SELECT run_name FROM runs WHERE state = 'undone'")
+    store.con.close()
+    saved = json.loads((db.with_name(db.name + ".runs") / failed[0] / "validation.json").read_text())
     assert saved["passed"] is False and any(r["name"] == "latitude within -90..90" and r["unexpected"] == 10
                                             for r in saved["results"])
 

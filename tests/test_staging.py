@@ -6,7 +6,7 @@ from pathlib import Path
 
 from signins import blobs
 from signins.staging import create_staging, merge_staging, staging_path
-from tests.conftest import FIXTURES, PUBLIC, Store
+from tests.conftest import FIXTURES, PUBLIC, Store, table_content as content
 
 CROSS = FIXTURES / "cross_format"
 FIRST = [CROSS / "graph_beta_page.json"]
@@ -14,14 +14,6 @@ LATER = [CROSS / "azure_monitor.log", CROSS / "log_analytics.csv",
          PUBLIC / "elastic-integrations" / "test-signinlogs-sample.log"]
 TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
           "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
-
-
-def content(store: Store, table: str) -> list[tuple]:
-    """A table's rows, sorted, without the times that say when they were written."""
-    columns = [c for (c,) in store.rows(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])
-        if c not in {"first_seen_at", "loaded_at", "ingested_at", "ingest_id", "quarantined_at"}]
-    return sorted(store.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
 
 
 def staged(store: Store, files: list[Path], name: str = "run") -> Path:

@@ -51,7 +51,7 @@ staged AS (
 ),
 -- Typed sign-in rows, with a completeness score: the number of fields and child rows a version
 -- carries. When one sign-in arrives in several versions (a Graph pull and an Azure Monitor export,
--- a late re-aggregation), the most complete one is kept (load/40_merge.sql).
+-- a late re-aggregation), the most complete one is kept (load/40_winners.sql).
 typed AS (
     SELECT
         rn, locator, line, byte_offset, byte_length, accepted,

@@ -1,5 +1,5 @@
 -- Merge a staging store, attached as `staging`, into the store (run inside one transaction).
--- The same rules as loading a batch (sql/load/40_merge.sql): the raw layer keeps every version; per
+-- The same rules as loading a batch (sql/load/40_winners.sql): the raw layer keeps every version; per
 -- sign-in id the more complete version wins and ties keep what is stored, so merging a staging store
 -- gives the store that loading its files directly would have given, and merging twice changes nothing.
 

@@ -1,1 +1,1 @@
-SELECT count(*) FROM signins
+SELECT count(*) FROM gate_signins

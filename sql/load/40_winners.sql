@@ -1,0 +1,28 @@
+-- Merge the staged batch into the store, first half: its raw records, and the versions that win. Per
+-- sign-in id the most complete version wins (ties keep what is stored, so re-ingesting changes nothing);
+-- the raw layer keeps every version. The second half is 45_replace.sql.
+
+-- The primary key skips records of the file that an interrupted run wrote already: a lookup in its
+-- index per record, where a scan of the file's stored records grew with the file (quadratic in it).
+INSERT OR IGNORE INTO raw_records
+SELECT record_key, $file_sha256, locator, line, byte_offset, byte_length, source_format, event_type,
+       tenant_id, id, created_at, completeness, $ingest_id, now()
+FROM stg_records
+WHERE accepted;
+
+-- Narrow on purpose: the wide staged rows are copied once, into signins. The stored versions are looked
+-- for among the sign-ins of the batch's time span [$since, $until] only: every version of a sign-in
+-- carries its time, and DuckDB then reads the blocks of that span instead of every id in the store
+-- (a second a batch over 30 M stored sign-ins). A version stored outside the span breaks the primary
+-- key on insert, and signins.load writes the batch again with the whole store as the span.
+CREATE OR REPLACE TEMP TABLE winners AS
+WITH best AS (
+    SELECT rn, id, completeness FROM stg_signins
+    QUALIFY row_number() OVER (PARTITION BY id ORDER BY completeness DESC, record_key) = 1
+),
+stored AS (
+    SELECT id, completeness FROM signins WHERE created_at BETWEEN $since AND $until
+)
+SELECT best.rn, best.id, stored.id IS NULL AS is_new
+FROM best LEFT JOIN stored ON stored.id = best.id
+WHERE stored.id IS NULL OR best.completeness > stored.completeness;
