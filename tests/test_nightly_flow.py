@@ -1,6 +1,6 @@
 """The flows run for real under Prefect's test harness (one per session, conftest.prefect_harness):
-the nightly run end to end, reruns, a failing task, a failing gate, two runs on one database, the
-backfill, and the deployment's schedule."""
+the nightly run end to end, reruns, a failing task, a run that died while landing, a failing gate,
+two runs on one database, the backfill, and the deployment's schedule."""
 
 from __future__ import annotations
 
