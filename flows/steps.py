@@ -232,7 +232,10 @@ def exclusive_run(db: Path, settings: Settings) -> Iterator[RunRecord]:
     """Hold the database's run lock for a run (undoing first a run that died while landing); a failure of
     the run is sent as an alert, then raised."""
     try:
-        with runs.writing(db, settings.run_wait_seconds) as undone:
+        def waiting(holder: str) -> None:
+            get_run_logger().info("waiting for process %s, which is writing to %s", holder, db)
+
+        with runs.writing(db, settings.run_wait_seconds, waiting) as undone:
             if undone:
                 get_run_logger().warning("undid the run(s) that had died while landing: %s", ", ".join(undone))
             yield RunRecord.new(db)

@@ -36,7 +36,11 @@ def _writing(settings: Settings):
     had died while landing were undone first."""
     from signins.runs import writing
 
-    with writing(settings.db_path, settings.run_wait_seconds) as undone:
+    def waiting(holder: str) -> None:
+        click.echo(f"waiting up to {settings.run_wait_seconds:g} s for process {holder}, which is writing to "
+                   f"{settings.db_path} ($SIGNINS_RUN_WAIT_SECONDS)", err=True)
+
+    with writing(settings.db_path, settings.run_wait_seconds, waiting) as undone:
         for name in undone:
             click.echo(f"undid run {name}: it had died while landing its files", err=True)
         yield

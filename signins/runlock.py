@@ -1,8 +1,9 @@
-"""One run at a time per database: a run holds `<db>.lock` (an advisory file lock) while it writes.
+"""One writer at a time per database: a run (and `signins ingest`, `pull`, `tag`: signins.runs.writing)
+holds `<db>.lock` (an advisory file lock) while it writes.
 
 DuckDB already refuses a second process that opens the file for writing, but with an unclear error
 and only for as long as the first process has it open: a run opens and closes the database several
-times (staging, merge, tagging, report), and another run must not slip in between.
+times (landing, gates, tagging, report), and no other writer may slip in between.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from signins.errors import SigninsError, StoreError
 
@@ -28,8 +29,9 @@ def lock_path(db_path: Path) -> Path:
 
 
 @contextmanager
-def run_lock(db_path: Path, wait_seconds: float = 0.0) -> Iterator[None]:
-    """Hold the database's run lock, waiting up to `wait_seconds` for another run to finish."""
+def run_lock(db_path: Path, wait_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the database's run lock, waiting up to `wait_seconds` for another writer to finish; `on_wait`
+    is told the holder's process id once, if it has to wait."""
     path = lock_path(db_path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,10 +45,13 @@ def run_lock(db_path: Path, wait_seconds: float = 0.0) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
                     raise RunLocked(f"{db_path}: another run is writing to this database (process {holder}); "
                                     f"waited {wait_seconds:g} s; try again when it has finished") from None
+                if on_wait:
+                    on_wait(holder)
+                    on_wait = None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -52,12 +52,12 @@ def undo_unfinished(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 @contextmanager
-def writing(db_path: Path, wait_seconds: float) -> Iterator[list[str]]:
+def writing(db_path: Path, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> Iterator[list[str]]:
     """Write to the store as its only writer: hold its run lock (signins.runlock; waiting up to
-    `wait_seconds` for another writer), and first undo the runs that died while landing. Yields their
-    names. Every writer (runs, `signins ingest`, `pull`, `tag`) writes so: nothing else writes while a
-    run can still be undone, so undoing it touches nothing but what it wrote."""
-    with run_lock(db_path, wait_seconds):
+    `wait_seconds` for another writer, telling `on_wait`), and first undo the runs that died while
+    landing. Yields their names. Every writer (runs, `signins ingest`, `pull`, `tag`) writes so: nothing
+    else writes while a run can still be undone, so undoing it touches nothing but what it wrote."""
+    with run_lock(db_path, wait_seconds, on_wait):
         with connect(db_path) as con:
             undone = undo_unfinished(con)
         yield undone

@@ -1,7 +1,8 @@
-"""One run at a time per database: a second run waits, then refuses with a clear message."""
+"""One writer at a time per database: a second one waits, then refuses with a clear message."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from signins import PROJECT_ROOT
 from signins.runlock import RunLocked, run_lock
 
 HOLD = "import sys, time; from pathlib import Path; from signins.runlock import run_lock\n" \
@@ -46,3 +48,22 @@ def test_a_second_run_in_the_same_process_waits_for_the_first(tmp_path: Path):
         events.append("first done")
     thread.join()
     assert events == ["first done", "second"]
+
+
+def test_a_command_that_would_write_waits_for_the_writer_saying_so_then_refuses(tmp_path: Path):
+    """`signins ingest` (like `pull` and `tag`) takes the run lock too: it says whom it waits for."""
+    db = tmp_path / "s.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = subprocess.run([sys.executable, "-m", "signins.cli", "ingest", str(tmp_path), "--db", str(db)],
+                              cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "SIGNINS_RUN_WAIT_SECONDS": "1"})
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 10
+    assert done.stderr.splitlines() == [
+        f"waiting up to 1 s for process {holder.pid}, which is writing to {db} ($SIGNINS_RUN_WAIT_SECONDS)",
+        f"error: {db}: another run is writing to this database (process {holder.pid}); waited 1 s; "
+        "try again when it has finished"]
