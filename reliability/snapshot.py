@@ -1,8 +1,9 @@
 """Compare two stores table by table (row counts, content checksums, rows lost or extra) and file by file.
 
-Only columns that say *when* or *by which run* a row was written are left out. The two tables that
-log runs are compared as the set of files and pages they record: a rerun adds its own lines (a SKIP
-for every file it had loaded before, the pages it fetched again) and counts only what it added itself.
+Only columns that say *when* or *by which run* a row was written are left out. The tables that log
+runs are compared as the set of files, pages and kept runs they record: a rerun adds its own lines (a
+SKIP for every file it had loaded before, the pages it fetched again, a run undone or kept of its own)
+and counts only what it added itself.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from pathlib import Path
 import duckdb
 
 RUN_COLUMNS = frozenset({"loaded_at", "ingested_at", "ingest_id", "quarantined_at", "first_seen_at", "tagged_at",
-                         "updated_at", "fetched_at", "run_id", "started_at", "finished_at", "applied_at"})
+                         "updated_at", "fetched_at", "run_id", "started_at", "finished_at", "applied_at",
+                         "loaded_until"})
 # table: (the rows compared, the per-run counters left out)
 RUN_LOGS = {
     "ingest_log": ("NOT already_ingested", {"new_signins", "updated_signins"}),
     "pull_pages": ("true", {"records", "new_signins", "quarantined"}),
+    "runs": ("state = 'kept'", {"run_name", "ended_at"}),   # a rerun keeps a run of its own
+    "run_ingests": ("true", {"run_name"}),
 }
 
 

@@ -1,4 +1,5 @@
-"""Crash-consistency soak: kill -9 `signins ingest`, `signins tag` and `signins pull` at random moments,
+"""Crash-consistency soak: kill -9 `signins ingest`, `signins tag`, `signins pull` and `signins run` (the
+nightly flow over files, which lands them in the store and undoes a run that died) at random moments,
 rerun each to completion, and compare the store with an uninterrupted run's: every table's rows and
 checksums, rows lost or doubled, the blob store, and files left behind.
 
@@ -143,7 +144,8 @@ def soak_command(command: Command, folder: Path, trials: int, rng: random.Random
 
 
 def commands(work: Path, records: int, pull_records: int, server: GraphServer) -> list[Command]:
-    """ingest (three exports), tag (the ingested store), pull (a fixed window from the Graph stand-in)."""
+    """ingest (three exports), tag (the ingested store), pull (a fixed window from the Graph stand-in),
+    run (the nightly flow over the three exports)."""
     exports = workload.write_exports(work / "inputs", records)
     since, until = workload.pull_window(pull_records)
     graph_env = (("SIGNINS_GRAPH_BASE_URL", server.base_url), ("SIGNINS_GRAPH_TOKEN", "soak-token"),
@@ -153,6 +155,8 @@ def commands(work: Path, records: int, pull_records: int, server: GraphServer) -
         # tagging reads and computes first and writes in its last fifth: kill late to hit the writes too
         Command("tag", (), start=work / "ingest" / "baseline", progress_table="cause_tags", kill_window=(0.4, 0.9)),
         Command("pull", ("--since", since, "--until", until), env=graph_env, volatile=PULL_VOLATILE),
+        # the flow's first seconds are Prefect's start-up: kill later, while it lands, gates and tags
+        Command("run", ("--source", str(work / "inputs"), "--out", str(work / "run-report")), kill_window=(0.6, 0.9)),
     ]
 
 
@@ -205,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=60_000, help="sign-ins in the ingested exports")
     parser.add_argument("--pull-records", type=int, default=4_000, help="sign-ins the Graph stand-in serves")
     parser.add_argument("--seed", type=int, default=None, help="random seed of the kill moments (default: random)")
-    parser.add_argument("--only", default="", help="comma-separated commands (ingest, tag, pull; default all)")
+    parser.add_argument("--only", default="", help="comma-separated commands (ingest, tag, pull, run; default all)")
     parser.add_argument("--work", type=Path, default=None, help="keep the stores in this folder (default: a temporary one)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)

@@ -1,5 +1,6 @@
-"""Crash consistency: `signins ingest`, `tag` and `pull` killed with SIGKILL at random moments and rerun
-end with the same store as an uninterrupted run (reliability/soak.py; scripts/soak runs 20 trials each)."""
+"""Crash consistency: `signins ingest`, `tag`, `pull` and `run` killed with SIGKILL at random moments and
+rerun end with the same store as an uninterrupted run (reliability/soak.py; scripts/soak runs 20 trials
+each)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def results(tmp_path_factory):
     return soak(tmp_path_factory.mktemp("soak"), trials=TRIALS, records=3_000, pull_records=400, seed=500121)
 
 
-@pytest.mark.parametrize("command", ["ingest", "tag", "pull"])
+@pytest.mark.parametrize("command", ["ingest", "tag", "pull", "run"])
 def test_killed_and_rerun_equals_uninterrupted(results, command):
     _, trials = results[command]
     assert len(trials) == TRIALS
