@@ -14,6 +14,9 @@ from signins.store import connect
 
 PUBLIC = PROJECT_ROOT.parent / "shared" / "datasets" / "public"
 FIXTURES = Path(__file__).parent / "fixtures"
+# The store's tables of loaded data (raw layer, sign-ins and their child rows, quarantine).
+STORE_TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
+                "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
 LOAD_TIMES = frozenset({"loaded_at", "ingested_at", "ingest_id", "quarantined_at"})
 
 

@@ -15,10 +15,9 @@ from signins.batches import Batch
 from signins.load import FileOutcome, _FileLoad, ingest_paths
 from signins.ingest.reader import read_file
 from signins.settings import IngestLimits
-from tests.conftest import FIXTURES, PUBLIC, Store
+from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store
 
-TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
-          "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
+TABLES = STORE_TABLES
 CROSS = FIXTURES / "cross_format"
 
 

@@ -14,12 +14,10 @@ from signins import PROJECT_ROOT, blobs, runs
 from signins.load import ingest_paths
 from signins.settings import IngestLimits
 from signins.validation import gate
-from tests.conftest import FIXTURES, Store, table_content
+from tests.conftest import FIXTURES, STORE_TABLES, Store, table_content
 
-TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
-          "signin_app_policy_evaluations", "signin_app_device_details", "quarantine", "ingest_log",
-          "displaced_signins", "displaced_auth_steps", "displaced_ca_policies", "displaced_app_policy_evaluations",
-          "displaced_app_device_details", "run_ingests"]
+TABLES = [*STORE_TABLES, "ingest_log", "run_ingests", "displaced_signins", "displaced_auth_steps",
+          "displaced_ca_policies", "displaced_app_policy_evaluations", "displaced_app_device_details"]
 RECORD = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
 SPARSE = {"userAgent": None, "ipAddress": None, "correlationId": None, "authenticationAppDeviceDetails": None}
 
@@ -85,8 +83,7 @@ def test_a_kept_run_equals_loading_the_files_directly(tmp_path: Path):
     store.ingest(first)
     land(store, "r1", later)
     counts = runs.keep(store.con, "r1")
-    for table in ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
-                  "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]:
+    for table in STORE_TABLES:
         assert table_content(store, table) == table_content(direct, table), table
     assert (counts.new_signins, counts.updated_signins) == (3, 2)
     assert store.scalar("SELECT count(*) FROM displaced_signins") == 0

@@ -6,14 +6,13 @@ from pathlib import Path
 
 from signins import blobs
 from signins.staging import create_staging, merge_staging, staging_path
-from tests.conftest import FIXTURES, PUBLIC, Store, table_content as content
+from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store, table_content as content
 
 CROSS = FIXTURES / "cross_format"
 FIRST = [CROSS / "graph_beta_page.json"]
 LATER = [CROSS / "azure_monitor.log", CROSS / "log_analytics.csv",
          PUBLIC / "elastic-integrations" / "test-signinlogs-sample.log"]
-TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
-          "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
+TABLES = STORE_TABLES
 
 
 def staged(store: Store, files: list[Path], name: str = "run") -> Path:
