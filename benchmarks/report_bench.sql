@@ -30,12 +30,13 @@ FROM n;
 
 -- Every sign-in meets the MFA policy and a device policy that does not apply; one in ten a report-only policy.
 INSERT INTO signin_ca_policies (signin_id, policy_no, policy_id, display_name, result, enforced_grant_controls,
-                                conditions_satisfied, conditions_not_satisfied)
+                                conditions_satisfied, conditions_not_satisfied, signin_created_at)
 SELECT 'S' || i, p.no, 'P' || p.no, p.name,
        CASE WHEN p.no = 2 THEN 'notApplied'
             WHEN p.no = 3 THEN CASE WHEN i % 50 = 0 THEN 'reportOnlyFailure' ELSE 'reportOnlySuccess' END
             WHEN i % 50 = 0 THEN 'failure' ELSE 'success' END,
-       p.grants, p.conditions, 0
+       p.grants, p.conditions, 0,
+       getvariable('start') + to_days(getvariable('day')) + to_seconds(((hash(i) % 1000003) % 86400)::BIGINT)
 FROM range(getvariable('day') * getvariable('per_day'), (getvariable('day') + 1) * getvariable('per_day')) r(i)
 JOIN (VALUES (1, 'CA001: Require MFA for all users', ['Mfa'], 3),
              (2, 'CA004: Require compliant device for admins', ['RequireCompliantDevice'], 1),

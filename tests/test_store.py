@@ -7,8 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from signins import PROJECT_ROOT
 from signins.errors import StoreError
 from signins.store import LATEST_VERSION, connect, migrations, schema_version
+from tests.conftest import Store, table_content
 
 
 def test_a_new_database_is_at_the_latest_version(tmp_path: Path):
@@ -54,3 +56,36 @@ def test_condition_flags_have_names(tmp_path: Path):
     assert names(11) == ["application", "users", "location"]
     assert names(256 | 4) == ["devicePlatform", "deviceState"]
     assert names(0) is None
+
+
+CHILD_TABLES = ["signin_auth_steps", "signin_ca_policies", "signin_app_policy_evaluations", "signin_app_device_details"]
+
+
+def test_a_version_5_store_gets_the_time_of_each_child_rows_sign_in(tmp_path: Path):
+    """Schema 6 (sql/schema/006_child_times.sql): child rows, and their mirrors kept for a landing run
+    (005_runs.sql), carry their sign-in's time. The loader writes it; the migration fills what was there."""
+    path = tmp_path / "s.duckdb"
+    store = Store(path)
+    store.ingest(PROJECT_ROOT / "data" / "sample" / "signins" / "page-0001.json.gz")
+    con = store.con
+    con.execute("INSERT INTO displaced_signins SELECT 'r1', * FROM signins WHERE id IN "
+                "(SELECT signin_id FROM signin_app_policy_evaluations UNION SELECT signin_id FROM signin_ca_policies)")
+    for table in CHILD_TABLES:
+        mirror = table.replace("signin_", "displaced_", 1)
+        con.execute(f"INSERT INTO {mirror} SELECT 'r1', * FROM {table} WHERE signin_id IN "
+                    "(SELECT id FROM displaced_signins)")
+    loaded = {table: table_content(store, table) for table in CHILD_TABLES}
+    for table in CHILD_TABLES:   # back to schema 5
+        for name in (table, table.replace("signin_", "displaced_", 1)):
+            con.execute(f"ALTER TABLE {name} DROP COLUMN signin_created_at")
+    con.execute("DELETE FROM schema_migrations WHERE version = 6")
+    con.close()
+
+    store = Store(path)   # opening migrates
+    assert schema_version(store.con) == 6
+    assert {table: table_content(store, table) for table in CHILD_TABLES} == loaded
+    for table in CHILD_TABLES:
+        for name, signins in ((table, "signins"), (table.replace("signin_", "displaced_", 1), "displaced_signins")):
+            assert store.scalar(f"SELECT count(*) FROM {name}") > 0
+            assert store.scalar(f"SELECT count(*) FROM {name} c JOIN {signins} s ON s.id = c.signin_id "
+                                "WHERE c.signin_created_at IS DISTINCT FROM s.created_at") == 0

@@ -1,6 +1,6 @@
 -- A child table lands beside its sign-in: tenant_id and day (UTC) come from the sign-in it belongs to.
 COPY (
-    SELECT c.*, s.tenant_id, (s.created_at AT TIME ZONE 'UTC')::DATE AS day
+    SELECT c.* EXCLUDE (signin_created_at), s.tenant_id, (s.created_at AT TIME ZONE 'UTC')::DATE AS day
     FROM signin_app_policy_evaluations c
     JOIN signins s ON s.id = c.signin_id
     WHERE s.created_at >= $since AND s.created_at < $until
