@@ -109,6 +109,12 @@ def test_session_error_neighbours_share_the_correlation_id():
     assert rows["session_error_neighbours"].to_list() == [[], [50140], []]
 
 
+def test_session_error_neighbours_lie_within_the_hour():
+    rows = features([event(0, T0, code=50140, correlation_id="c"), event(1, T0 + timedelta(hours=1), correlation_id="c"),
+                     event(2, T0 - timedelta(minutes=61), correlation_id="c")])
+    assert rows["session_error_neighbours"].to_list() == [[], [50140], []]
+
+
 @pytest.mark.parametrize("platform, version, outdated", [
     ("iOS 17.5", "6.6.9", True), ("iOS 17.5", "6.10.0", False), ("iOS 17.5", "6.7.0", False),
     ("Android 14", "6.2312.8000", True), ("Android 14", "6.2401.0", False), (None, "1.0", False)])

@@ -1,7 +1,10 @@
 """Features of each sign-in for the cause rules (transforms/FEATURES.md): pure polars, no I/O.
 
 History features look only at the same user's sign-ins, so tagging one user's sign-ins needs nothing
-but that user's history: that is what lets incremental tagging equal a full re-tag.
+but that user's history: that is what lets incremental tagging equal a full re-tag. And every look
+ahead or back has a bound, or depends only on a few older sign-ins (the first success with a value,
+the last success, the last coordinates), so it needs only the recent part of that history
+(signins.tagging.HistoryReach).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from datetime import timedelta
 import polars as pl
 
 SESSION_ERROR_CODES = [50058, 50140, 50199, 50089, 50132, 50133, 50173, 70043]
+SESSION_NEIGHBOUR_WINDOW = timedelta(hours=1)
 # What a prompt bomb leaves behind: denied, unanswered, still pending or repeated prompts (and fraud reports).
 DENY_OR_NO_ANSWER = ["declined the authentication", "did not respond to mobile app notification", "fraud",
                      "authentication in-progress", "authentication in progress", "duplicate authentication attempt"]
@@ -157,12 +161,15 @@ def success_timing(within: timedelta = timedelta(hours=1)) -> list[pl.Expr]:
 
 
 def session_error_neighbours(facts: pl.LazyFrame) -> pl.LazyFrame:
-    """Session / cookie error codes of the other rows of the same attempt (correlation id)."""
+    """Session / cookie error codes of the other rows of the same attempt (correlation id) within
+    SESSION_NEIGHBOUR_WINDOW of the sign-in (a correlation id can span a session of many attempts)."""
     session_rows = (facts.filter(pl.col("error_code").is_in(SESSION_ERROR_CODES) & pl.col("correlation_id").is_not_null())
-                    .select("correlation_id", pl.col("_row").alias("_other"), pl.col("error_code").cast(pl.Int64)))
-    neighbours = (facts.select("_row", "correlation_id").filter(pl.col("correlation_id").is_not_null())
+                    .select("correlation_id", pl.col("_row").alias("_other"), pl.col("created_at").alias("_other_at"),
+                            pl.col("error_code").cast(pl.Int64)))
+    neighbours = (facts.select("_row", "correlation_id", "created_at").filter(pl.col("correlation_id").is_not_null())
                   .join(session_rows, on="correlation_id")
-                  .filter(pl.col("_other") != pl.col("_row"))
+                  .filter((pl.col("_other") != pl.col("_row"))
+                          & ((pl.col("_other_at") - pl.col("created_at")).abs() <= SESSION_NEIGHBOUR_WINDOW))
                   .group_by("_row").agg(pl.col("error_code").sort().alias("session_error_neighbours")))
     return (facts.join(neighbours, on="_row", how="left")
             .with_columns(pl.col("session_error_neighbours").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))))
