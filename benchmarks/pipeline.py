@@ -13,6 +13,10 @@ records), then runs each stage in a fresh interpreter, one after another, on the
   report     the dashboards over the store
   nightly    `signins run --source FILE` on a new database: Prefect flow, landing in the store, gates,
              tag, report, run record (end to end in its own process, start-up included)
+  history    the same, for the next day, on a store that already holds --history-days days of it: the
+             same users, new sign-ins, each day's in its own day (the steady state of a nightly
+             deployment: what a run costs once the store holds weeks of history)
+             baseline: the nightly on a new database
 
 and prints a table (seconds, MB/s, records/s, CPU seconds, peak RSS of the process tree, ratio to the
 stage's baseline), written to --out too. SIGNINS_DUCKDB_MEMORY_LIMIT / --memory-limit bounds DuckDB.
@@ -22,7 +26,7 @@ median seconds with their range, and the median of the per-round ratios to the b
 speed drifts; a baseline run next to its contender is the fair comparison).
 
 Usage: .venv/bin/python benchmarks/pipeline.py --records 100000 [--stages ingest tag ...] [--rounds 3]
-       [--memory-limit 2GB] [--workdir DIR] [--data FILE] [--out FILE]
+       [--memory-limit 2GB] [--history-days 7] [--workdir DIR] [--data FILE] [--out FILE]
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
@@ -160,6 +165,12 @@ db = Path(WORK) / "nightly.duckdb"
 subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", DATA, "--db", str(db),
                 "--out", str(Path(WORK) / "nightly-report")], check=True, stdout=subprocess.DEVNULL)
 """),
+    Contender("history", "signins run, the day after the history", """
+import subprocess, sys
+""", """
+subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", NEXT_DAY, "--db", HISTORY_DB,
+                "--out", str(Path(WORK) / "history-report")], check=True, stdout=subprocess.DEVNULL)
+""", baseline="signins run (Prefect flow)"),
 ]
 STAGES = list(dict.fromkeys(c.stage for c in CONTENDERS))
 
@@ -273,6 +284,42 @@ def extend(path: Path, records: int) -> None:
                     written += 1
 
 
+DAY_TIMES = re.compile(rb'"(createdDateTime|authenticationStepDateTime)":"\d{4}-\d{2}-\d{2}T')
+ATTEMPT_IDS = re.compile(rb'"(correlationId|originalRequestId)":"[0-9a-f]{8}')
+FIRST_DAY = date(2026, 11, 1)
+
+
+def day_line(line: bytes, day: int) -> bytes:
+    """A generated line as a sign-in of day `day` (from 1): the same user, device and place, a new sign-in
+    (its id and its attempt's ids begin with the day) at the same time of day on that day."""
+    prefix = b"%08x" % (0xd0000000 + day)
+    assert line.startswith(b'{"id":"')
+    line = ATTEMPT_IDS.sub(rb'"\1":"' + prefix, b'{"id":"' + prefix + line[15:])
+    return DAY_TIMES.sub(rb'"\1":"' + (FIRST_DAY + timedelta(days=day - 1)).isoformat().encode() + b"T", line)
+
+
+def write_day(data: Path, path: Path, day: int) -> None:
+    with open(data, "rb") as lines, open(path, "wb") as out:
+        out.writelines(day_line(line, day) for line in lines)
+
+
+def land_history(data: Path, folder: Path, days: int, env: dict) -> list[float]:
+    """Days 1..`days` landed one after another in folder/history.duckdb by `signins run`, as a nightly
+    deployment would; the seconds of each run. Each day's file is deleted after its run (disk)."""
+    seconds = []
+    for day in range(1, days + 1):
+        path = folder / f"day-{day}.ndjson"
+        write_day(data, path, day)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", str(path),
+                        "--db", str(folder / "history.duckdb"), "--out", str(folder / "history-report")],
+                       cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+        seconds.append(time.perf_counter() - started)
+        path.unlink()
+        print(f"  history day {day}: {seconds[-1]:.1f} s", flush=True)
+    return seconds
+
+
 def generate(path: Path, records: int) -> None:
     simulate(path, min(records, SIMULATED_RECORDS))
     if records > SIMULATED_RECORDS:
@@ -281,13 +328,13 @@ def generate(path: Path, records: int) -> None:
 
 def export_facts(db: Path, facts: Path) -> int:
     """The store's sign-in facts (what the cause engine reads) as Parquet, for the tag baselines."""
-    from signins.store import connect, run_script
+    from signins.store import connect
+    from signins.tagging import prepare_facts
+    from transforms.thresholds import load_thresholds
 
     con = connect(db)
     try:
-        run_script(con, "causes/05_pending_users.sql", {"since": None})
-        con.execute("CREATE OR REPLACE TEMP TABLE facts_users AS SELECT user_key FROM pending_users")
-        run_script(con, "causes/10_signin_facts.sql")
+        prepare_facts(con, load_thresholds(), since=None)
         con.sql("SELECT * FROM signin_facts ORDER BY user_key, created_at, signin_id").write_parquet(str(facts))
         return con.execute("SELECT count(*) FROM read_parquet(?)", [str(facts)]).fetchall()[0][0]
     finally:
@@ -313,16 +360,28 @@ def table(rounds: list[list[Measured]], records: int, size: int, memory_limit: s
                   for base in results if base.contender.name == contender.baseline]
         ratio = f"{statistics.median(ratios):.2f}x {contender.baseline}" if ratios else "-"
         spread = f" ({min(m.seconds for m in runs):.1f}-{max(m.seconds for m in runs):.1f})" if several else ""
-        per_mb = f"{mb / seconds:,.0f}" if contender.stage in ("ingest", "nightly") else "-"
+        per_mb = f"{mb / seconds:,.0f}" if contender.stage in ("ingest", "nightly", "history") else "-"
         cpu = statistics.median(m.cpu_seconds for m in runs)
         lines.append(f"| {contender.stage} | {contender.name} | {seconds:.2f}{spread} | {per_mb} | "
                      f"{runs[0].rows / seconds:,.0f} | {cpu:.1f} | {max(m.peak_rss_mib for m in runs):,.0f} | {ratio} |")
     return "\n".join(lines)
 
 
-def run_round(stages: list[str], skip: list[str], variables: dict, env: dict, folder: Path) -> list[Measured]:
-    """Every selected contender once, in order, on a new store in `folder`."""
-    results = []
+def history_table(histories: list[list[float]], records: int) -> str:
+    """The seconds of the nightly runs that built the history stage's store, a day per row, a round per column."""
+    lines = [f"Nightly runs (`signins run`) of {records:,} sign-ins a day, each on the store the days before it left:",
+             "", "| day | " + " | ".join(f"round {n + 1}" for n in range(len(histories))) + " |",
+             "|---|" + "---|" * len(histories)]
+    for day, seconds in enumerate(zip(*histories), 1):
+        lines.append(f"| {day} | " + " | ".join(f"{s:.1f} s" for s in seconds) + " |")
+    return "\n".join(lines)
+
+
+def run_round(stages: list[str], skip: list[str], variables: dict, env: dict, folder: Path,
+              history_days: int) -> tuple[list[Measured], list[float]]:
+    """Every selected contender once, in order, on a new store in `folder`; with the seconds of the
+    history's days when the history stage ran."""
+    results, history = [], []
     for contender in CONTENDERS:
         if contender.stage not in stages or contender.name in skip:
             continue
@@ -330,21 +389,26 @@ def run_round(stages: list[str], skip: list[str], variables: dict, env: dict, fo
             results.append(measure(next(c for c in CONTENDERS if c.name == "signins ingest"), variables, env))
         if contender.name.endswith("features + causes") and not (folder / "facts.parquet").exists():
             export_facts(folder / "store.duckdb", folder / "facts.parquet")
+        if contender.stage == "history":
+            history = land_history(Path(variables["DATA"]), folder, history_days, env)
+            write_day(Path(variables["DATA"]), Path(variables["NEXT_DAY"]), history_days + 1)
         results.append(measure(contender, variables, env))
         m = results[-1]
         print(f"  {contender.stage} / {contender.name}: {m.seconds:.2f} s, {m.peak_rss_mib:,.0f} MiB", flush=True)
-    return results
+    return results, history
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--stages", nargs="*", default=STAGES, choices=STAGES)
+    parser.add_argument("--stages", nargs="*", default=[s for s in STAGES if s != "history"], choices=STAGES,
+                        help="default: all but history")
     parser.add_argument("--skip", nargs="*", default=[], metavar="CONTENDER",
                         help="contenders to leave out (e.g. 'pandas json_normalize')")
     parser.add_argument("--memory-limit", default=os.environ.get("SIGNINS_DUCKDB_MEMORY_LIMIT"))
     parser.add_argument("--rounds", type=int, default=1,
                         help="run every contender this many times, in turn; the table shows medians")
+    parser.add_argument("--history-days", type=int, default=7, help="days in the store before the history stage's run")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--data", type=Path, default=None, help="reuse (or keep) the generated JSON lines here")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/pipeline-<N>.md")
@@ -366,7 +430,7 @@ def main() -> None:
             started = time.perf_counter()
             generate(data, args.records)
             print(f"generated {args.records:,} records in {time.perf_counter() - started:.0f} s", flush=True)
-        rounds = []
+        rounds, histories = [], []
         for number in range(args.rounds):
             folder = work / f"round-{number}"   # a new store (and nightly database) for each round
             folder.mkdir()
@@ -374,11 +438,16 @@ def main() -> None:
                 print(f"round {number + 1} of {args.rounds}", flush=True)
             variables = {"DATA": str(data), "WORK": str(folder), "DB": str(folder / "store.duckdb"),
                          "FACTS": str(folder / "facts.parquet"), "RECORDS": args.records,
-                         "COLUMNS": "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}"}
-            rounds.append(run_round(args.stages, args.skip, variables, env, folder))
+                         "COLUMNS": "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}",
+                         "HISTORY_DB": str(folder / "history.duckdb"), "NEXT_DAY": str(folder / "next-day.ndjson")}
+            results, history = run_round(args.stages, args.skip, variables, env, folder, args.history_days)
+            rounds.append(results)
+            histories.append(history)
             shutil.rmtree(folder)
         size = data.stat().st_size
     report = table(rounds, args.records, size, args.memory_limit)
+    if any(histories):
+        report += "\n\n" + history_table(histories, args.records)
     print(report)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report + "\n")

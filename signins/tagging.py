@@ -1,16 +1,18 @@
 """Tag the store's 500121 sign-ins with causes, incrementally, and rebuild the findings built on them.
 
-Features depend only on a user's own history, so a run re-tags exactly the users with sign-ins loaded
-since the last run (all of their history) and the result equals a full re-tag. Users are tagged in
-buckets so memory stays bounded; the watermark moves only after every bucket is written, so a run that
-dies is redone whole by the next one.
+Features depend only on a user's own history, and look only so far ahead and back in it (HistoryReach).
+So a run re-tags the sign-ins of users with sign-ins loaded since the last run, from a little before the
+earliest of those on, reading the history that can still change their features (sql/causes/05 and 07),
+and the result equals a full re-tag: the work of a nightly run follows the night's data, not the size
+of the store. Users are tagged in buckets so memory stays bounded; the watermark moves only after every
+bucket is written, so a run that dies is redone whole by the next one.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import duckdb
 import polars as pl
@@ -18,11 +20,35 @@ import polars as pl
 from signins.errors import StoreError
 from signins.store import query, run_script
 from transforms.causes import tag_causes
-from transforms.features import signin_features
+from transforms.features import SESSION_NEIGHBOUR_WINDOW, signin_features
 from transforms.rules import load_rules
 from transforms.thresholds import Thresholds
 
 BUCKET_ROWS = 500_000   # sign-ins tagged at once: ~2.5 GB peak (1 M at once took 4.9 GB)
+
+
+@dataclass(frozen=True)
+class HistoryReach:
+    """How far the features of a sign-in look in its user's history (transforms/features.py), beyond the
+    few older sign-ins that decide the features without a window (sql/causes/07_history_rows.sql).
+
+    A sign-in loaded now can change the features of the user's sign-ins up to `ahead` before it (the
+    windows that look forward: a success within the hour, a fatigue burst, a session error of the same
+    attempt); those read every sign-in up to `back` before them, and the 500121 failures up to
+    `failures_back` (failure_days_14, and the failures of an attempt fatigue counts once)."""
+
+    ahead: timedelta
+    back: timedelta
+    failures_back: timedelta
+
+    @classmethod
+    def of(cls, thresholds: Thresholds) -> "HistoryReach":
+        fatigue = timedelta(minutes=thresholds.fatigue_window_minutes)
+        success = timedelta(minutes=thresholds.success_after_fatigue_minutes)
+        back = max(fatigue, SESSION_NEIGHBOUR_WINDOW)
+        # failure_days_14 counts UTC days: a day more than the window, from the earliest sign-in re-tagged
+        return cls(ahead=max(fatigue, success, SESSION_NEIGHBOUR_WINDOW), back=back,
+                   failures_back=back + timedelta(days=thresholds.recurring_window_days + 1))
 
 
 @dataclass
@@ -38,20 +64,29 @@ def _thresholds_json(thresholds: Thresholds) -> str:
     return json.dumps(values, sort_keys=True, default=lambda v: dict(v) if hasattr(v, "items") else list(v))
 
 
+def prepare_facts(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, since: datetime | None) -> None:
+    """The sign-in facts a run re-tagging what was loaded after `since` (a load time; None: everything)
+    reads: the view `signin_facts`, over the temp tables `pending_users` (whom to re-tag from when,
+    reading how far back) and `history_rows` (the older sign-ins that still decide a feature)."""
+    reach = HistoryReach.of(thresholds)
+    run_script(con, "causes/05_pending_users.sql", {"since": since, "retag_margin": reach.ahead,
+                                                    "context_margin": reach.back,
+                                                    "failures_margin": reach.failures_back})
+    run_script(con, "causes/07_history_rows.sql")
+    run_script(con, "causes/10_signin_facts.sql")
+
+
 def _users_to_tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool) -> tuple[bool, datetime | None]:
-    """Fill temp table `pending_users`; returns (full re-tag?, the load time the run will have covered)."""
+    """Prepare the facts of what to re-tag; returns (full re-tag?, the load time the run will have covered)."""
     state = con.execute("SELECT loaded_until, thresholds FROM tag_state WHERE id = 1").fetchall()
     full = full or not state or state[0][1] != _thresholds_json(thresholds)
     until = con.execute("SELECT max(loaded_at) FROM signins").fetchall()[0][0]
-    since = None if full else state[0][0]
-    run_script(con, "causes/05_pending_users.sql", {"since": since})
+    prepare_facts(con, thresholds, None if full else state[0][0])
     return full, until
 
 
 def _bucket_facts(con: duckdb.DuckDBPyConnection, buckets: int) -> None:
     """Temp table `bucket_facts`: the pending users' facts, each row with its user's bucket."""
-    con.execute("CREATE OR REPLACE TEMP TABLE facts_users AS SELECT user_key FROM pending_users")
-    run_script(con, "causes/10_signin_facts.sql")
     run_script(con, "causes/12_bucket_facts.sql", {"buckets": buckets})
 
 
@@ -60,12 +95,11 @@ def _tag_bucket(con: duckdb.DuckDBPyConnection, bucket: int, buckets: int, rules
     tags = tag_causes(signin_features(facts.lazy(), thresholds), rules, thresholds).collect(engine="in-memory")
     con.register("new_tags", tags.with_columns(pl.lit(datetime.now(timezone.utc)).alias("tagged_at")))
     try:
-        con.execute("DELETE FROM cause_tags WHERE user_key IN (SELECT user_key FROM pending_users "
-                    "WHERE hash(user_key) % ? = ?)", [buckets, bucket])
-        con.execute("INSERT INTO cause_tags BY NAME SELECT * FROM new_tags")
+        run_script(con, "causes/16_replace_tags.sql", {"buckets": buckets, "bucket": bucket})
+        (kept,) = con.execute("SELECT count(*) FROM kept_tags").fetchall()[0]
     finally:
         con.unregister("new_tags")
-    return facts.height, tags.height
+    return facts.height, kept
 
 
 def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
@@ -91,7 +125,9 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
             got = _tag_bucket(con, bucket, buckets, rules, thresholds)
             con.execute("COMMIT")
             read, tagged = read + got[0], tagged + got[1]
-        con.execute("DROP TABLE bucket_facts")  # every pending user's facts: not kept for the connection's life
+        # every pending user's facts: not kept for the connection's life
+        con.execute("DROP TABLE bucket_facts")
+        con.execute("DROP TABLE IF EXISTS kept_tags")
         con.execute("BEGIN TRANSACTION")
         rebuild_findings(con, thresholds)
         con.execute("INSERT OR REPLACE INTO tag_state VALUES (1, ?, ?, now())", [until, _thresholds_json(thresholds)])

@@ -7,14 +7,14 @@ import json
 import subprocess
 import sys
 
-from benchmarks.pipeline import CONTENDERS, Measured, table
+from benchmarks.pipeline import CONTENDERS, STAGES, Measured, day_line, table
 from signins import PROJECT_ROOT
 
 
 def test_pipeline_benchmark_smoke_run(tmp_path):
     out = tmp_path / "pipeline.md"
     result = subprocess.run([sys.executable, "benchmarks/pipeline.py", "--records", "400", "--workdir", str(tmp_path),
-                             "--out", str(out), "--memory-limit", "1GB"],
+                             "--out", str(out), "--memory-limit", "1GB", "--stages", *STAGES, "--history-days", "2"],
                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     measured = json.loads(result.stdout.strip().splitlines()[-1])
@@ -25,7 +25,8 @@ def test_pipeline_benchmark_smoke_run(tmp_path):
     assert all(m["seconds"] > 0 and m["peak_rss_mib"] > 50 for m in measured)
     table = out.read_text()
     assert "400 Graph beta sign-ins" in table and "memory limit 1GB" in table
-    assert table.count("\n| ") == len(CONTENDERS) + 1   # the header and one row per contender
+    assert table.count("\n| ") == len(CONTENDERS) + 1 + 3   # the header and one row per contender; the history
+    assert "| 1 | " in table and "| 2 | " in table and "| 3 | " not in table   # ...of two days
     assert not list(tmp_path.glob("pipeline-bench-*")), "the work folder is removed"
 
 
@@ -45,3 +46,15 @@ def test_rounds_give_medians_and_the_median_of_ratios_within_a_round():
     assert table(rounds, 1000, 10_000_000, None).splitlines()[4].endswith("| 3.00x pandas json_normalize |")
     assert table(rounds[:1], 1000, 10_000_000, None).splitlines()[4] == (
         "| ingest | signins ingest | 10.00 | 1 | 100 | 19.0 | 3,000 | 4.00x pandas json_normalize |")
+
+
+def test_a_day_of_the_history_is_new_sign_ins_of_the_same_users_on_that_day():
+    line = (b'{"id":"b0e4952d-f717-4f9b-a49b-aba447339800","createdDateTime":"2026-11-27T23:43:22Z",'
+            b'"userId":"44c6ec45-9d47-4d19-b0b9-03a2a73734e8","correlationId":"ef1ffaa8-3278-4612-8569-2b0f39de5a9b",'
+            b'"originalRequestId":"fd8fd8a0-e7d5-4c60-b683-d9918eef7600",'
+            b'"authenticationDetails":[{"authenticationStepDateTime":"2026-11-27T23:43:22Z"}]}')
+    assert json.loads(day_line(line, 3)) == {
+        "id": "d0000003-f717-4f9b-a49b-aba447339800", "createdDateTime": "2026-11-03T23:43:22Z",
+        "userId": "44c6ec45-9d47-4d19-b0b9-03a2a73734e8", "correlationId": "d0000003-3278-4612-8569-2b0f39de5a9b",
+        "originalRequestId": "d0000003-e7d5-4c60-b683-d9918eef7600",
+        "authenticationDetails": [{"authenticationStepDateTime": "2026-11-03T23:43:22Z"}]}

@@ -1,10 +1,31 @@
--- The users a tagging run must (re-)tag, with how many sign-ins each has: every user with a sign-in
--- loaded after $since (all users when $since is NULL). The user key must match 10_signin_facts.sql.
+-- The users a tagging run must (re-)tag, and which part of their history it reads. The user key must
+-- match 10_signin_facts.sql.
+--
+-- $since NULL (a full re-tag): every user, all of their sign-ins (the windows are NULL).
+-- Else every user with a sign-in loaded after $since. Features look at the user's own history, and only
+-- so far ahead and back (transforms/FEATURES.md, signins.tagging.HistoryReach), so the run re-tags the
+-- user's sign-ins from retag_from on (the earliest sign-in loaded, less the furthest a feature looks
+-- ahead), reading every sign-in from context_from on, the 500121 failures from failures_from on, and
+-- from the older history only the sign-ins that still decide a feature (07_history_rows.sql).
 CREATE OR REPLACE TEMP TABLE pending_users AS
-SELECT coalesce(user_id, lower(user_principal_name)) AS user_key, count(*) AS n
-FROM signins
-WHERE event_type IN ('interactiveUser', 'nonInteractiveUser')
-  AND coalesce(user_id, lower(user_principal_name)) IN (
-      SELECT coalesce(user_id, lower(user_principal_name)) FROM signins
-      WHERE $since IS NULL OR loaded_at > $since)
+WITH changed AS (
+    SELECT coalesce(user_id, lower(user_principal_name)) AS user_key,
+           CASE WHEN $since IS NOT NULL THEN min(created_at) - $retag_margin END AS retag_from
+    FROM signins
+    WHERE event_type IN ('interactiveUser', 'nonInteractiveUser') AND ($since IS NULL OR loaded_at > $since)
+      AND coalesce(user_id, lower(user_principal_name)) IS NOT NULL
+    GROUP BY ALL
+),
+windows AS (
+    SELECT user_key, retag_from, retag_from - $context_margin AS context_from,
+           retag_from - $failures_margin AS failures_from
+    FROM changed
+)
+SELECT w.*, count(*) AS n   -- the sign-ins the run reads for the user, the older history's few aside
+FROM windows AS w
+JOIN signins AS s ON coalesce(s.user_id, lower(s.user_principal_name)) = w.user_key
+WHERE s.event_type IN ('interactiveUser', 'nonInteractiveUser')
+  AND s.created_at >= coalesce((SELECT min(failures_from) FROM windows), '-infinity'::TIMESTAMPTZ)
+  AND (w.context_from IS NULL OR s.created_at >= w.context_from
+       OR (s.error_code = 500121 AND s.created_at >= w.failures_from))
 GROUP BY ALL;

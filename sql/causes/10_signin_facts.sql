@@ -1,13 +1,24 @@
 -- Sign-in facts for the cause engine (transforms/FEATURES.md), as the view `signin_facts`: one row per
--- user sign-in of the users in `facts_users` (a temp table with a user_key column), with the MFA step,
--- the Authenticator details and the failing Conditional Access policies folded in.
+-- user sign-in the tagging run reads (the temp tables pending_users and history_rows, 05_pending_users.sql
+-- and 07_history_rows.sql), with the MFA step, the Authenticator details and the failing Conditional
+-- Access policies folded in.
+--
+-- Those come from the child rows of the sign-ins from context_from on only: the older sign-ins are read
+-- for their own columns (the sign-ins a run re-tags lie later), and DuckDB skips the child rows of older
+-- sign-ins by their time instead of aggregating the whole store.
 
 CREATE OR REPLACE TEMP VIEW signin_facts AS
-WITH users AS (SELECT DISTINCT user_key FROM facts_users),
+WITH children_since AS (
+    SELECT coalesce(min(context_from), '-infinity'::TIMESTAMPTZ) AS since FROM pending_users
+),
 s AS (
-    SELECT *, coalesce(user_id, lower(user_principal_name)) AS user_key
-    FROM signins
-    WHERE event_type IN ('interactiveUser', 'nonInteractiveUser')
+    SELECT s.*, u.user_key
+    FROM signins AS s
+    JOIN pending_users AS u ON u.user_key = coalesce(s.user_id, lower(s.user_principal_name))
+    WHERE s.event_type IN ('interactiveUser', 'nonInteractiveUser')
+      AND (u.context_from IS NULL OR s.created_at >= u.context_from
+           OR (s.error_code = 500121 AND s.created_at >= u.failures_from)
+           OR s.id IN (SELECT signin_id FROM history_rows))
 ),
 steps AS (
     SELECT signin_id,
@@ -18,11 +29,18 @@ steps AS (
            coalesce(arg_max(succeeded, step_no) FILTER (requirement ILIKE 'multi%'),
                     arg_max(succeeded, step_no) FILTER (NOT succeeded))     AS mfa_succeeded
     FROM signin_auth_steps
+    WHERE signin_created_at >= (SELECT since FROM children_since)
     GROUP BY signin_id
 ),
 app_policy AS (
     SELECT signin_id, list(status ORDER BY evaluation_no) AS app_policy_statuses
-    FROM signin_app_policy_evaluations GROUP BY signin_id
+    FROM signin_app_policy_evaluations
+    WHERE signin_created_at >= (SELECT since FROM children_since)
+    GROUP BY signin_id
+),
+app_device AS (
+    SELECT signin_id, app_version, operating_system FROM signin_app_device_details
+    WHERE signin_created_at >= (SELECT since FROM children_since)
 ),
 ca AS (
     SELECT signin_id,
@@ -33,6 +51,7 @@ ca AS (
                FILTER (result IN ('reportOnlyFailure', 'reportOnlyInterrupted')) AS ca_report_only_failure_policies
     FROM signin_ca_policies
     WHERE result IN ('failure', 'reportOnlyFailure', 'reportOnlyInterrupted')
+      AND signin_created_at >= (SELECT since FROM children_since)
     GROUP BY signin_id
 )
 SELECT
@@ -46,8 +65,7 @@ SELECT
     ca.ca_failure_policies, ca.ca_failure_policy_ids, ca.ca_failure_conditions::BIGINT AS ca_failure_conditions,
     ca.ca_report_only_failure_policies
 FROM s
-SEMI JOIN users USING (user_key)
 LEFT JOIN steps ON steps.signin_id = s.id
 LEFT JOIN app_policy ON app_policy.signin_id = s.id
-LEFT JOIN signin_app_device_details AS d ON d.signin_id = s.id
+LEFT JOIN app_device AS d ON d.signin_id = s.id
 LEFT JOIN ca ON ca.signin_id = s.id
