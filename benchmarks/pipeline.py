@@ -285,16 +285,17 @@ def extend(path: Path, records: int) -> None:
 
 
 DAY_TIMES = re.compile(rb'"(createdDateTime|authenticationStepDateTime)":"\d{4}-\d{2}-\d{2}T')
-ATTEMPT_IDS = re.compile(rb'"(correlationId|originalRequestId)":"[0-9a-f]{8}')
+ATTEMPT_IDS = re.compile(rb'"(correlationId|originalRequestId)":"')
 FIRST_DAY = date(2026, 11, 1)
 
 
 def day_line(line: bytes, day: int) -> bytes:
     """A generated line as a sign-in of day `day` (from 1): the same user, device and place, a new sign-in
-    (its id and its attempt's ids begin with the day) at the same time of day on that day."""
-    prefix = b"%08x" % (0xd0000000 + day)
+    (its id and its attempt's ids prefixed with the day: copies beyond 1 M differ in their ids' first
+    digits only) at the same time of day on that day."""
+    prefix = b"d%03d-" % day
     assert line.startswith(b'{"id":"')
-    line = ATTEMPT_IDS.sub(rb'"\1":"' + prefix, b'{"id":"' + prefix + line[15:])
+    line = ATTEMPT_IDS.sub(rb'"\1":"' + prefix, b'{"id":"' + prefix + line[7:])
     return DAY_TIMES.sub(rb'"\1":"' + (FIRST_DAY + timedelta(days=day - 1)).isoformat().encode() + b"T", line)
 
 
@@ -303,7 +304,7 @@ def write_day(data: Path, path: Path, day: int) -> None:
         out.writelines(day_line(line, day) for line in lines)
 
 
-def land_history(data: Path, folder: Path, days: int, env: dict) -> list[float]:
+def land_history(data: Path, folder: Path, days: int, records: int, env: dict) -> list[float]:
     """Days 1..`days` landed one after another in folder/history.duckdb by `signins run`, as a nightly
     deployment would; the seconds of each run. Each day's file is deleted after its run (disk)."""
     seconds = []
@@ -311,11 +312,13 @@ def land_history(data: Path, folder: Path, days: int, env: dict) -> list[float]:
         path = folder / f"day-{day}.ndjson"
         write_day(data, path, day)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", str(path),
-                        "--db", str(folder / "history.duckdb"), "--out", str(folder / "history-report")],
-                       cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+        run = subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", str(path),
+                              "--db", str(folder / "history.duckdb"), "--out", str(folder / "history-report")],
+                             cwd=REPO, env=env, check=True, stdout=subprocess.PIPE, text=True)
         seconds.append(time.perf_counter() - started)
         path.unlink()
+        if f" {records} new sign-ins" not in run.stdout:   # every day's sign-ins are new ones
+            raise SystemExit(f"history day {day}: {run.stdout.strip()}")
         print(f"  history day {day}: {seconds[-1]:.1f} s", flush=True)
     return seconds
 
@@ -390,7 +393,7 @@ def run_round(stages: list[str], skip: list[str], variables: dict, env: dict, fo
         if contender.name.endswith("features + causes") and not (folder / "facts.parquet").exists():
             export_facts(folder / "store.duckdb", folder / "facts.parquet")
         if contender.stage == "history":
-            history = land_history(Path(variables["DATA"]), folder, history_days, env)
+            history = land_history(Path(variables["DATA"]), folder, history_days, variables["RECORDS"], env)
             write_day(Path(variables["DATA"]), Path(variables["NEXT_DAY"]), history_days + 1)
         results.append(measure(contender, variables, env))
         m = results[-1]

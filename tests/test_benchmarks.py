@@ -54,7 +54,7 @@ def test_a_day_of_the_history_is_new_sign_ins_of_the_same_users_on_that_day():
             b'"originalRequestId":"fd8fd8a0-e7d5-4c60-b683-d9918eef7600",'
             b'"authenticationDetails":[{"authenticationStepDateTime":"2026-11-27T23:43:22Z"}]}')
     assert json.loads(day_line(line, 3)) == {
-        "id": "d0000003-f717-4f9b-a49b-aba447339800", "createdDateTime": "2026-11-03T23:43:22Z",
-        "userId": "44c6ec45-9d47-4d19-b0b9-03a2a73734e8", "correlationId": "d0000003-3278-4612-8569-2b0f39de5a9b",
-        "originalRequestId": "d0000003-e7d5-4c60-b683-d9918eef7600",
+        "id": "d003-b0e4952d-f717-4f9b-a49b-aba447339800", "createdDateTime": "2026-11-03T23:43:22Z",
+        "userId": "44c6ec45-9d47-4d19-b0b9-03a2a73734e8", "correlationId": "d003-ef1ffaa8-3278-4612-8569-2b0f39de5a9b",
+        "originalRequestId": "d003-fd8fd8a0-e7d5-4c60-b683-d9918eef7600",
         "authenticationDetails": [{"authenticationStepDateTime": "2026-11-03T23:43:22Z"}]}
