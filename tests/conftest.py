@@ -17,6 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # The store's tables of loaded data (raw layer, sign-ins and their child rows, quarantine).
 STORE_TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
                 "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
+CHILD_TABLES = [t for t in STORE_TABLES if t.startswith("signin_")]
 LOAD_TIMES = frozenset({"loaded_at", "ingested_at", "ingest_id", "quarantined_at"})
 
 

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, Store
+from tests.conftest import CHILD_TABLES, FIXTURES, Store
 
 CROSS = FIXTURES / "cross_format"
 FORMS = ["graph_beta_page.json", "azure_monitor.log", "log_analytics.jsonl", "log_analytics.csv"]
 PER_SOURCE = {"source_format", "record_key", "completeness", "loaded_at"}
 SOURCE_ONLY = {"signin_auth_steps": "status_sequence, request_sequence"}
-CHILDREN = ["signin_auth_steps", "signin_ca_policies", "signin_app_policy_evaluations", "signin_app_device_details"]
 
 
 def normalised(tmp_path: Path, name: str) -> dict:
@@ -24,7 +23,7 @@ def normalised(tmp_path: Path, name: str) -> dict:
     row = dict(zip(columns, cursor.fetchall()[0]))
     # StatusSequence / RequestSequence exist only in Azure Monitor exports: not part of the comparison.
     children = {t: rows_of(store, f"SELECT * EXCLUDE ({SOURCE_ONLY[t]}) FROM {t} ORDER BY ALL" if t in SOURCE_ONLY
-                           else f"SELECT * FROM {t} ORDER BY ALL") for t in CHILDREN}
+                           else f"SELECT * FROM {t} ORDER BY ALL") for t in CHILD_TABLES}
     store.con.close()
     return {"signin": {k: v for k, v in row.items() if k not in PER_SOURCE}, **children}
 
@@ -45,7 +44,7 @@ def test_each_form_normalises_to_the_graph_row(tmp_path, graph_form, name):
     other = normalised(tmp_path, name)
     differing = {k for k in graph_form["signin"] if graph_form["signin"][k] != other["signin"][k]}
     assert not differing, {k: (graph_form["signin"][k], other["signin"][k]) for k in differing}
-    for table in CHILDREN:
+    for table in CHILD_TABLES:
         assert other[table] == graph_form[table], table
 
 
@@ -59,7 +58,7 @@ def test_graph_row_has_the_mfa_evidence(graph_form):
     assert policies["11111111-aaaa-4bbb-8ccc-000000000012"]["conditions_satisfied"] == 1 | 2 | 8   # application, users, location
     assert policies["11111111-aaaa-4bbb-8ccc-000000000004"]["conditions_not_satisfied"] == 2      # users
     assert graph_form["signin_app_policy_evaluations"][0]["status"] == "numberMatchDeny"
-    assert {row["signin_created_at"] for table in CHILDREN for row in graph_form[table]} == {signin["created_at"]}
+    assert {row["signin_created_at"] for table in CHILD_TABLES for row in graph_form[table]} == {signin["created_at"]}
 
 
 def test_all_forms_together_are_one_signin(store: Store):

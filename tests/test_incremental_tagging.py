@@ -82,6 +82,21 @@ def nights(tmp_path: Path) -> Store:
     store.con.close()
 
 
+def tags(store: Store) -> list[tuple]:
+    return store.rows("SELECT * EXCLUDE (tagged_at) FROM cause_tags ORDER BY signin_id")
+
+
+def fully_tagged(tmp_path: Path, records: list[dict]) -> list[tuple]:
+    """The tags of the records loaded and tagged at once."""
+    full = Store(tmp_path / "full.duckdb")
+    full.ingest(write(tmp_path / "all.json", records))
+    tag(full.con, THRESHOLDS)
+    try:
+        return tags(full)
+    finally:
+        full.con.close()
+
+
 def tonights_features(store: Store, since: datetime | None) -> dict:
     prepare_facts(store.con, THRESHOLDS, since)
     facts = store.con.sql("SELECT * FROM signin_facts").pl()
@@ -106,12 +121,8 @@ def test_the_older_sign_ins_that_decide_a_feature_are_read(nights: Store):
 def test_incremental_tags_equal_a_full_retag_and_read_only_that(nights: Store, tmp_path: Path):
     outcome = tag(nights.con, THRESHOLDS)
     assert (outcome.full, outcome.users, outcome.signins_read, outcome.tagged) == (False, 1, 9, 1)
-    full = Store(tmp_path / "full.duckdb")
-    full.ingest(write(tmp_path / "all.json", history() + tonight()))
-    tag(full.con, THRESHOLDS)
-    query = "SELECT * EXCLUDE (tagged_at) FROM cause_tags ORDER BY signin_id"
-    assert nights.rows(query) == full.rows(query)
-    assert len(nights.rows(query)) == 2
+    assert tags(nights) == fully_tagged(tmp_path, history() + tonight())
+    assert len(tags(nights)) == 2
 
 
 def test_a_late_sign_in_re_tags_the_later_ones_it_changes(nights: Store, tmp_path: Path):
@@ -122,11 +133,7 @@ def test_a_late_sign_in_re_tags_the_later_ones_it_changes(nights: Store, tmp_pat
     assert outcome.tagged == 2   # the failure of 12 days ago and tonight's
     assert nights.scalar("SELECT hours_since_last_success FROM cause_tags WHERE created_at < ?",
                          [TONIGHT - timedelta(days=1)]) == 24.0
-    full = Store(tmp_path / "full.duckdb")
-    full.ingest(write(tmp_path / "all.json", history() + tonight() + [record(60, TONIGHT - timedelta(days=13))]))
-    tag(full.con, THRESHOLDS)
-    query = "SELECT * EXCLUDE (tagged_at) FROM cause_tags ORDER BY signin_id"
-    assert nights.rows(query) == full.rows(query)
+    assert tags(nights) == fully_tagged(tmp_path, history() + tonight() + [record(60, TONIGHT - timedelta(days=13))])
 
 
 def test_a_sign_in_loaded_late_re_tags_what_it_reaches(nights: Store, tmp_path: Path):

@@ -10,7 +10,7 @@ import pytest
 from signins import PROJECT_ROOT
 from signins.errors import StoreError
 from signins.store import LATEST_VERSION, connect, migrations, schema_version
-from tests.conftest import Store, table_content
+from tests.conftest import CHILD_TABLES, Store, table_content
 
 
 def test_a_new_database_is_at_the_latest_version(tmp_path: Path):
@@ -57,8 +57,6 @@ def test_condition_flags_have_names(tmp_path: Path):
     assert names(256 | 4) == ["devicePlatform", "deviceState"]
     assert names(0) is None
 
-
-CHILD_TABLES = ["signin_auth_steps", "signin_ca_policies", "signin_app_policy_evaluations", "signin_app_device_details"]
 
 
 def test_a_version_5_store_gets_the_time_of_each_child_rows_sign_in(tmp_path: Path):
