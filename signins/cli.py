@@ -297,8 +297,9 @@ def _setting_value(text: str):
 def tag(db_path: Path | None, preset: str | None, settings: tuple[str, ...], privileged: str | None, full: bool) -> None:
     """Tag every 500121 sign-in with its likely causes, evidence and fix; rebuild user and policy findings.
 
-    Incremental: only users with sign-ins loaded since the last run are re-tagged (with their whole
-    history), which gives the same result as a full re-tag. Changing a threshold re-tags everything.
+    Incremental: only users with sign-ins loaded since the last run are re-tagged (with the part of their
+    history that can change a feature), which gives the same result as a full re-tag. Changing a
+    threshold re-tags everything.
     """
     from signins.store import connect
     from signins.tagging import tag as run_tagging
@@ -309,7 +310,9 @@ def tag(db_path: Path | None, preset: str | None, settings: tuple[str, ...], pri
         outcome = run_tagging(con, thresholds, full=full)
         findings = con.execute("SELECT finding, count(*) FROM user_findings GROUP BY 1 ORDER BY 1").fetchall()
     kind = "full re-tag" if outcome.full else "incremental"
-    click.echo(f"tagged {outcome.tagged} MFA failures of {outcome.users} user(s) ({kind}, {outcome.signins_read} sign-ins read)")
+    built = ", the summary of older history built anew" if outcome.history_built else ""
+    click.echo(f"tagged {outcome.tagged} MFA failures of {outcome.users} user(s) ({kind}, {outcome.signins_read} "
+               f"sign-ins read{built})")
     for finding, count in findings:
         click.echo(f"  {finding}: {count} user(s)")
 

@@ -2,10 +2,11 @@
 
 Features depend only on a user's own history, and look only so far ahead and back in it (HistoryReach).
 So a run re-tags the sign-ins of users with sign-ins loaded since the last run, from a little before the
-earliest of those on, reading the history that can still change their features (sql/causes/05 and 07),
-and the result equals a full re-tag: the work of a nightly run follows the night's data, not the size
-of the store. Users are tagged in buckets so memory stays bounded; the watermark moves only after every
-bucket is written, so a run that dies is redone whole by the next one.
+earliest of those on, reading the history that can still change their features (sql/causes/05 and 07:
+the few older sign-ins that decide a feature come from a summary of the users' history that each run
+moves on, sql/causes/06 and 18), and the result equals a full re-tag: the work of a nightly run follows
+the night's data, not the size of the store. Users are tagged in buckets so memory stays bounded; the
+watermark moves only after every bucket is written, so a run that dies is redone whole by the next one.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class TagOutcome:
     signins_read: int
     tagged: int
     full: bool
+    history_built: bool   # the summary of the older history was built anew (a slower run; 06_history_summary.sql)
 
 
 def _thresholds_json(thresholds: Thresholds) -> str:
@@ -64,25 +66,43 @@ def _thresholds_json(thresholds: Thresholds) -> str:
     return json.dumps(values, sort_keys=True, default=lambda v: dict(v) if hasattr(v, "items") else list(v))
 
 
-def prepare_facts(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, since: datetime | None) -> None:
+def prepare_facts(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, since: datetime | None) -> bool:
     """The sign-in facts a run re-tagging what was loaded after `since` (a load time; None: everything)
     reads: the view `signin_facts`, over the temp tables `pending_users` (whom to re-tag from when,
-    reading how far back) and `history_rows` (the older sign-ins that still decide a feature)."""
+    reading how far back) and `history_rows` (the older sign-ins that still decide a feature, from the
+    summary of the older history). Returns whether that summary had to be built anew to serve the run
+    (sql/causes/06_history_summary.sql says when): up to the day the run starts reading."""
     reach = HistoryReach.of(thresholds)
     run_script(con, "causes/05_pending_users.sql", {"since": since, "retag_margin": reach.ahead,
                                                     "context_margin": reach.back,
                                                     "failures_margin": reach.failures_back})
+    run_script(con, "causes/06_history_summary.sql", {"since": since})
+    start = None
+    if since is not None and not _summary_serves(con):
+        (start,) = con.execute("SELECT date_trunc('day', min(context_from)) FROM pending_users").fetchall()[0]
+    if start is not None:
+        con.execute("BEGIN TRANSACTION")
+        run_script(con, "causes/18_summarise_history.sql", {"until": start})
+        con.execute("COMMIT")
+        run_script(con, "causes/06_history_summary.sql", {"since": since})
     run_script(con, "causes/07_history_rows.sql")
     run_script(con, "causes/10_signin_facts.sql")
+    return start is not None
 
 
-def _users_to_tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool) -> tuple[bool, datetime | None]:
-    """Prepare the facts of what to re-tag; returns (full re-tag?, the load time the run will have covered)."""
+def _summary_serves(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT count(*) FROM summary_in_use").fetchall()[0][0] == 1
+
+
+def _users_to_tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds,
+                  full: bool) -> tuple[bool, datetime | None, bool]:
+    """Prepare the facts of what to re-tag; returns (full re-tag?, the load time the run will have covered,
+    the summary of the older history built anew?)."""
     state = con.execute("SELECT loaded_until, thresholds FROM tag_state WHERE id = 1").fetchall()
     full = full or not state or state[0][1] != _thresholds_json(thresholds)
     until = con.execute("SELECT max(loaded_at) FROM signins").fetchall()[0][0]
-    prepare_facts(con, thresholds, None if full else state[0][0])
-    return full, until
+    built = prepare_facts(con, thresholds, None if full else state[0][0])
+    return full, until, built
 
 
 def _bucket_facts(con: duckdb.DuckDBPyConnection, buckets: int) -> None:
@@ -116,7 +136,7 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
     rules = load_rules()
     read = tagged = 0
     try:
-        full, until = _users_to_tag(con, thresholds, full)
+        full, until, history_built = _users_to_tag(con, thresholds, full)
         users, rows = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM pending_users").fetchall()[0]
         buckets = max(1, -(-int(rows) // BUCKET_ROWS))
         _bucket_facts(con, buckets)
@@ -130,6 +150,8 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
         con.execute("DROP TABLE IF EXISTS kept_tags")
         con.execute("BEGIN TRANSACTION")
         rebuild_findings(con, thresholds)
+        history_built = history_built or not _summary_serves(con)
+        run_script(con, "causes/18_summarise_history.sql", {"until": None})   # on to a day before the latest
         con.execute("INSERT OR REPLACE INTO tag_state VALUES (1, ?, ?, now())", [until, _thresholds_json(thresholds)])
         con.execute("COMMIT")
     except duckdb.Error as exc:
@@ -138,4 +160,4 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
         except duckdb.TransactionException:  # it failed outside a transaction (finding users, building facts)
             pass
         raise StoreError(f"tagging failed: {str(exc).splitlines()[0]}") from exc
-    return TagOutcome(users, read, tagged, full)
+    return TagOutcome(users, read, tagged, full, history_built)

@@ -1,5 +1,6 @@
 """Incremental tagging reads only the history that can change a feature (signins.tagging.HistoryReach,
-sql/causes/05_pending_users.sql and 07_history_rows.sql), and still equals a full re-tag.
+sql/causes/05_pending_users.sql and 07_history_rows.sql, the older sign-ins from the summary of the
+users' history: 06_history_summary.sql and 18_summarise_history.sql), and still equals a full re-tag.
 
 One user's crafted history: each older sign-in below is the only one that decides one feature of the
 failure loaded tonight, so leaving any of them out of what the run reads changes that feature.
@@ -119,10 +120,41 @@ def test_the_older_sign_ins_that_decide_a_feature_are_read(nights: Store):
 
 
 def test_incremental_tags_equal_a_full_retag_and_read_only_that(nights: Store, tmp_path: Path):
+    assert covers_until(nights) == TONIGHT.replace(hour=0) - timedelta(days=7)   # a day before the last sign-in's
     outcome = tag(nights.con, THRESHOLDS)
-    assert (outcome.full, outcome.users, outcome.signins_read, outcome.tagged) == (False, 1, 9, 1)
+    assert (outcome.full, outcome.users, outcome.signins_read, outcome.tagged, outcome.history_built) == (
+        False, 1, 9, 1, False)
     assert tags(nights) == fully_tagged(tmp_path, history() + tonight())
     assert len(tags(nights)) == 2
+    assert covers_until(nights) == TONIGHT.replace(hour=0) - timedelta(days=1)
+
+
+def covers_until(store: Store) -> datetime:
+    return store.scalar("SELECT covers_until FROM history_summary_state")
+
+
+def test_a_new_version_of_a_summarised_sign_in_rebuilds_the_summary(nights: Store, tmp_path: Path):
+    """The only success in Norway arrives again, more complete (so it wins) and from Denmark: tonight's
+    sign-in from Norway is from a new country, which the summary made before could not tell."""
+    danish = record(1, TONIGHT - timedelta(days=40), country="DK") | {"userType": "Member"}
+    assert nights.ingest(write(tmp_path / "again.json", [danish])).updated_signins == 1
+    since = nights.scalar("SELECT loaded_until FROM tag_state")
+    outcome = tag(nights.con, THRESHOLDS)
+    assert (outcome.tagged, outcome.history_built) == (2, True)   # from 40 days ago on
+    assert tonights_features(nights, since)["is_new_country"]
+    others = [r for r in history() if r["id"] != danish["id"]]
+    assert tags(nights) == fully_tagged(tmp_path, others + [danish] + tonight())
+
+
+def test_sign_ins_removed_from_the_summarised_history_rebuild_the_summary(nights: Store, tmp_path: Path):
+    """An administrator keeps 39 days: the first success of all and the only one in Norway go."""
+    nights.con.execute("DELETE FROM signins WHERE created_at < ?", [TONIGHT - timedelta(days=39)])
+    since = nights.scalar("SELECT loaded_until FROM tag_state")
+    outcome = tag(nights.con, THRESHOLDS)
+    assert (outcome.tagged, outcome.history_built) == (1, True)
+    assert tonights_features(nights, since)["is_new_country"]
+    kept = [r for r in history() if r["createdDateTime"] >= (TONIGHT - timedelta(days=39)).strftime("%Y-%m-%d")]
+    assert tags(nights) == fully_tagged(tmp_path, kept + tonight())
 
 
 def test_a_late_sign_in_re_tags_the_later_ones_it_changes(nights: Store, tmp_path: Path):
@@ -131,6 +163,7 @@ def test_a_late_sign_in_re_tags_the_later_ones_it_changes(nights: Store, tmp_pat
     nights.ingest(write(tmp_path / "late.json", [record(60, TONIGHT - timedelta(days=13))]))
     outcome = tag(nights.con, THRESHOLDS)
     assert outcome.tagged == 2   # the failure of 12 days ago and tonight's
+    assert outcome.history_built   # the late sign-in lies before what the summary covers
     assert nights.scalar("SELECT hours_since_last_success FROM cause_tags WHERE created_at < ?",
                          [TONIGHT - timedelta(days=1)]) == 24.0
     assert tags(nights) == fully_tagged(tmp_path, history() + tonight() + [record(60, TONIGHT - timedelta(days=13))])
@@ -166,3 +199,63 @@ def retagged_features(store: Store, since: datetime | None) -> dict[int, dict]:
     if retag_from:
         features = features.filter(pl.col("created_at") >= retag_from)
     return {int(row["signin_id"][-12:]): row for row in features.iter_rows(named=True)}
+
+
+def test_a_run_that_reads_before_what_the_summary_covers_reads_the_history_instead(tmp_path: Path):
+    """The summary covers the sign-ins before 21 November. A failure loaded for 00:20 that day re-tags from
+    an hour before it, reading from an hour before that: the last success before 22:20 on the 20th (S1)
+    decides hours_since_last_success of the failure at 23:30, and the summary knows only the last one of
+    the 20th (S2, 23:40)."""
+    at = lambda day, hour, minute=0: datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)
+    before = [record(1, at(1, 12)), record(2, at(10, 12)), record(3, at(20, 23, 30), code=500121),
+              record(4, at(20, 23, 40)), record(5, at(22, 12))]
+    late = [record(6, at(21, 0, 20), code=500121)]
+    store = Store(tmp_path / "s.duckdb")
+    try:
+        store.ingest(write(tmp_path / "before.json", before))
+        tag(store.con, THRESHOLDS)
+        assert covers_until(store) == at(21, 0)
+        store.ingest(write(tmp_path / "late.json", late))
+        outcome = tag(store.con, THRESHOLDS)
+        assert (outcome.tagged, outcome.history_built) == (2, True)
+        assert store.scalar("SELECT hours_since_last_success FROM cause_tags WHERE created_at = ?", [at(20, 23, 30)]) \
+            == 10 * 24 + 11.5
+        assert tags(store) == fully_tagged(tmp_path, before + late)
+    finally:
+        store.con.close()
+
+
+def test_the_summary_grows_night_by_night_to_what_it_is_built_at_once(tmp_path: Path):
+    """Three nights: the history (the summary covers what lies before the 21st), tonight (it moves on to
+    the 27th, adding a sign-in of the 21st), tomorrow (to the 28th)."""
+    first = history() + [record(90, TONIGHT - timedelta(days=7), ip="10.0.0.7")]
+    tomorrow = [record(80, TONIGHT + timedelta(days=1), country="FI", city="Helsinki", coords=(60.17, 24.94))]
+    nights, at_once = Store(tmp_path / "nights.duckdb"), Store(tmp_path / "once.duckdb")
+    try:
+        for night, records in enumerate((first, tonight(), tomorrow)):
+            nights.ingest(write(tmp_path / f"night-{night}.json", records))
+            assert tag(nights.con, THRESHOLDS).history_built == (night == 0)
+        assert covers_until(nights) == TONIGHT.replace(hour=0)
+        at_once.ingest(write(tmp_path / "all.json", first + tonight() + tomorrow))
+        tag(at_once.con, THRESHOLDS)
+        assert summary(nights) == summary(at_once)
+        assert tag(at_once.con, THRESHOLDS, full=True).full and summary(at_once) == summary(nights)
+        assert nights.scalar("SELECT count(*) FROM history_summary") == 7   # u1's combinations, and u2's
+    finally:
+        nights.con.close()
+        at_once.con.close()
+
+
+def test_a_sign_in_dated_in_the_future_does_not_carry_the_summary_past_yesterday(tmp_path: Path):
+    store = Store(tmp_path / "s.duckdb")
+    try:
+        store.ingest(write(tmp_path / "h.json", history() + [record(95, datetime(2100, 1, 1, tzinfo=timezone.utc))]))
+        tag(store.con, THRESHOLDS)
+        today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        assert covers_until(store) == today - timedelta(days=1)
+    finally:
+        store.con.close()
+
+
+def summary(store: Store) -> list[tuple]:
+    return store.rows("SELECT * FROM history_summary ORDER BY ALL") + store.rows("SELECT * FROM history_summary_state")
