@@ -58,7 +58,6 @@ def test_condition_flags_have_names(tmp_path: Path):
     assert names(0) is None
 
 
-
 def test_a_version_5_store_gets_the_time_of_each_child_rows_sign_in(tmp_path: Path):
     """Schema 6 (sql/schema/006_child_times.sql): child rows, and their mirrors kept for a landing run
     (005_runs.sql), carry their sign-in's time. The loader writes it; the migration fills what was there."""
