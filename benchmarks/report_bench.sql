@@ -1,13 +1,36 @@
 -- One synthetic day of sign-ins for benchmarks/report_bench.py (the store's schema, written directly):
 -- getvariable('per_day') sign-ins of getvariable('users') users on day getvariable('day') after
 -- getvariable('start'), 2 % of them 500121 tagged with the sample tenant's cause mix (table `mix`:
--- cause, slot, slots), with their CA policy rows.
+-- cause, slot, slots), with their CA policy lists.
+
+-- Every sign-in meets the MFA policy and a device policy that does not apply; one in ten a report-only
+-- policy: three policy lists (sql/schema/008_ca_policy_sets.sql).
+CREATE OR REPLACE TEMP TABLE bench_ca_lists AS
+WITH policies AS (
+    SELECT kind, no, ca_policy('P' || no, name,
+                               CASE WHEN no = 2 THEN 'notApplied'
+                                    WHEN no = 3 THEN CASE WHEN kind = 'failure' THEN 'reportOnlyFailure' ELSE 'reportOnlySuccess' END
+                                    WHEN kind = 'failure' THEN 'failure' ELSE 'success' END,
+                               grants, NULL, conditions, 0) AS policy
+    FROM (VALUES ('failure'), ('report_only'), ('plain')) k(kind)
+    JOIN (VALUES (1, 'CA001: Require MFA for all users', ['Mfa'], 3),
+                 (2, 'CA004: Require compliant device for admins', ['RequireCompliantDevice'], 1),
+                 (3, 'CA011: Require phishing-resistant MFA (report-only)', ['Mfa'], 11)) p(no, name, grants, conditions)
+      ON p.no <> 3 OR k.kind <> 'plain'
+)
+SELECT kind, ca_set_key(list(policy ORDER BY no)) AS ca_set, list(policy ORDER BY no) AS policies
+FROM policies GROUP BY kind;
+
+INSERT INTO ca_policy_sets
+SELECT ca_set, policy_no, p.*
+FROM (SELECT ca_set, unnest(policies) AS p, generate_subscripts(policies, 1) AS policy_no FROM bench_ca_lists)
+ON CONFLICT DO NOTHING;
 
 INSERT INTO signins (id, created_at, correlation_id, event_type, is_interactive, tenant_id, user_id,
                      user_principal_name, app_display_name, ip_address, client_app_used, user_agent, error_code,
                      device_display_name, device_operating_system, device_browser, country_or_region,
                      risk_level_during_signin, risk_state, risk_event_types, conditional_access_status,
-                     source_format, record_key, completeness, loaded_at)
+                     source_format, record_key, completeness, loaded_at, ca_set)
 WITH n AS (
     SELECT i, (hash(i) % 1000003)::BIGINT AS h, (hash(i) % getvariable('users'))::BIGINT AS u
     FROM range(getvariable('day') * getvariable('per_day'), (getvariable('day') + 1) * getvariable('per_day')) r(i)
@@ -25,23 +48,9 @@ SELECT 'S' || i, getvariable('start') + to_days(getvariable('day')) + to_seconds
        ['US', 'GB', 'DE', 'NL', 'FR', 'IN', 'NO', 'SE', 'BR', 'JP'][u % 10 + 1],
        CASE WHEN i % 1000 = 5 THEN 'medium' ELSE 'none' END, CASE WHEN i % 1000 = 5 THEN 'atRisk' ELSE 'none' END,
        CASE WHEN i % 1000 = 5 THEN ['unfamiliarFeatures'] ELSE [] END,
-       CASE WHEN i % 50 = 0 THEN 'failure' ELSE 'success' END, 'bench', 'bench:' || i, 1, now()
-FROM n;
-
--- Every sign-in meets the MFA policy and a device policy that does not apply; one in ten a report-only policy.
-INSERT INTO signin_ca_policies (signin_id, policy_no, policy_id, display_name, result, enforced_grant_controls,
-                                conditions_satisfied, conditions_not_satisfied, signin_created_at)
-SELECT 'S' || i, p.no, 'P' || p.no, p.name,
-       CASE WHEN p.no = 2 THEN 'notApplied'
-            WHEN p.no = 3 THEN CASE WHEN i % 50 = 0 THEN 'reportOnlyFailure' ELSE 'reportOnlySuccess' END
-            WHEN i % 50 = 0 THEN 'failure' ELSE 'success' END,
-       p.grants, p.conditions, 0,
-       getvariable('start') + to_days(getvariable('day')) + to_seconds(((hash(i) % 1000003) % 86400)::BIGINT)
-FROM range(getvariable('day') * getvariable('per_day'), (getvariable('day') + 1) * getvariable('per_day')) r(i)
-JOIN (VALUES (1, 'CA001: Require MFA for all users', ['Mfa'], 3),
-             (2, 'CA004: Require compliant device for admins', ['RequireCompliantDevice'], 1),
-             (3, 'CA011: Require phishing-resistant MFA (report-only)', ['Mfa'], 11)) p(no, name, grants, conditions)
-  ON p.no <> 3 OR i % 10 = 0;
+       CASE WHEN i % 50 = 0 THEN 'failure' ELSE 'success' END, 'bench', 'bench:' || i, 1, now(), l.ca_set
+FROM n JOIN bench_ca_lists l
+  ON l.kind = CASE WHEN i % 50 = 0 THEN 'failure' WHEN i % 10 = 0 THEN 'report_only' ELSE 'plain' END;
 
 INSERT INTO cause_tags
 SELECT s.id, s.correlation_id, s.user_id, s.user_principal_name, s.created_at, 500121, m.cause, [m.cause], 0.8,

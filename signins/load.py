@@ -31,7 +31,7 @@ from signins.store import query, run_script
 DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
 # The child rows of a batch's accepted records (load/35_stage_children.sql), by the name the merge
 # (load/45_replace.sql) reads them under.
-CHILD_ROWS = {"stg_auth_steps": "batch_auth_steps", "stg_ca_policies": "batch_ca_policies",
+CHILD_ROWS = {"stg_auth_steps": "batch_auth_steps", "stg_ca_sets": "batch_ca_sets",
               "stg_app_policy_evaluations": "batch_app_policy_evaluations",
               "stg_app_device_details": "batch_app_device_details"}
 NESTED_COLUMNS = ["auth_details", "ca_policies", "app_policy_evaluations", "app_device"]
@@ -285,6 +285,7 @@ class _FileLoad:
         if updated and self.run:
             run_script(con, "load/42_keep_displaced.sql", {"run": self.run})
         run_script(con, "load/45_replace.sql")
+        run_script(con, "ca_sets/drop_released.sql")
         return new, updated
 
     def wait_for_blob(self) -> None:

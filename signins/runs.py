@@ -33,13 +33,13 @@ def start(con: duckdb.DuckDBPyConnection, run: str) -> None:
 def keep(con: duckdb.DuckDBPyConnection, run: str) -> RunCounts:
     """The run's data passed the gates: it stays, and what it replaced is let go. What it added."""
     counts = RunCounts(*query(con, "runs/run_counts.sql", {"run": run}).fetchall()[0])
-    _in_transaction(con, run, "keeping", ["runs/drop_displaced.sql", "runs/kept.sql"])
+    _in_transaction(con, run, "keeping", ["runs/drop_displaced.sql", "ca_sets/drop_released.sql", "runs/kept.sql"])
     return counts
 
 
 def undo(con: duckdb.DuckDBPyConnection, run: str) -> None:
     """Put the store back as it was before the run (idempotent: an undone run has nothing left)."""
-    _in_transaction(con, run, "undoing", ["runs/undo.sql", "runs/restore_displaced.sql"])
+    _in_transaction(con, run, "undoing", ["runs/undo.sql", "ca_sets/drop_released.sql", "runs/restore_displaced.sql"])
 
 
 def undo_unfinished(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -53,6 +53,7 @@ def merge_staging(con: duckdb.DuckDBPyConnection, path: Path) -> MergeOutcome:
         con.execute("BEGIN TRANSACTION")
         try:
             run_script(con, "merge/10_staging_into_store.sql")
+            run_script(con, "ca_sets/drop_released.sql")
             new, updated = con.execute(
                 "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM merge_winners").fetchall()[0]
             con.execute("COMMIT")

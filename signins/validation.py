@@ -198,6 +198,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, failing: dict[str, set], run: st
     con.executemany("INSERT INTO gate_failures VALUES (?, ?)", list(rows.items()))
     con.execute("BEGIN TRANSACTION")
     run_script(con, "validation/10_quarantine_failures.sql")
+    run_script(con, "ca_sets/drop_released.sql")
     if run:
         con.execute("CREATE OR REPLACE TEMP TABLE restoring AS SELECT id FROM gate_failures")
         run_script(con, "runs/restore_displaced.sql", {"run": run})   # a replaced version comes back

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from reliability.snapshot import checksum
+from reliability.snapshot import base_tables, checksum
 from signins import PROJECT_ROOT, blobs
 from signins.load import FileOutcome, ingest_file
 from signins.settings import IngestLimits
@@ -15,7 +16,7 @@ from signins.store import connect
 PUBLIC = PROJECT_ROOT.parent / "shared" / "datasets" / "public"
 FIXTURES = Path(__file__).parent / "fixtures"
 # The store's tables of loaded data (raw layer, sign-ins and their child rows, quarantine).
-STORE_TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies",
+STORE_TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "ca_policy_sets",
                 "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
 CHILD_TABLES = [t for t in STORE_TABLES if t.startswith("signin_")]
 LOAD_TIMES = frozenset({"loaded_at", "ingested_at", "ingest_id", "quarantined_at"})
@@ -103,3 +104,29 @@ def prefect_harness():
 
     with prefect_test_harness():
         yield
+
+
+# The tables of older schemas that the latest one no longer has: where their rows are now.
+OLDER_FORMS = {   # sql/schema/008_ca_policy_sets.sql: policy rows of the versions a run kept aside
+    "displaced_ca_policies": "SELECT d.run_name, d.id AS signin_id, p.* EXCLUDE (ca_set), d.created_at AS signin_created_at "
+                             "FROM latest.displaced_signins d JOIN latest.ca_policy_sets p USING (ca_set)",
+}
+
+
+def fill_older_store(old: duckdb.DuckDBPyConnection, latest: Path) -> dict[str, int]:
+    """Fill every table the old schema of `old` has from the `latest` store (not open elsewhere in this
+    process), with the columns it had then; their row counts."""
+    old.execute("ATTACH ? AS latest (READ_ONLY)", [str(latest)])
+    catalog = old.execute("SELECT current_database()").fetchall()[0][0]
+    counts = {}
+    for table in base_tables(old, catalog):
+        if table in ("schema_migrations", "ca_condition_flags"):
+            continue
+        columns = ", ".join(f'"{c}"' for (c,) in old.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ?",
+            [catalog, table]).fetchall())
+        source = OLDER_FORMS.get(table, f'SELECT * FROM latest."{table}"')
+        old.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM ({source})')
+        counts[table] = old.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+    old.execute("DETACH latest")
+    return counts

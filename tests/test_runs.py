@@ -17,7 +17,7 @@ from signins.validation import gate
 from tests.conftest import FIXTURES, STORE_TABLES, Store, table_content
 
 TABLES = [*STORE_TABLES, "ingest_log", "run_ingests", "displaced_signins", "displaced_auth_steps",
-          "displaced_ca_policies", "displaced_app_policy_evaluations", "displaced_app_device_details"]
+          "displaced_app_policy_evaluations", "displaced_app_device_details"]
 RECORD = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
 SPARSE = {"userAgent": None, "ipAddress": None, "correlationId": None, "authenticationAppDeviceDetails": None}
 

@@ -9,8 +9,8 @@ import pytest
 
 from signins import PROJECT_ROOT
 from signins.errors import StoreError
-from signins.store import LATEST_VERSION, connect, migrations, schema_version
-from tests.conftest import CHILD_TABLES, Store, table_content
+from signins.store import LATEST_VERSION, connect, migrate, migrations, schema_version
+from tests.conftest import CHILD_TABLES, Store, fill_older_store, table_content
 
 
 def test_a_new_database_is_at_the_latest_version(tmp_path: Path):
@@ -58,33 +58,64 @@ def test_condition_flags_have_names(tmp_path: Path):
     assert names(0) is None
 
 
-def test_a_version_5_store_gets_the_time_of_each_child_rows_sign_in(tmp_path: Path):
-    """Schema 6 (sql/schema/006_child_times.sql): child rows, and their mirrors kept for a landing run
-    (005_runs.sql), carry their sign-in's time. The loader writes it; the migration fills what was there."""
-    path = tmp_path / "s.duckdb"
-    store = Store(path)
+def _older_store(path: Path, version: int, latest: Path) -> None:
+    """A store at schema `version` holding what the `latest` store holds, as that version kept it."""
+    con = duckdb.connect(str(path))
+    migrate(con, until=version)
+    fill_older_store(con, latest)
+    con.close()
+
+
+@pytest.fixture
+def landed(tmp_path: Path) -> Path:
+    """A latest store with a sample page, and versions of some of its sign-ins kept aside by a landing run
+    (005_runs.sql), policy lists and Authenticator rows among them."""
+    store = Store(tmp_path / "latest.duckdb")
     store.ingest(PROJECT_ROOT / "data" / "sample" / "signins" / "page-0001.json.gz")
     con = store.con
     con.execute("INSERT INTO displaced_signins SELECT 'r1', * FROM signins WHERE id IN "
                 "(SELECT signin_id FROM signin_app_policy_evaluations UNION SELECT signin_id FROM signin_ca_policies)")
     for table in CHILD_TABLES:
         mirror = table.replace("signin_", "displaced_", 1)
-        con.execute(f"INSERT INTO {mirror} SELECT 'r1', * FROM {table} WHERE signin_id IN "
-                    "(SELECT id FROM displaced_signins)")
-    loaded = {table: table_content(store, table) for table in CHILD_TABLES}
-    for table in CHILD_TABLES:   # back to schema 5
-        for name in (table, table.replace("signin_", "displaced_", 1)):
-            con.execute(f"ALTER TABLE {name} DROP COLUMN signin_created_at")
-    con.execute("DROP TABLE history_summary")   # and schema 7
-    con.execute("DROP TABLE history_summary_state")
-    con.execute("DELETE FROM schema_migrations WHERE version >= 6")
+        if table != "signin_ca_policies":   # kept as a policy list since schema 8
+            con.execute(f"INSERT INTO {mirror} SELECT 'r1', * FROM {table} WHERE signin_id IN "
+                        "(SELECT id FROM displaced_signins)")
     con.close()
+    return store.db_path
 
-    store = Store(path)   # opening migrates
+
+def test_a_version_5_store_gets_the_time_of_each_child_rows_sign_in(tmp_path: Path, landed: Path):
+    """Schema 6 (sql/schema/006_child_times.sql): child rows, and their mirrors kept for a landing run
+    (005_runs.sql), carry their sign-in's time. The loader writes it; the migration fills what was there."""
+    path = tmp_path / "s.duckdb"
+    _older_store(path, 5, landed)
+    store, latest = Store(path), Store(landed)   # opening migrates
     assert schema_version(store.con) == LATEST_VERSION
-    assert {table: table_content(store, table) for table in CHILD_TABLES} == loaded
+    assert {table: table_content(store, table) for table in CHILD_TABLES} == \
+        {table: table_content(latest, table) for table in CHILD_TABLES}
     for table in CHILD_TABLES:
-        for name, signins in ((table, "signins"), (table.replace("signin_", "displaced_", 1), "displaced_signins")):
-            assert store.scalar(f"SELECT count(*) FROM {name}") > 0
-            assert store.scalar(f"SELECT count(*) FROM {name} c JOIN {signins} s ON s.id = c.signin_id "
+        assert store.scalar(f"SELECT count(*) FROM {table}") > 0
+        assert store.scalar(f"SELECT count(*) FROM {table} c JOIN signins s ON s.id = c.signin_id "
+                            "WHERE c.signin_created_at IS DISTINCT FROM s.created_at") == 0
+    for table in CHILD_TABLES:
+        if table != "signin_ca_policies":   # kept as a policy list since schema 8
+            mirror = table.replace("signin_", "displaced_", 1)
+            assert store.scalar(f"SELECT count(*) FROM {mirror}") > 0
+            assert store.scalar(f"SELECT count(*) FROM {mirror} c JOIN displaced_signins s ON s.id = c.signin_id "
                                 "WHERE c.signin_created_at IS DISTINCT FROM s.created_at") == 0
+
+
+def test_a_version_7_store_keeps_each_policy_list_once_as_the_loader_does(tmp_path: Path, landed: Path):
+    """Schema 8 (sql/schema/008_ca_policy_sets.sql): the policy rows of the sign-ins and of the versions a
+    run kept aside become policy lists, keyed as the loader keys them, and the view shows the same rows."""
+    path = tmp_path / "s.duckdb"
+    _older_store(path, 7, landed)
+    with duckdb.connect(str(path)) as old:
+        assert old.execute("SELECT count(*) FROM displaced_ca_policies").fetchall()[0][0] > 0
+    store, latest = Store(path), Store(landed)   # opening migrates
+    assert schema_version(store.con) == LATEST_VERSION
+    for table in ("signins", "displaced_signins", "ca_policy_sets", "signin_ca_policies"):
+        assert table_content(store, table) == table_content(latest, table), table
+    assert store.scalar("SELECT count(DISTINCT ca_set) FROM ca_policy_sets") \
+        < store.scalar("SELECT count(*) FROM signins WHERE ca_set IS NOT NULL")
+    assert store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'displaced_ca_policies'") == 0

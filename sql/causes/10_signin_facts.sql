@@ -42,17 +42,17 @@ app_device AS (
     SELECT signin_id, app_version, operating_system FROM signin_app_device_details
     WHERE signin_created_at >= (SELECT since FROM children_since)
 ),
+-- per policy list, not per sign-in: a few hundred lists serve the store (sql/schema/008_ca_policy_sets.sql)
 ca AS (
-    SELECT signin_id,
+    SELECT ca_set,
            list(display_name ORDER BY policy_no) FILTER (result = 'failure')   AS ca_failure_policies,
            list(policy_id ORDER BY policy_no) FILTER (result = 'failure')      AS ca_failure_policy_ids,
            bit_or(conditions_satisfied) FILTER (result = 'failure')           AS ca_failure_conditions,
            list(display_name ORDER BY policy_no)
                FILTER (result IN ('reportOnlyFailure', 'reportOnlyInterrupted')) AS ca_report_only_failure_policies
-    FROM signin_ca_policies
+    FROM ca_policy_sets
     WHERE result IN ('failure', 'reportOnlyFailure', 'reportOnlyInterrupted')
-      AND signin_created_at >= (SELECT since FROM children_since)
-    GROUP BY signin_id
+    GROUP BY ca_set
 )
 SELECT
     s.id AS signin_id, s.correlation_id, s.created_at, s.user_key, s.user_principal_name, s.event_type,
@@ -68,4 +68,4 @@ FROM s
 LEFT JOIN steps ON steps.signin_id = s.id
 LEFT JOIN app_policy ON app_policy.signin_id = s.id
 LEFT JOIN app_device AS d ON d.signin_id = s.id
-LEFT JOIN ca ON ca.signin_id = s.id
+LEFT JOIN ca ON ca.ca_set = s.ca_set

@@ -52,10 +52,10 @@ staged AS (
 -- Typed sign-in rows, with a completeness score: the number of fields and child rows a version
 -- carries. When one sign-in arrives in several versions (a Graph pull and an Azure Monitor export,
 -- a late re-aggregation), the most complete one is kept (load/40_winners.sql).
-typed AS (
+typed AS MATERIALIZED (
     SELECT
         rn, locator, line, byte_offset, byte_length, accepted,
-        r.authenticationDetails AS auth_details, r.appliedConditionalAccessPolicies AS ca_policies,
+        r.authenticationDetails AS auth_details, r.appliedConditionalAccessPolicies AS ca_json,
         r.authenticationAppPolicyEvaluationDetails AS app_policy_evaluations,
         r.authenticationAppDeviceDetails AS app_device,
         signin_id                                           AS id,
@@ -122,14 +122,24 @@ typed AS (
         r.processingTimeInMilliseconds                      AS processing_time_ms,
         format                                              AS source_format,
         len(coalesce(r.authenticationDetails, []))
-          + len(coalesce(r.appliedConditionalAccessPolicies, []))
           + len(coalesce(r.authenticationAppPolicyEvaluationDetails, []))
           + (r.authenticationAppDeviceDetails IS NOT NULL)::INTEGER AS child_rows
     FROM staged
+),
+-- Each distinct policy list of the batch (as JSON text) parsed once, normalised and keyed
+-- (sql/schema/008_ca_policy_sets.sql). Two texts can spell one list: the first sign-in of each key
+-- carries the list (`ca_policies`), for load/35_stage_children.sql to unnest.
+ca_lists AS (
+    SELECT ca_json, policies, ca_set, min(first_rn) OVER (PARTITION BY ca_set) AS first_rn
+    FROM (SELECT ca_json, policies, first_rn, CASE WHEN len(policies) > 0 THEN ca_set_key(policies) END AS ca_set
+          FROM (SELECT ca_json, ca_policy_list(ca_json) AS policies, min(rn) AS first_rn
+                FROM typed WHERE accepted AND ca_json IS NOT NULL GROUP BY ca_json))
 )
 SELECT
-    * EXCLUDE (child_rows),
-    child_rows + list_count([
+    typed.* EXCLUDE (child_rows, ca_json),
+    ca_lists.ca_set,
+    CASE WHEN typed.rn = ca_lists.first_rn THEN ca_lists.policies END AS ca_policies,
+    child_rows + coalesce(len(ca_lists.policies), 0) + list_count([
         correlation_id, original_request_id, session_id, unique_token_identifier, home_tenant_id,
         resource_tenant_id, user_id, user_principal_name, user_display_name, user_type, app_id,
         app_display_name, resource_id, resource_display_name, ip_address, client_app_used, user_agent,
@@ -139,4 +149,4 @@ SELECT
         latitude::VARCHAR, device_is_compliant::VARCHAR, device_is_managed::VARCHAR
     ]) AS completeness,
     now() AS loaded_at
-FROM typed;
+FROM typed LEFT JOIN ca_lists ON ca_lists.ca_json = typed.ca_json AND typed.accepted;

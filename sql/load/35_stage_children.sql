@@ -1,6 +1,6 @@
 -- The child rows of the staged records (registered as `stg_records`), keyed by the batch row number (rn)
 -- until the merge picks the winning version. Unnested where the batch is staged (signins.load.stage),
--- the merge reads them as stg_auth_steps, stg_ca_policies, ...
+-- the merge reads them as stg_auth_steps, stg_ca_sets, ...
 
 CREATE OR REPLACE TEMP VIEW batch_auth_steps AS
 SELECT rn, id AS signin_id, created_at AS signin_created_at, step_no, s.authenticationStepDateTime AS step_at,
@@ -11,24 +11,11 @@ SELECT rn, id AS signin_id, created_at AS signin_created_at, step_no, s.authenti
 FROM (SELECT rn, id, created_at, unnest(auth_details) AS s, generate_subscripts(auth_details, 1) AS step_no
       FROM stg_records WHERE accepted AND len(auth_details) > 0);
 
--- A batch holds few distinct condition strings: turn each into flags once, not once per policy row.
-CREATE OR REPLACE TEMP VIEW batch_ca_policies AS
-WITH applied AS (
-    SELECT rn, id AS signin_id, created_at AS signin_created_at, unnest(ca_policies) AS p,
-           generate_subscripts(ca_policies, 1) AS policy_no
-    FROM stg_records WHERE accepted AND len(ca_policies) > 0
-),
-flags AS (
-    SELECT conditions, ca_flags(conditions) AS flags
-    FROM (SELECT p.conditionsSatisfied AS conditions FROM applied UNION SELECT p.conditionsNotSatisfied FROM applied)
-)
-SELECT rn, signin_id, signin_created_at, policy_no, nullif(p.id, '') AS policy_id, p.displayName AS display_name,
-       lower_first(p.result) AS result, p.enforcedGrantControls AS enforced_grant_controls,
-       p.enforcedSessionControls AS enforced_session_controls,
-       satisfied.flags AS conditions_satisfied, not_satisfied.flags AS conditions_not_satisfied
-FROM applied
-LEFT JOIN flags AS satisfied ON satisfied.conditions = p.conditionsSatisfied
-LEFT JOIN flags AS not_satisfied ON not_satisfied.conditions = p.conditionsNotSatisfied;
+-- The policy lists first used in the batch, once per key (load/20_staged_records.sql): rows of ca_policy_sets.
+CREATE OR REPLACE TEMP VIEW batch_ca_sets AS
+SELECT ca_set, policy_no, p.*
+FROM (SELECT ca_set, unnest(ca_policies) AS p, generate_subscripts(ca_policies, 1) AS policy_no
+      FROM stg_records WHERE ca_set IS NOT NULL AND ca_policies IS NOT NULL);
 
 CREATE OR REPLACE TEMP VIEW batch_app_policy_evaluations AS
 SELECT rn, id AS signin_id, created_at AS signin_created_at, evaluation_no, e.policyName AS policy_name, e.status,

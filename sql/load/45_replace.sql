@@ -1,9 +1,11 @@
 -- Merge the staged batch into the store, second half: the winning versions (temp table `winners`, from
--- 40_winners.sql) replace the stored ones, child rows with them.
+-- 40_winners.sql) replace the stored ones, child rows with them. Then sql/ca_sets/drop_released.sql.
+
+CREATE OR REPLACE TEMP TABLE released_ca_sets AS
+SELECT DISTINCT ca_set FROM signins WHERE id IN (SELECT id FROM winners WHERE NOT is_new) AND ca_set IS NOT NULL;
 
 DELETE FROM signins WHERE id IN (SELECT id FROM winners WHERE NOT is_new);
 DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
-DELETE FROM signin_ca_policies WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
 
@@ -11,8 +13,11 @@ INSERT INTO signins BY NAME SELECT s.* EXCLUDE (rn) FROM stg_signins s SEMI JOIN
 
 INSERT INTO signin_auth_steps BY NAME
 SELECT c.* EXCLUDE (rn) FROM stg_auth_steps c SEMI JOIN winners w ON w.rn = c.rn;
-INSERT INTO signin_ca_policies BY NAME
-SELECT c.* EXCLUDE (rn) FROM stg_ca_policies c SEMI JOIN winners w ON w.rn = c.rn;
+-- The policy lists the winners use that the store does not hold yet. (Keys come from Arrow as text.)
+INSERT INTO ca_policy_sets BY NAME
+SELECT * REPLACE (ca_set::UUID AS ca_set) FROM stg_ca_sets
+WHERE ca_set::UUID IN (SELECT s.ca_set::UUID FROM stg_signins s SEMI JOIN winners w ON w.rn = s.rn)
+  AND ca_set::UUID NOT IN (SELECT ca_set FROM ca_policy_sets);
 INSERT INTO signin_app_policy_evaluations BY NAME
 SELECT c.* EXCLUDE (rn) FROM stg_app_policy_evaluations c SEMI JOIN winners w ON w.rn = c.rn;
 INSERT INTO signin_app_device_details BY NAME

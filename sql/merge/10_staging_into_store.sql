@@ -14,17 +14,21 @@ SELECT s.id, stored.id IS NULL AS is_new
 FROM staging.signins AS s LEFT JOIN signins AS stored ON stored.id = s.id
 WHERE stored.id IS NULL OR s.completeness > stored.completeness;
 
+CREATE OR REPLACE TEMP TABLE released_ca_sets AS   -- for sql/ca_sets/drop_released.sql, run next
+SELECT DISTINCT ca_set FROM signins WHERE id IN (SELECT id FROM merge_winners WHERE NOT is_new) AND ca_set IS NOT NULL;
+
 DELETE FROM signins WHERE id IN (SELECT id FROM merge_winners WHERE NOT is_new);
 DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM merge_winners WHERE NOT is_new);
-DELETE FROM signin_ca_policies WHERE signin_id IN (SELECT id FROM merge_winners WHERE NOT is_new);
 DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM merge_winners WHERE NOT is_new);
 DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM merge_winners WHERE NOT is_new);
 
 INSERT INTO signins SELECT s.* FROM staging.signins AS s SEMI JOIN merge_winners AS w ON w.id = s.id;
 INSERT INTO signin_auth_steps
 SELECT c.* FROM staging.signin_auth_steps AS c SEMI JOIN merge_winners AS w ON w.id = c.signin_id;
-INSERT INTO signin_ca_policies
-SELECT c.* FROM staging.signin_ca_policies AS c SEMI JOIN merge_winners AS w ON w.id = c.signin_id;
+INSERT INTO ca_policy_sets
+SELECT * FROM staging.ca_policy_sets
+WHERE ca_set IN (SELECT s.ca_set FROM staging.signins AS s SEMI JOIN merge_winners AS w ON w.id = s.id)
+  AND ca_set NOT IN (SELECT ca_set FROM ca_policy_sets);
 INSERT INTO signin_app_policy_evaluations
 SELECT c.* FROM staging.signin_app_policy_evaluations AS c SEMI JOIN merge_winners AS w ON w.id = c.signin_id;
 INSERT INTO signin_app_device_details

@@ -1,21 +1,20 @@
 -- What the 500121 attempts each policy demanded have in common: primary cause, device platform, country
 -- and the policy conditions they matched (from the failing policy's conditionsSatisfied flags).
 WITH demanded AS (
-    SELECT signin_id, unnest(policies) AS policy, false AS report_only, attempt, primary_cause, os, country
+    SELECT ca_set, unnest(policies) AS policy, false AS report_only, attempt, primary_cause, os, country
     FROM report_failures
     UNION ALL
-    SELECT signin_id, unnest(report_only_policies), true, attempt, primary_cause, os, country
+    SELECT ca_set, unnest(report_only_policies), true, attempt, primary_cause, os, country
     FROM report_failures
 ),
--- The failing policy rows, selected on their own first: joined with the filter inside, DuckDB reads every
--- policy row into the join and takes twice as long.
-failing AS MATERIALIZED (
-    SELECT signin_id, display_name, conditions_satisfied FROM signin_ca_policies
+-- the failing policies of each policy list (sql/schema/008_ca_policy_sets.sql)
+failing AS (
+    SELECT ca_set, display_name, conditions_satisfied FROM ca_policy_sets
     WHERE result IN ('failure', 'reportOnlyFailure', 'reportOnlyInterrupted')
 ),
 conditions AS (
     SELECT d.policy, d.report_only, d.attempt, unnest(ca_condition_names(p.conditions_satisfied)) AS condition
-    FROM demanded d JOIN failing p ON p.signin_id = d.signin_id AND p.display_name = d.policy
+    FROM demanded d JOIN failing p ON p.ca_set = d.ca_set AND p.display_name = d.policy
 )
 SELECT 'cause' AS dimension, policy, report_only, primary_cause AS value, count(DISTINCT attempt) AS attempts
 FROM demanded GROUP BY ALL

@@ -11,20 +11,17 @@ WITH demanded AS (
 per_user AS (
     SELECT policy, report_only, user_key, count(DISTINCT day) AS days FROM demanded GROUP BY ALL
 ),
--- The window's sign-ins each policy applied to (result success or failure, report-only too). Selecting
--- them joins every policy row to its sign-in, the report's dearest step; when the window holds the whole
--- store that join is skipped.
-whole AS (
-    SELECT coalesce($since <= min(created_at) AND $until > max(created_at), false) AS store FROM signins
-),
-window_ids AS (
-    SELECT id FROM signins WHERE created_at >= $since AND created_at < $until AND NOT (SELECT store FROM whole)
+-- The window's sign-ins each policy applied to (result success or failure, report-only too): the
+-- window's sign-ins counted per policy list, then each list's policies (sql/schema/008_ca_policy_sets.sql).
+lists AS (
+    SELECT ca_set, count(*) AS signins FROM signins
+    WHERE created_at >= $since AND created_at < $until AND ca_set IS NOT NULL
+    GROUP BY ca_set
 ),
 challenges AS (
-    SELECT p.display_name AS policy, p.result LIKE 'reportOnly%' AS report_only, count(*) AS challenges
-    FROM signin_ca_policies p
+    SELECT p.display_name AS policy, p.result LIKE 'reportOnly%' AS report_only, sum(l.signins)::BIGINT AS challenges
+    FROM lists l JOIN ca_policy_sets p USING (ca_set)
     WHERE p.result IN ('success', 'failure', 'reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyInterrupted')
-      AND ((SELECT store FROM whole) OR p.signin_id IN (SELECT id FROM window_ids))
     GROUP BY ALL
 )
 SELECT d.policy, d.report_only, coalesce(any_value(c.challenges), 0) AS challenges,

@@ -6,8 +6,6 @@ INSERT INTO signins SELECT * EXCLUDE (run_name) FROM displaced_signins
 WHERE run_name = $run AND id IN (SELECT id FROM restoring);
 INSERT INTO signin_auth_steps SELECT * EXCLUDE (run_name) FROM displaced_auth_steps
 WHERE run_name = $run AND signin_id IN (SELECT id FROM restoring);
-INSERT INTO signin_ca_policies SELECT * EXCLUDE (run_name) FROM displaced_ca_policies
-WHERE run_name = $run AND signin_id IN (SELECT id FROM restoring);
 INSERT INTO signin_app_policy_evaluations SELECT * EXCLUDE (run_name) FROM displaced_app_policy_evaluations
 WHERE run_name = $run AND signin_id IN (SELECT id FROM restoring);
 INSERT INTO signin_app_device_details SELECT * EXCLUDE (run_name) FROM displaced_app_device_details
@@ -15,6 +13,5 @@ WHERE run_name = $run AND signin_id IN (SELECT id FROM restoring);
 
 DELETE FROM displaced_signins WHERE run_name = $run AND id IN (SELECT id FROM restoring);
 DELETE FROM displaced_auth_steps WHERE run_name = $run AND signin_id IN (SELECT id FROM restoring);
-DELETE FROM displaced_ca_policies WHERE run_name = $run AND signin_id IN (SELECT id FROM restoring);
 DELETE FROM displaced_app_policy_evaluations WHERE run_name = $run AND signin_id IN (SELECT id FROM restoring);
 DELETE FROM displaced_app_device_details WHERE run_name = $run AND signin_id IN (SELECT id FROM restoring);

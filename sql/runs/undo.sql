@@ -19,9 +19,10 @@ SELECT id FROM signins WHERE record_key IN (SELECT record_key FROM undo_records)
 DELETE FROM tag_state WHERE EXISTS (SELECT 1 FROM cause_tags WHERE signin_id IN (SELECT id FROM undo_signins));
 DELETE FROM cause_tags WHERE signin_id IN (SELECT id FROM undo_signins);
 
+CREATE OR REPLACE TEMP TABLE released_ca_sets AS   -- for sql/ca_sets/drop_released.sql
+SELECT DISTINCT ca_set FROM signins WHERE id IN (SELECT id FROM undo_signins) AND ca_set IS NOT NULL;
 DELETE FROM signins WHERE id IN (SELECT id FROM undo_signins);
 DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM undo_signins);
-DELETE FROM signin_ca_policies WHERE signin_id IN (SELECT id FROM undo_signins);
 DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM undo_signins);
 DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM undo_signins);
 

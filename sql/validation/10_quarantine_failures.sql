@@ -10,7 +10,8 @@ JOIN raw_files AS f ON f.file_sha256 = r.file_sha256
 ON CONFLICT DO NOTHING;
 
 DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM gate_failures);
-DELETE FROM signin_ca_policies WHERE signin_id IN (SELECT id FROM gate_failures);
 DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM gate_failures);
 DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM gate_failures);
+CREATE OR REPLACE TEMP TABLE released_ca_sets AS   -- for sql/ca_sets/drop_released.sql
+SELECT DISTINCT ca_set FROM signins WHERE id IN (SELECT id FROM gate_failures) AND ca_set IS NOT NULL;
 DELETE FROM signins WHERE id IN (SELECT id FROM gate_failures);
