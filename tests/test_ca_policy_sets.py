@@ -1,0 +1,78 @@
+"""Policy lists (sql/schema/008_ca_policy_sets.sql): each distinct list of Conditional Access policy results
+is stored once, keyed by its normalised content, and dropped when no stored or displaced sign-in uses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from signins import runs
+from tests.conftest import Store
+from tests.test_runs import RECORD, land, lines, signin, snapshot
+
+POLICIES = RECORD["appliedConditionalAccessPolicies"]            # three, the first two failing
+EXTRA = {**POLICIES[2], "id": "11111111-aaaa-4bbb-8ccc-000000000099", "displayName": "CA099: Block legacy auth",
+         "result": "success"}
+
+
+def stored_lists(store: Store) -> set:
+    return {key for (key,) in store.rows("SELECT DISTINCT ca_set FROM ca_policy_sets")}
+
+
+def used_lists(store: Store) -> set:
+    return {key for (key,) in store.rows("SELECT ca_set FROM signins WHERE ca_set IS NOT NULL "
+                                         "UNION SELECT ca_set FROM displaced_signins WHERE ca_set IS NOT NULL")}
+
+
+def test_one_list_however_spelled_is_stored_once_and_read_back_per_sign_in(store: Store, tmp_path: Path):
+    """Key order, flags as names or as their integer, a capitalised result: one list. No list, an empty one
+    or null: no list and no rows."""
+    respelled = [{"conditionsNotSatisfied": p["conditionsNotSatisfied"], "result": p["result"][0].upper() + p["result"][1:],
+                  **{k: v for k, v in p.items() if k not in ("result", "conditionsNotSatisfied")}} for p in POLICIES]
+    respelled[0]["conditionsSatisfied"] = "3"          # application (1) + users (2)
+    records = [signin(1), signin(2, appliedConditionalAccessPolicies=respelled),
+               signin(3, appliedConditionalAccessPolicies=[]), signin(4, appliedConditionalAccessPolicies=None),
+               {k: v for k, v in signin(5).items() if k != "appliedConditionalAccessPolicies"}]
+    outcome = store.ingest(lines(tmp_path / "a.jsonl", records))
+    assert outcome.new_signins == 5 and outcome.quarantined == 0
+    assert store.scalar("SELECT count(DISTINCT ca_set) FROM signins") == 1
+    assert store.scalar("SELECT count(*) FROM signins WHERE ca_set IS NULL") == 3
+    assert store.scalar("SELECT count(*) FROM ca_policy_sets") == 3
+    rows = store.rows("SELECT signin_id, policy_no, display_name, result, conditions_satisfied, "
+                      "conditions_not_satisfied FROM signin_ca_policies ORDER BY ALL")
+    expected = [(p["displayName"], p["result"], satisfied, not_satisfied)
+                for p, satisfied, not_satisfied in zip(POLICIES, [3, 11, 1], [0, 0, 2])]
+    assert rows == [(signin(n)["id"], no, *row) for n in (1, 2) for no, row in enumerate(expected, 1)]
+
+
+def test_a_list_no_sign_in_uses_any_more_is_dropped(store: Store, tmp_path: Path):
+    """Sign-ins 1 and 2 share a list; more complete versions (one more policy) move them to another list
+    one at a time: the first list stays while sign-in 2 uses it."""
+    store.ingest(lines(tmp_path / "a.jsonl", [signin(1), signin(2)]))
+    first = stored_lists(store)
+    longer = [*POLICIES, EXTRA]
+    store.ingest(lines(tmp_path / "b.jsonl", [signin(1, appliedConditionalAccessPolicies=longer)]))
+    assert len(stored_lists(store)) == 2 and first < stored_lists(store) == used_lists(store)
+    store.ingest(lines(tmp_path / "c.jsonl", [signin(2, appliedConditionalAccessPolicies=longer)]))
+    assert len(stored_lists(store)) == 1 and not first & stored_lists(store)
+    assert stored_lists(store) == used_lists(store)
+    assert store.scalar("SELECT count(*) FROM signin_ca_policies") == 8
+
+
+def test_a_run_undone_drops_the_lists_it_brought_and_a_run_kept_those_it_displaced(tmp_path: Path):
+    """A run replaces sign-in 1 with a version on a new list and adds sign-in 2 on a third list. Undone:
+    the store is as before, lists too. Landed again and kept: the list only the replaced version used goes."""
+    store = Store(tmp_path / "s.duckdb")
+    store.ingest(lines(tmp_path / "before.jsonl", [signin(1)]))
+    before, first = snapshot(store), stored_lists(store)
+    run_files = [lines(tmp_path / "run.jsonl", [signin(1, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
+                                                signin(2, appliedConditionalAccessPolicies=[EXTRA])])]
+    land(store, "r1", run_files)
+    assert len(stored_lists(store)) == 3 == len(used_lists(store))     # the displaced version's list kept
+    runs.undo(store.con, "r1")
+    assert snapshot(store) == before
+
+    land(store, "r2", [lines(tmp_path / "again.jsonl", [signin(1, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
+                                                         signin(2, appliedConditionalAccessPolicies=[EXTRA])])])
+    runs.keep(store.con, "r2")
+    assert len(stored_lists(store)) == 2 and stored_lists(store) == used_lists(store)
+    assert not first & stored_lists(store)
