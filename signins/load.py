@@ -34,7 +34,9 @@ DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
 CHILD_ROWS = {"stg_auth_steps": "batch_auth_steps", "stg_ca_sets": "batch_ca_sets",
               "stg_app_policy_evaluations": "batch_app_policy_evaluations",
               "stg_app_device_details": "batch_app_device_details"}
-NESTED_COLUMNS = ["auth_details", "ca_policies", "app_policy_evaluations", "app_device"]
+NESTED_COLUMNS = ["auth_details", "app_policy_evaluations", "app_device"]
+# What the database raises when a strict parse refuses a batch's text: not JSON, or not UTF-8.
+REFUSED_TEXT = (duckdb.InvalidInputException, duckdb.ConversionException)
 # Where the merge looks for the stored versions of a batch's sign-ins (load/40_winners.sql): the batch's
 # time span, widened in case a source rounds or shifts a sign-in's time; else the whole store.
 SPAN_MARGIN = timedelta(days=1)
@@ -121,7 +123,8 @@ def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, tenant: str | None, l
     """Parse and type a batch, and unnest its child rows, as Arrow tables of small record batches:
     everything but the merge itself, so that the reader's thread does it (_staged_ahead).
 
-    `con` holds the staging macros (load/10_stage_macros.sql), created once per connection."""
+    `con` holds the staging macros and the policy lists met so far (load/10_stage_macros.sql), created
+    once per connection and file."""
     con.register("batch", table)
     try:
         params = {"tenant": tenant, "lenient": lenient}
@@ -130,6 +133,12 @@ def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, tenant: str | None, l
         con.unregister("batch")
     con.register("stg_records", records)
     try:
+        if records["ca_json"].null_count < len(records):  # policy lists not met before
+            run_script(con, "load/25_new_ca_lists.sql")
+            records = query(con, "load/27_known_ca_lists.sql").to_arrow_table(CHUNK_ROWS)
+            con.register("stg_records", records)
+        else:
+            records = records.drop_columns(["ca_json"])
         run_script(con, "load/35_stage_children.sql")
         children = {name: con.view(view).to_arrow_table(CHUNK_ROWS) for name, view in CHILD_ROWS.items()}
     finally:
@@ -171,7 +180,7 @@ class _FileLoad:
         a batch of their own, right after; unless one of them is a version of a sign-in the batch
         holds too: then they are written together, as if Python had read the whole batch (which of
         two equally complete versions wins, and whether a sign-in counts as new or updated, is
-        decided within a batch). A batch with a candidate that is not even JSON is tried again leniently.
+        decided within a batch). A batch with a candidate that is not even UTF-8 or JSON is tried again leniently.
         Should the database's JSON parser refuse a record the reader accepted, the batch is split
         until the refused record is alone, and that record is quarantined; the rest still loads.
         Stored versions are looked for in the batch's time span, or in the `whole_store` when a version
@@ -182,7 +191,7 @@ class _FileLoad:
         if batch.table is not None and staged is None:
             try:
                 staged = stage(con, batch.table, self.reading.tenant, lenient)
-            except duckdb.InvalidInputException as exc:
+            except REFUSED_TEXT as exc:
                 self._retry(batch, lenient, exc)
                 return
         refused = _refused(staged) if staged is not None and batch.candidates else []

@@ -3,10 +3,12 @@ is stored once, keyed by its normalised content, and dropped when no stored or d
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from signins import runs
-from tests.conftest import Store
+from signins.settings import IngestLimits
+from tests.conftest import Store, table_content
 from tests.test_runs import RECORD, land, lines, signin, snapshot
 
 POLICIES = RECORD["appliedConditionalAccessPolicies"]            # three, the first two failing
@@ -76,3 +78,25 @@ def test_a_run_undone_drops_the_lists_it_brought_and_a_run_kept_those_it_displac
     runs.keep(store.con, "r2")
     assert len(stored_lists(store)) == 2 and stored_lists(store) == used_lists(store)
     assert not first & stored_lists(store)
+
+
+def test_lists_met_in_later_batches_are_keyed_as_in_one_batch(tmp_path: Path):
+    """The loader parses a policy list's text once per file and looks it up for the sign-ins after
+    (load/20_staged_records.sql): lists new in a later batch, a list spelled anew in a later batch, a
+    batch with a line that is not UTF-8 (staged again leniently) all load as one batch of the file does."""
+    respelled = [{**p, "result": p["result"][0].upper() + p["result"][1:]} for p in POLICIES]
+    records = [signin(1), signin(2), signin(3, appliedConditionalAccessPolicies=[EXTRA]), signin(4),
+               signin(5, appliedConditionalAccessPolicies=respelled), signin(6, appliedConditionalAccessPolicies=[]),
+               signin(7, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]), signin(8, appliedConditionalAccessPolicies=[EXTRA])]
+    path = lines(tmp_path / "a.jsonl", records)
+    with path.open("ab") as fh:
+        fh.write(b'{"id": "not-utf8-\xff", "createdDateTime": "2026-11-02T10:00:00Z"}\n')
+        fh.write((json.dumps(signin(9, appliedConditionalAccessPolicies=respelled)) + "\n").encode())
+    whole, batched = Store(tmp_path / "whole.duckdb"), Store(tmp_path / "batched.duckdb")
+    assert whole.ingest(path).new_signins == 9
+    outcome = batched.ingest(path, IngestLimits(batch_records=2))
+    assert (outcome.new_signins, outcome.quarantined) == (9, 1)
+    for table in ("signins", "ca_policy_sets", "quarantine"):
+        assert table_content(batched, table) == table_content(whole, table), table
+    assert batched.scalar("SELECT count(DISTINCT ca_set) FROM signins") == 3
+    assert batched.scalar("SELECT count(*) FROM signins WHERE ca_set IS NULL") == 1

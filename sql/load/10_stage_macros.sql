@@ -81,6 +81,15 @@ CREATE OR REPLACE TEMP MACRO ca_policy_list(policies_json) AS list_transform(
     lambda p: ca_policy(nullif(p.id, ''), p.displayName, lower_first(p.result), p.enforcedGrantControls,
                         p.enforcedSessionControls, ca_flags(p.conditionsSatisfied), ca_flags(p.conditionsNotSatisfied)));
 
+-- The policy lists this connection has met, by the JSON text signin_struct gives them (ca_hash: its
+-- hash, for a cheap join): a batch's sign-ins look their list up here (load/20_staged_records.sql), and
+-- only the texts not met before are parsed and keyed (load/25_new_ca_lists.sql). Kept per file: the
+-- connections that stage run this script once per file. Texts of lists with no policy ('[]') are kept
+-- too, with no key.
+CREATE OR REPLACE TEMP TABLE ca_known AS
+SELECT hash(''::VARCHAR) AS ca_hash, ''::VARCHAR AS ca_json, NULL::UUID AS ca_set, ca_policy_list('[]') AS policies
+LIMIT 0;
+
 -- A Graph event type as Python spells it (signins.ingest.shapes._graph_event_type).
 CREATE OR REPLACE TEMP MACRO event_type_name(x) AS
     CASE lower(x)

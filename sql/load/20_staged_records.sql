@@ -11,7 +11,9 @@
 -- again and says what they are.
 
 WITH docs AS (
-    SELECT b.* EXCLUDE (doc), CASE WHEN candidate THEN try(decode(b.doc)) ELSE decode(b.doc) END AS text
+    -- Strictly, a text that is not UTF-8 fails the batch, which is staged again leniently (a CASE on
+    -- `candidate` alone copies every text: 6% of the query).
+    SELECT b.* EXCLUDE (doc), CASE WHEN candidate AND $lenient THEN try(decode(b.doc)) ELSE decode(b.doc) END AS text
     FROM batch AS b
 ),
 parsed AS (
@@ -52,7 +54,7 @@ staged AS (
 -- Typed sign-in rows, with a completeness score: the number of fields and child rows a version
 -- carries. When one sign-in arrives in several versions (a Graph pull and an Azure Monitor export,
 -- a late re-aggregation), the most complete one is kept (load/40_winners.sql).
-typed AS MATERIALIZED (
+typed AS (
     SELECT
         rn, locator, line, byte_offset, byte_length, accepted,
         r.authenticationDetails AS auth_details, r.appliedConditionalAccessPolicies AS ca_json,
@@ -126,20 +128,15 @@ typed AS MATERIALIZED (
           + (r.authenticationAppDeviceDetails IS NOT NULL)::INTEGER AS child_rows
     FROM staged
 ),
--- Each distinct policy list of the batch (as JSON text) parsed once, normalised and keyed
--- (sql/schema/008_ca_policy_sets.sql). Two texts can spell one list: the first sign-in of each key
--- carries the list (`ca_policies`), for load/35_stage_children.sql to unnest.
-ca_lists AS (
-    SELECT ca_json, policies, ca_set, min(first_rn) OVER (PARTITION BY ca_set) AS first_rn
-    FROM (SELECT ca_json, policies, first_rn, CASE WHEN len(policies) > 0 THEN ca_set_key(policies) END AS ca_set
-          FROM (SELECT ca_json, ca_policy_list(ca_json) AS policies, min(rn) AS first_rn
-                FROM typed WHERE accepted AND ca_json IS NOT NULL GROUP BY ca_json))
-)
+-- Each sign-in's policy list looked up by its JSON text among the lists met before (ca_known, in
+-- load/10_stage_macros.sql): a join on a hash streams, where grouping the batch's texts held the whole
+-- batch (a fifth of the query). A text not met before is passed on (`ca_json`, else NULL) to be parsed
+-- and keyed once (load/25_new_ca_lists.sql); the completeness of its sign-in counts its policies then.
 SELECT
     typed.* EXCLUDE (child_rows, ca_json),
-    ca_lists.ca_set,
-    CASE WHEN typed.rn = ca_lists.first_rn THEN ca_lists.policies END AS ca_policies,
-    child_rows + coalesce(len(ca_lists.policies), 0) + list_count([
+    known.ca_set,
+    CASE WHEN typed.accepted AND known.ca_json IS NULL THEN typed.ca_json END AS ca_json,
+    child_rows + coalesce(len(known.policies), 0) + list_count([
         correlation_id, original_request_id, session_id, unique_token_identifier, home_tenant_id,
         resource_tenant_id, user_id, user_principal_name, user_display_name, user_type, app_id,
         app_display_name, resource_id, resource_display_name, ip_address, client_app_used, user_agent,
@@ -149,4 +146,5 @@ SELECT
         latitude::VARCHAR, device_is_compliant::VARCHAR, device_is_managed::VARCHAR
     ]) AS completeness,
     now() AS loaded_at
-FROM typed LEFT JOIN ca_lists ON ca_lists.ca_json = typed.ca_json AND typed.accepted;
+FROM typed LEFT JOIN ca_known AS known
+    ON known.ca_hash = hash(typed.ca_json) AND known.ca_json = typed.ca_json AND typed.accepted;

@@ -11,11 +11,13 @@ SELECT rn, id AS signin_id, created_at AS signin_created_at, step_no, s.authenti
 FROM (SELECT rn, id, created_at, unnest(auth_details) AS s, generate_subscripts(auth_details, 1) AS step_no
       FROM stg_records WHERE accepted AND len(auth_details) > 0);
 
--- The policy lists first used in the batch, once per key (load/20_staged_records.sql): rows of ca_policy_sets.
+-- The policy lists the batch's sign-ins use (ca_known, load/10_stage_macros.sql), once per key: rows of
+-- ca_policy_sets. (Keys come from Arrow as text.)
 CREATE OR REPLACE TEMP VIEW batch_ca_sets AS
 SELECT ca_set, policy_no, p.*
-FROM (SELECT ca_set, unnest(ca_policies) AS p, generate_subscripts(ca_policies, 1) AS policy_no
-      FROM stg_records WHERE ca_set IS NOT NULL AND ca_policies IS NOT NULL);
+FROM (SELECT ca_set, unnest(policies) AS p, generate_subscripts(policies, 1) AS policy_no
+      FROM (SELECT ca_set, any_value(policies) AS policies FROM ca_known
+            WHERE ca_set IN (SELECT ca_set::UUID FROM stg_records WHERE accepted) GROUP BY ca_set));
 
 CREATE OR REPLACE TEMP VIEW batch_app_policy_evaluations AS
 SELECT rn, id AS signin_id, created_at AS signin_created_at, evaluation_no, e.policyName AS policy_name, e.status,
