@@ -167,9 +167,10 @@ class _FileLoad:
     """Writes the batches of one file, each in one transaction, while its blob is kept in a thread."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, reading: FileReading,
-                 blob: Future, blob_root: Path, run: str | None):
+                 blob: Future, blob_root: Path, run: str | None, resumed: bool = True):
         self.con, self.outcome, self.ingest_id, self.reading = con, outcome, ingest_id, reading
         self.blob, self.blob_root, self.run = blob, blob_root, run
+        self.resumed = resumed   # an earlier attempt may have begun to load the file: some raw records stored
         run_script(con, "load/10_stage_macros.sql")  # for stage() here and the staged views
 
     def write(self, batch: Batch, lenient: bool = False, whole_store: bool = False) -> None:
@@ -286,15 +287,19 @@ class _FileLoad:
         for name, rows in {"stg_records": records, **staged.children}.items():
             con.register(name, rows)
         run_script(con, "load/30_stage_signins.sql")
+        run_script(con, "load/38_raw_records_resumed.sql" if self.resumed else "load/38_raw_records.sql",
+                   {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id})
         since, until = (EARLIEST, LATEST) if whole_store else _time_span(staged.records)
-        run_script(con, "load/40_winners.sql", {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id,
-                                                 "since": since, "until": until})
+        run_script(con, "load/40_winners.sql", {"since": since, "until": until})
         new, updated = con.execute(
             "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
-        if updated and self.run:
-            run_script(con, "load/42_keep_displaced.sql", {"run": self.run})
+        if updated:  # nothing to remove otherwise: the common case, a file of sign-ins new to the store
+            if self.run:
+                run_script(con, "load/42_keep_displaced.sql", {"run": self.run})
+            run_script(con, "load/43_remove_replaced.sql")
         run_script(con, "load/45_replace.sql")
-        run_script(con, "ca_sets/drop_released.sql")
+        if updated:
+            run_script(con, "ca_sets/drop_released.sql")
         return new, updated
 
     def wait_for_blob(self) -> None:
@@ -402,7 +407,8 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path, run:
             return outcome
         outcome.encoding, outcome.notes = reading.encoding, reading.notes
         blob = opened.pool.submit(opened.copy.keep, outcome.sha256)
-        load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root, run)
+        resumed = con.execute("SELECT count(*) > 0 FROM raw_files WHERE file_sha256 = ?", [outcome.sha256]).fetchall()[0][0]
+        load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root, run, resumed)
         con.execute(
             "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
             [outcome.sha256, str(path), path.stat().st_size, blobs.blob_path(path, outcome.sha256),

@@ -6,3 +6,10 @@ CREATE OR REPLACE TEMP VIEW stg_signins AS
 SELECT * EXCLUDE (locator, line, byte_offset, byte_length, accepted)
 FROM stg_records
 WHERE accepted;
+
+-- The raw records of the staged batch, as rows of raw_records (load/38_raw_records*.sql).
+CREATE OR REPLACE TEMP MACRO batch_raw_records(file_sha256, ingest_id) AS TABLE
+SELECT record_key, file_sha256, locator, line, byte_offset, byte_length, source_format, event_type,
+       tenant_id, id, created_at, completeness, ingest_id, now()
+FROM stg_records
+WHERE accepted;

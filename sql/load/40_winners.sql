@@ -1,14 +1,6 @@
--- Merge the staged batch into the store, first half: its raw records, and the versions that win. Per
--- sign-in id the most complete version wins (ties keep what is stored, so re-ingesting changes nothing);
--- the raw layer keeps every version. The second half is 45_replace.sql.
-
--- The primary key skips records of the file that an interrupted run wrote already: a lookup in its
--- index per record, where a scan of the file's stored records grew with the file (quadratic in it).
-INSERT OR IGNORE INTO raw_records
-SELECT record_key, $file_sha256, locator, line, byte_offset, byte_length, source_format, event_type,
-       tenant_id, id, created_at, completeness, $ingest_id, now()
-FROM stg_records
-WHERE accepted;
+-- Merge the staged batch into the store: after its raw records (38_raw_records.sql), the versions that
+-- win. Per sign-in id the most complete version wins (ties keep what is stored, so re-ingesting changes
+-- nothing); the raw layer keeps every version. Then 43_remove_replaced.sql and 45_replace.sql.
 
 -- Narrow on purpose: the wide staged rows are copied once, into signins. The stored versions are looked
 -- for among the sign-ins of the batch's time span [$since, $until] only: every version of a sign-in

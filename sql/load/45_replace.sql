@@ -1,13 +1,5 @@
--- Merge the staged batch into the store, second half: the winning versions (temp table `winners`, from
--- 40_winners.sql) replace the stored ones, child rows with them. Then sql/ca_sets/drop_released.sql.
-
-CREATE OR REPLACE TEMP TABLE released_ca_sets AS
-SELECT DISTINCT ca_set FROM signins WHERE id IN (SELECT id FROM winners WHERE NOT is_new) AND ca_set IS NOT NULL;
-
-DELETE FROM signins WHERE id IN (SELECT id FROM winners WHERE NOT is_new);
-DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
-DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
-DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM winners WHERE NOT is_new);
+-- Merge the staged batch into the store: the winning versions (temp table `winners`, from 40_winners.sql)
+-- are inserted, child rows with them, where 43_remove_replaced.sql removed the versions they replace.
 
 INSERT INTO signins BY NAME SELECT s.* EXCLUDE (rn) FROM stg_signins s SEMI JOIN winners w ON w.rn = s.rn;
 
