@@ -35,6 +35,9 @@ CHILD_ROWS = {"stg_auth_steps": "batch_auth_steps", "stg_ca_sets": "batch_ca_set
               "stg_app_policy_evaluations": "batch_app_policy_evaluations",
               "stg_app_device_details": "batch_app_device_details"}
 NESTED_COLUMNS = ["auth_details", "app_policy_evaluations", "app_device"]
+# Policy-list texts a staging connection remembers (load/37_forget_ca_lists.sql): ~5 KB each; a tenant's
+# sign-ins spell a few hundred lists.
+KNOWN_CA_LISTS = 10_000
 # What the database raises when a strict parse refuses a batch's text: not JSON, or not UTF-8.
 REFUSED_TEXT = (duckdb.InvalidInputException, duckdb.ConversionException)
 # Where the merge looks for the stored versions of a batch's sign-ins (load/40_winners.sql): the batch's
@@ -133,7 +136,8 @@ def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, tenant: str | None, l
         con.unregister("batch")
     con.register("stg_records", records)
     try:
-        if records["ca_json"].null_count < len(records):  # policy lists not met before
+        new_lists = records["ca_json"].null_count < len(records)   # policy lists not met before
+        if new_lists:
             run_script(con, "load/25_new_ca_lists.sql")
             records = query(con, "load/27_known_ca_lists.sql").to_arrow_table(CHUNK_ROWS)
             con.register("stg_records", records)
@@ -141,6 +145,8 @@ def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, tenant: str | None, l
             records = records.drop_columns(["ca_json"])
         run_script(con, "load/35_stage_children.sql")
         children = {name: con.view(view).to_arrow_table(CHUNK_ROWS) for name, view in CHILD_ROWS.items()}
+        if new_lists:
+            run_script(con, "load/37_forget_ca_lists.sql", {"max_known": KNOWN_CA_LISTS})
     finally:
         con.unregister("stg_records")
     return Staged(records.drop_columns(NESTED_COLUMNS), children)

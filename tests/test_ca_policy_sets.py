@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from signins import runs
+from signins import load, runs
+from signins.batches import batches
+from signins.ingest.reader import read_file
 from signins.settings import IngestLimits
+from signins.store import run_script
 from tests.conftest import Store, table_content
 from tests.test_runs import RECORD, land, lines, signin, snapshot
 
@@ -100,3 +103,25 @@ def test_lists_met_in_later_batches_are_keyed_as_in_one_batch(tmp_path: Path):
         assert table_content(batched, table) == table_content(whole, table), table
     assert batched.scalar("SELECT count(DISTINCT ca_set) FROM signins") == 3
     assert batched.scalar("SELECT count(*) FROM signins WHERE ca_set IS NULL") == 1
+
+
+def test_a_staging_connection_forgets_lists_beyond_the_bound_and_stores_the_same(tmp_path: Path, monkeypatch):
+    """A connection that stages remembers at most KNOWN_CA_LISTS policy-list texts once a batch is staged
+    (load/37_forget_ca_lists.sql); a file loaded under a bound of 2 stores what it stores without one."""
+    lists = [POLICIES, [EXTRA], [*POLICIES, EXTRA], [EXTRA, *POLICIES]]
+    path = lines(tmp_path / "a.jsonl", [signin(n, appliedConditionalAccessPolicies=lists[n % 4]) for n in range(1, 13)])
+    whole = Store(tmp_path / "whole.duckdb")
+    whole.ingest(path)
+    monkeypatch.setattr(load, "KNOWN_CA_LISTS", 2)
+    forgetful = Store(tmp_path / "forgetful.duckdb")
+    run_script(forgetful.con, "load/10_stage_macros.sql")
+    remembered = []
+    for batch in batches(read_file(path, IngestLimits()).items, 2, 1 << 30):
+        if batch.table is not None:
+            load.stage(forgetful.con, batch.table, None, lenient=False)
+            remembered.append(forgetful.scalar("SELECT count(*) FROM ca_known"))
+    assert max(remembered) == 2 and 0 in remembered   # two lists a batch: kept, then all forgotten
+    assert forgetful.ingest(path, IngestLimits(batch_records=2)).new_signins == 12
+    for table in ("signins", "ca_policy_sets"):
+        assert table_content(forgetful, table) == table_content(whole, table), table
+    assert forgetful.scalar("SELECT count(DISTINCT ca_set) FROM signins") == 4

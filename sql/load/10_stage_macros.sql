@@ -83,9 +83,10 @@ CREATE OR REPLACE TEMP MACRO ca_policy_list(policies_json) AS list_transform(
 
 -- The policy lists this connection has met, by the JSON text signin_struct gives them (ca_hash: its
 -- hash, for a cheap join): a batch's sign-ins look their list up here (load/20_staged_records.sql), and
--- only the texts not met before are parsed and keyed (load/25_new_ca_lists.sql). Kept per file: the
--- connections that stage run this script once per file. Texts of lists with no policy ('[]') are kept
--- too, with no key.
+-- only the texts not met before are parsed and keyed (load/25_new_ca_lists.sql). Bounded by
+-- load/37_forget_ca_lists.sql.
+-- Kept per file: the connections that stage run this script once per file. Texts of lists with no policy
+-- ('[]') are kept too, with no key.
 CREATE OR REPLACE TEMP TABLE ca_known AS
 SELECT hash(''::VARCHAR) AS ca_hash, ''::VARCHAR AS ca_json, NULL::UUID AS ca_set, ca_policy_list('[]') AS policies
 LIMIT 0;
