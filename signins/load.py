@@ -344,6 +344,11 @@ def _already_ingested(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
     ).fetchall()[0][0]
 
 
+def _begun(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
+    """Whether an earlier attempt began to load the file (its raw_files row is written first)."""
+    return con.execute("SELECT count(*) > 0 FROM raw_files WHERE file_sha256 = ?", [sha]).fetchall()[0][0]
+
+
 def _log(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, started: datetime) -> None:
     con.execute(
         "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
@@ -413,8 +418,7 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path, run:
             return outcome
         outcome.encoding, outcome.notes = reading.encoding, reading.notes
         blob = opened.pool.submit(opened.copy.keep, outcome.sha256)
-        resumed = con.execute("SELECT count(*) > 0 FROM raw_files WHERE file_sha256 = ?", [outcome.sha256]).fetchall()[0][0]
-        load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root, run, resumed)
+        load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root, run, _begun(con, outcome.sha256))
         con.execute(
             "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
             [outcome.sha256, str(path), path.stat().st_size, blobs.blob_path(path, outcome.sha256),

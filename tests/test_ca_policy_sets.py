@@ -90,7 +90,8 @@ def test_lists_met_in_later_batches_are_keyed_as_in_one_batch(tmp_path: Path):
     respelled = [{**p, "result": p["result"][0].upper() + p["result"][1:]} for p in POLICIES]
     records = [signin(1), signin(2), signin(3, appliedConditionalAccessPolicies=[EXTRA]), signin(4),
                signin(5, appliedConditionalAccessPolicies=respelled), signin(6, appliedConditionalAccessPolicies=[]),
-               signin(7, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]), signin(8, appliedConditionalAccessPolicies=[EXTRA])]
+               signin(7, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
+               signin(8, appliedConditionalAccessPolicies=[EXTRA])]
     path = lines(tmp_path / "a.jsonl", records)
     with path.open("ab") as fh:
         fh.write(b'{"id": "not-utf8-\xff", "createdDateTime": "2026-11-02T10:00:00Z"}\n')
