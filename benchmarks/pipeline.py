@@ -18,7 +18,7 @@ records), then runs each stage in a fresh interpreter, one after another, on the
              deployment: what a run costs once the store holds weeks of history)
              baseline: the nightly on a new database
 
-and prints a table (seconds, MB/s, records/s, CPU seconds, peak RSS of the process tree, ratio to the
+and prints a table (seconds, MB/s, records/s, CPU seconds, peak RSS (see TREE_SAMPLE_SECONDS), ratio to the
 stage's baseline), written to --out too. SIGNINS_DUCKDB_MEMORY_LIMIT / --memory-limit bounds DuckDB.
 
 With --rounds N every contender runs N times, in turn, each round on a new store: the table shows the
@@ -175,15 +175,20 @@ subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", NEXT_DAY
 STAGES = list(dict.fromkeys(c.stage for c in CONTENDERS))
 
 TIMED = """
-import os, time
+import os, resource, time
 from pathlib import Path
 {setup}
 start, cpu = time.perf_counter(), os.times()
 rows = RECORDS
 {body}
 end = os.times()
-print("RESULT", time.perf_counter() - start, sum(end[:4]) - sum(cpu[:4]), rows)
+peak_kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print("RESULT", time.perf_counter() - start, sum(end[:4]) - sum(cpu[:4]), rows, peak_kib)
 """
+# How often the peak RSS of a contender's whole process tree is sampled: a sample walks every process
+# (~1.2 ms, 6% of a core every 20 ms). The peak of the contender's own process (and of the largest child
+# it waited for) is exact: the kernel's high-water mark (ru_maxrss), which a sample can miss.
+TREE_SAMPLE_SECONDS = 0.25
 
 
 @dataclass
@@ -191,7 +196,7 @@ class Measured:
     contender: Contender
     seconds: float
     cpu_seconds: float      # user + system of the process and the children it waited for
-    peak_rss_mib: float     # of the whole process tree, sampled every 20 ms
+    peak_rss_mib: float     # the process's own (exact) or the whole tree's (sampled), the larger
     rows: int
 
 
@@ -222,7 +227,7 @@ def measure(contender: Contender, variables: dict, env: dict) -> Measured:
         nonlocal peak
         while not stop.is_set():
             peak = max(peak, _tree_rss(process))
-            stop.wait(0.02)
+            stop.wait(TREE_SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -231,8 +236,8 @@ def measure(contender: Contender, variables: dict, env: dict) -> Measured:
     sampler.join()
     if child.returncode:
         raise SystemExit(f"{contender.stage} / {contender.name} failed:\n{err[-4000:]}")
-    seconds, cpu, rows = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
-    return Measured(contender, float(seconds), float(cpu), peak / 2**20, int(rows))
+    seconds, cpu, rows, peak_kib = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
+    return Measured(contender, float(seconds), float(cpu), max(peak, int(peak_kib) * 1024) / 2**20, int(rows))
 
 
 CHUNK_RECORDS = 19_000       # about what one bulk chunk holds
