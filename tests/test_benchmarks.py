@@ -4,10 +4,11 @@ processes what it was given; the table is written."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
-from benchmarks.pipeline import CONTENDERS, STAGES, Measured, day_line, table
+from benchmarks.pipeline import CONTENDERS, STAGES, Contender, Measured, day_line, measure, table
 from signins import PROJECT_ROOT
 
 
@@ -58,3 +59,14 @@ def test_a_day_of_the_history_is_new_sign_ins_of_the_same_users_on_that_day():
         "userId": "44c6ec45-9d47-4d19-b0b9-03a2a73734e8", "correlationId": "d003-ef1ffaa8-3278-4612-8569-2b0f39de5a9b",
         "originalRequestId": "d003-fd8fd8a0-e7d5-4c60-b683-d9918eef7600",
         "authenticationDetails": [{"authenticationStepDateTime": "2026-11-03T23:43:22Z"}]}
+
+
+def test_a_contenders_peak_memory_is_its_own_not_that_of_the_benchmark_process():
+    """The benchmark process may hold a store's facts when it starts a contender: ru_maxrss would count
+    them (the started process inherits its parent's high-water mark), VmHWM does not."""
+    held = b"x" * (400 * 2**20)  # noqa: F841  (resident in this process while the contenders run)
+    small = Contender("report", "allocates 20 MiB", "", "kept = b'x' * (20 * 2**20)")
+    large = Contender("report", "allocates 600 MiB", "", "kept = b'x' * (600 * 2**20)")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    assert measure(small, {"RECORDS": 1}, env).peak_rss_mib < 300
+    assert measure(large, {"RECORDS": 1}, env).peak_rss_mib >= 600
