@@ -79,10 +79,10 @@ class Contender:
 # facts as Parquet), RECORDS and COLUMNS.
 CONTENDERS = [
     Contender("ingest", "signins ingest", """
-from signins import blobs
-from signins.load import ingest_file
+from signins.ingest import blobs
+from signins.ingest.load import ingest_file
 from signins.settings import IngestLimits
-from signins.store import connect
+from signins.store.database import connect
 """, """
 con = connect(DB)
 outcome = ingest_file(con, Path(DATA), blobs.blob_root(Path(DB)), IngestLimits())
@@ -112,8 +112,8 @@ con.close()
 (Path(WORK) / "typed.duckdb").unlink()
 """, baseline="pandas json_normalize"),
     Contender("validate", "signins gates", """
-from signins.store import connect
-from signins.validation import gate
+from signins.store.database import connect
+from signins.runs.gates import gate
 """, """
 con = connect(DB)
 report = gate(con, None, 5.0)
@@ -121,8 +121,8 @@ con.close()
 rows = report.rows
 """),
     Contender("tag", "signins tag", """
-from signins.store import connect
-from signins.tagging import tag
+from signins.store.database import connect
+from signins.analysis.tagging import tag
 from transforms.thresholds import load_thresholds
 thresholds = load_thresholds()
 """, """
@@ -162,13 +162,13 @@ rows = RECORDS
 import subprocess, sys
 """, """
 db = Path(WORK) / "nightly.duckdb"
-subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", DATA, "--db", str(db),
+subprocess.run([sys.executable, "-m", "cli", "run", "--source", DATA, "--db", str(db),
                 "--out", str(Path(WORK) / "nightly-report")], check=True, stdout=subprocess.DEVNULL)
 """),
     Contender("history", "signins run, the day after the history", """
 import subprocess, sys
 """, """
-subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", NEXT_DAY, "--db", HISTORY_DB,
+subprocess.run([sys.executable, "-m", "cli", "run", "--source", NEXT_DAY, "--db", HISTORY_DB,
                 "--out", str(Path(WORK) / "history-report")], check=True, stdout=subprocess.DEVNULL)
 """, baseline="signins run (Prefect flow)"),
 ]
@@ -253,7 +253,7 @@ UPN = re.compile(rb'("userPrincipalName":"[^"@]*)@')
 
 
 def _chunk_lines(chunk: int) -> bytes:
-    from signins.simulator.bulk import bulk_chunk
+    from simulator.bulk import bulk_chunk
 
     return b"".join(orjson.dumps(record) + b"\n" for record in bulk_chunk(chunk, seed=1, ca_policies=20))
 
@@ -321,7 +321,7 @@ def land_history(data: Path, folder: Path, days: int, records: int, env: dict) -
         path = folder / f"day-{day}.ndjson"
         write_day(data, path, day)
         started = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source", str(path),
+        run = subprocess.run([sys.executable, "-m", "cli", "run", "--source", str(path),
                               "--db", str(folder / "history.duckdb"), "--out", str(folder / "history-report")],
                              cwd=REPO, env=env, check=True, stdout=subprocess.PIPE, text=True)
         seconds.append(time.perf_counter() - started)
@@ -352,8 +352,8 @@ def generate(path: Path, records: int) -> None:
 
 def export_facts(db: Path, facts: Path) -> int:
     """The store's sign-in facts (what the cause engine reads) as Parquet, for the tag baselines."""
-    from signins.store import connect
-    from signins.tagging import prepare_facts
+    from signins.store.database import connect
+    from signins.analysis.tagging import prepare_facts
     from transforms.thresholds import load_thresholds
 
     con = connect(db)

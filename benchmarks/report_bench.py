@@ -23,8 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from signins.store import connect  # noqa: E402
-from signins.tagging import rebuild_findings  # noqa: E402
+from signins.store.database import connect  # noqa: E402
+from signins.analysis.tagging import rebuild_findings  # noqa: E402
 from transforms.thresholds import load_thresholds  # noqa: E402
 
 START = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -71,7 +71,7 @@ def main() -> int:
         print(f"generated in {time.perf_counter() - started:.0f} s ({db.stat().st_size / 2**30:.1f} GiB)")
     out = Path(tempfile.mkdtemp(prefix="report-bench-site-"))
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "signins.cli", "report", "--db", str(db), "--out", str(out)], check=True)
+    subprocess.run([sys.executable, "-m", "cli", "report", "--db", str(db), "--out", str(out)], check=True)
     seconds = time.perf_counter() - started
     sizes = {page.name: page.stat().st_size for page in out.glob("*.html")}
     largest = max(sizes, key=sizes.get)

@@ -65,8 +65,8 @@ PUSH, OATH, SMS, VOICE, TAP = ("Mobile app notification", "OATH verification cod
 METHODS = [PUSH, OATH, SMS, VOICE]
 METHOD_SHARE = [0.72, 0.13, 0.10, 0.05]
 PREFIXES = ["MFA denied; ", "MFA denied; ", "MFA denied; ", "MFA Denied; ", "MFA denied, "]
-# Failure phrases per method (without prefix), with weights: the spellings of signins/simulator/phrases.py,
-# transforms/rules/*.yaml tests and shared/reference/entra-signins.md section 2.1.
+# Failure phrases per method (without prefix), with weights: the spellings of simulator/phrases.py and of
+# the transforms/rules/*.yaml tests.
 PHRASES = {
     PUSH: [("user declined the authentication", 30), ("user did not respond to mobile app notification", 18),
            ("user didn't respond to mobile app notification", 8), ("user didn’t respond to mobile app notification", 4),

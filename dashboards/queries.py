@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from signins.errors import SigninsError, StoreError
-from signins.store import connect, query, run_script, schema_version
+from signins.store.database import connect, query, run_script, schema_version
 from transforms.thresholds import load_thresholds
 
 TAGGED_SCHEMA = 2          # cause_tags, user_findings and policy_daily exist from this schema version on

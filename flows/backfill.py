@@ -18,8 +18,8 @@ from flows.nightly import (REPORT_DIR, Chunk, Partitions, discard_partitions, fa
                            pull_partitions, tenant_names)
 from flows.steps import Landed, RunRecord, exclusive_run, finish, land_gated
 from signins.settings import Settings
-from signins.staging import MergeOutcome, staging_path
-from signins.validation import GateReport
+from signins.ingest.staging import MergeOutcome, staging_path
+from signins.runs.gates import GateReport
 
 
 def day_chunks(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
@@ -75,7 +75,7 @@ def backfill(since: datetime, until: datetime, db_path: str | None = None, prese
             pulled = pull_partitions(db, paths) if paths else None
             for start, end in days:
                 day_landed, day_report, day_merged = backfill_day(str(db), start, end, record.name, pulled)
-                landed.rows += day_landed.rows
+                landed.sources += day_landed.sources
                 landed.tenants += day_landed.tenants
                 report.rows += day_report.rows
                 report.quarantined += day_report.quarantined

@@ -18,14 +18,15 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from flows.pulls import Chunk, configured_tenants_file, dask_task_runner, pull_chunks, pull_task, tenant_names
-from flows.steps import Landed, run
-from signins import PROJECT_ROOT, blobs
+from flows.steps import Landed, LandedSource, run
+from signins import PROJECT_ROOT
+from signins.ingest import blobs
 from signins.graph.fleet import TENANT_ERRORS, TenantResult
 from signins.graph.pull import pulls_root
-from signins.load import expand_paths, ingest_paths
+from signins.ingest.load import expand_paths, ingest_paths
 from signins.settings import Settings
-from signins.staging import create_staging, discard, merge_staging
-from signins.store import connect
+from signins.ingest.staging import create_staging, discard, merge_staging
+from signins.store.database import connect
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 REPORT_DIR = PROJECT_ROOT / "data" / "report"
@@ -47,7 +48,7 @@ def privileged_accounts(source: str) -> list[str]:
 
 @task(name="land-files")
 def land_files(paths: list[Path], db_path: Path, run: str | None = None) -> Landed:
-    """Land files into a store's raw layer and normalised tables (idempotent), as `run` (signins.runs)."""
+    """Land files into a store's raw layer and normalised tables (idempotent), as `run` (signins.runs.landing)."""
     settings = Settings(db_path=db_path)
     files, _ = expand_paths(paths)
     con = connect(db_path)
@@ -57,8 +58,8 @@ def land_files(paths: list[Path], db_path: Path, run: str | None = None) -> Land
                                 on_file=lambda outcome: logger.info(outcome.summary()), run=run)
     finally:
         con.close()
-    return Landed([(o.path.name, o.format, o.records, o.new_signins, o.quarantined) for o in outcomes],
-                  sum(o.already_ingested for o in outcomes))
+    sources = [LandedSource(o.path.name, o.format, o.records, o.new_signins, o.quarantined) for o in outcomes]
+    return Landed(sources, sum(o.already_ingested for o in outcomes))
 
 
 def pull_graph(db_path: Path, since: datetime | None = None, until: datetime | None = None) -> Landed:
@@ -78,9 +79,9 @@ def pull_graph(db_path: Path, since: datetime | None = None, until: datetime | N
 
 def landed_from(results: list[TenantResult]) -> Landed:
     """What the tenants' pulls brought: a row per tenant and event type, and every tenant's result."""
-    rows = [(f"Graph {r.name} {e.event_type}", "graph/page", e.records, e.new_signins, e.quarantined)
-            for r in results for e in (r.outcome.event_types if r.outcome else [])]
-    return Landed(rows, tenants=list(results))
+    sources = [LandedSource(f"Graph {r.name} {e.event_type}", "graph/page", e.records, e.new_signins, e.quarantined)
+               for r in results for e in (r.outcome.event_types if r.outcome else [])]
+    return Landed(sources, tenants=list(results))
 
 
 @dataclass

@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, task
 
 from signins.graph.pull import PullOutcome
 from signins.settings import env
-from signins.store import connect
+from signins.store.database import connect
 
 
 @dataclass(frozen=True)

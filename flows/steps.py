@@ -24,32 +24,44 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from dashboards.site import build_report
-from signins import alerts, runs
+from signins.runs import alerts, landing
 from signins.errors import GateFailed
 from signins.graph.fleet import TenantResult, raise_for_failures
 from signins.settings import Settings
-from signins.staging import MergeOutcome, create_staging, discard, merge_staging, staging_path
-from signins.store import connect, query
-from signins.tagging import tag
-from signins.validation import GateReport, gate
+from signins.ingest.staging import MergeOutcome, create_staging, discard, merge_staging, staging_path
+from signins.store.database import connect, query
+from signins.analysis.tagging import tag
+from signins.runs.gates import GateReport, gate
 from transforms.thresholds import load_thresholds
+
+
+@dataclass(frozen=True)
+class LandedSource:
+    """One file, or one Graph tenant's event type, that a run landed."""
+
+    name: str
+    format: str
+    records: int
+    new_signins: int
+    quarantined: int
 
 
 @dataclass
 class Landed:
-    """What the source step brought into the staging store: one row per file or per Graph event type."""
+    """What the source step brought into the store (or the staging store): one entry per file or per
+    Graph tenant and event type."""
 
-    rows: list[tuple[str, str, int, int, int]]   # (name, format, records, new sign-ins, quarantined)
+    sources: list[LandedSource]
     already_ingested: int = 0
     tenants: list[TenantResult] = field(default_factory=list)   # Graph: every tenant, pulled or failed
 
     @property
     def records(self) -> int:
-        return sum(r[2] for r in self.rows)
+        return sum(s.records for s in self.sources)
 
     @property
     def quarantined(self) -> int:
-        return sum(r[4] for r in self.rows)
+        return sum(s.quarantined for s in self.sources)
 
 
 @dataclass
@@ -175,12 +187,12 @@ def land_in_place(db: Path, land: Callable[[Path, str], Landed], record: RunReco
     """Land files with `land(store path, run name)` in the store itself, gate what the run wrote there, and
     keep it; if anything fails first (the gates, the landing), undo it. The caller holds the run lock."""
     with connect(db) as con:
-        runs.start(con, record.name)
+        landing.start(con, record.name)
     try:
         landed = land(db, record.name)
         report = validate(db, None, settings.gate_max_failed_percent, record, in_place=True)
         with connect(db) as con:
-            counts = runs.keep(con, record.name)
+            counts = landing.keep(con, record.name)
     except Exception:
         _undo(db, record.name)
         raise
@@ -192,7 +204,7 @@ def _undo(db: Path, run: str) -> None:
     logger = get_run_logger()
     try:
         with connect(db) as con:
-            runs.undo(con, run)
+            landing.undo(con, run)
     except Exception as exc:  # noqa: BLE001
         logger.error("the failed run could not be undone now (%s); the next run undoes it", str(exc).splitlines()[0])
         return
@@ -214,7 +226,7 @@ def finish(db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, r
                                  "new_findings": tags["new_findings"], "dashboards": str(dashboards)})
     raise_for_failures(landed.tenants)  # after the merge and tagging: the other tenants' data is used
     return {
-        "sources": len(landed.rows),
+        "sources": len(landed.sources),
         "records": landed.records,
         "new_signins": merged.new_signins,
         "updated_signins": merged.updated_signins,
@@ -235,7 +247,7 @@ def exclusive_run(db: Path, settings: Settings) -> Iterator[RunRecord]:
         def waiting(holder: str) -> None:
             get_run_logger().info("waiting for process %s, which is writing to %s", holder, db)
 
-        with runs.writing(db, settings.run_wait_seconds, waiting) as undone:
+        with landing.writing(db, settings.run_wait_seconds, waiting) as undone:
             if undone:
                 get_run_logger().warning("undid the run(s) that had died while landing: %s", ", ".join(undone))
             yield RunRecord.new(db)
@@ -259,8 +271,8 @@ def run(db: Path, land: Callable[..., Landed], *, in_place: bool = False, preset
 def summary_markdown(db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, tags: dict,
                      dashboards: Path) -> str:
     """The run summary shown as a Prefect artifact."""
-    rows = "\n".join(f"| {name} | {fmt} | {records} | {new} | {quarantined} |"
-                     for name, fmt, records, new, quarantined in landed.rows)
+    rows = "\n".join(f"| {s.name} | {s.format} | {s.records} | {s.new_signins} | {s.quarantined} |"
+                     for s in landed.sources)
     causes = "\n".join(f"| {cause} | {count} |" for cause, count in tags["causes"].items())
     new_findings = "\n".join(f"- {f['finding']}: {f['user_principal_name'] or f['user_key']} ({f['detail']})"
                              for f in tags["new_findings"]) or "- none"
@@ -270,7 +282,7 @@ def summary_markdown(db: Path, landed: Landed, report: GateReport, merged: Merge
     return (
         "# Sign-in run\n\n"
         f"Database: `{db}`\n\nDashboards: `{dashboards}` (open in a browser; works offline)\n\n"
-        f"- sources: {len(landed.rows)} ({landed.already_ingested} already ingested)\n"
+        f"- sources: {len(landed.sources)} ({landed.already_ingested} already ingested)\n"
         f"- records read: {landed.records}\n"
         f"- new sign-ins: {merged.new_signins} ({merged.updated_signins} replaced by a more complete version)\n"
         f"- quarantined: {landed.quarantined} while reading, {report.quarantined} by the validation gate\n"

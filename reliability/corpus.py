@@ -224,10 +224,10 @@ def peak_rss_mib() -> float:
 
 def measure(path: Path) -> dict:
     """Ingest one file into a fresh store: its outcome, reasons, seconds and this process's peak RSS."""
-    from signins import blobs
-    from signins.load import ingest_file
+    from signins.ingest import blobs
+    from signins.ingest.load import ingest_file
     from signins.settings import IngestLimits
-    from signins.store import connect
+    from signins.store.database import connect
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "corpus.duckdb"

@@ -24,7 +24,7 @@ import duckdb
 
 from reliability import snapshot, workload
 from signins import PROJECT_ROOT
-from tests.graph_server import GraphServer
+from reliability.graph_server import GraphServer
 
 DB_NAME = "signins.duckdb"
 OK_EXITS = (0, 5)        # 5: some records were quarantined (the resent file carries bad lines)
@@ -43,7 +43,7 @@ class Command:
     kill_window: tuple[float, float] = (0.0, 0.8)
 
     def argv(self, db: Path) -> list[str]:
-        return [sys.executable, "-m", "signins.cli", self.name, *self.args, "--db", str(db)]
+        return [sys.executable, "-m", "cli", self.name, *self.args, "--db", str(db)]
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNINS_")}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import orjson
 
-from signins.simulator import generate_bulk_records
-from tests.graph_server import make_records
+from simulator import generate_bulk_records
+from reliability.graph_server import make_records
 
 PULL_START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 PULL_STEP = timedelta(minutes=7)

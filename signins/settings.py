@@ -9,6 +9,15 @@ from pathlib import Path
 from signins import PROJECT_ROOT
 
 DEFAULT_DB = PROJECT_ROOT / "data" / "signins.duckdb"
+# Prefect and Great Expectations send usage analytics unless told not to; this project never does.
+ANALYTICS_OFF = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+
+
+def switch_off_analytics() -> None:
+    """Tell Prefect and Great Expectations (and what they start) not to phone home, unless the
+    environment already says otherwise. Entry points call it before they import either."""
+    for name, value in ANALYTICS_OFF.items():
+        os.environ.setdefault(name, value)
 
 
 def _load_dotenv(path: Path) -> dict[str, str]:
@@ -52,11 +61,11 @@ class IngestLimits:
 class Settings:
     db_path: Path = field(default_factory=lambda: Path(env("SIGNINS_DB") or DEFAULT_DB))
     # DuckDB's memory budget (beyond it, joins and sorts spill to the temp directory): every
-    # connection of the project applies them (signins.store.connect).
+    # connection of the project applies them (signins.store.database.connect).
     duckdb_memory_limit: str | None = field(default_factory=lambda: env("SIGNINS_DUCKDB_MEMORY_LIMIT"))
     duckdb_temp_directory: str | None = field(default_factory=lambda: env("SIGNINS_DUCKDB_TEMP_DIRECTORY"))
     limits: IngestLimits = field(default_factory=IngestLimits)
-    # The nightly run ([5/7]): the validation gate's threshold, how long a run waits for another one
+    # The nightly run: the validation gate's threshold, how long a run waits for another one
     # on the same database, where alerts go (an apprise URL; a secret: webhook URLs carry tokens),
     # and when the deployment runs.
     gate_max_failed_percent: float = field(
@@ -64,6 +73,6 @@ class Settings:
     run_wait_seconds: float = field(default_factory=lambda: float(env("SIGNINS_RUN_WAIT_SECONDS") or 600))
     notify_url: str | None = field(default_factory=lambda: env("SIGNINS_NOTIFY_URL"), repr=False)
     nightly_cron: str = field(default_factory=lambda: env("SIGNINS_NIGHTLY_CRON") or "30 2 * * *")
-    # Where several tenants' pulls run at once ([6/7]): `local` (a Dask cluster on this machine), a
+    # Where several tenants' pulls run at once: `local` (a Dask cluster on this machine), a
     # scheduler address (tcp://host:8786), or `off` (one after another in this process).
     dask_scheduler: str = field(default_factory=lambda: env("SIGNINS_DASK_SCHEDULER") or "local")

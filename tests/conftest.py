@@ -8,13 +8,17 @@ import duckdb
 import pytest
 
 from reliability.snapshot import base_tables, checksum
-from signins import PROJECT_ROOT, blobs
-from signins.load import FileOutcome, ingest_file
-from signins.settings import IngestLimits
-from signins.store import connect
+from signins import PROJECT_ROOT
+from signins.ingest import blobs
+from signins.ingest.load import FileOutcome, ingest_file
+from signins.settings import IngestLimits, switch_off_analytics
+from signins.store.database import connect
 
-PUBLIC = PROJECT_ROOT.parent / "shared" / "datasets" / "public"
+switch_off_analytics()   # before any test imports Prefect or Great Expectations
+
 FIXTURES = Path(__file__).parent / "fixtures"
+# Real files others published, one folder per source (their provenance and licences beside them).
+PUBLIC = FIXTURES / "public"
 # The store's tables of loaded data (raw layer, sign-ins and their child rows, quarantine).
 STORE_TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "ca_policy_sets",
                 "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
@@ -58,10 +62,9 @@ def store(tmp_path: Path) -> Store:
     store.con.close()
 
 
-@pytest.fixture(scope="session")
-def public_dir() -> Path:
-    assert PUBLIC.is_dir(), f"the public datasets are expected at {PUBLIC}"
-    return PUBLIC
+def public_files() -> list[Path]:
+    """The public sample files: every file in a source's folder (not the provenance and notice beside them)."""
+    return sorted(p for p in PUBLIC.glob("*/*") if p.is_file())
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +72,7 @@ def tagged_sample(tmp_path_factory) -> Path:
     """The sample tenant ingested and tagged once per session (privileged accounts from tenant.json); the db path."""
     import json
 
-    from signins.tagging import tag
+    from signins.analysis.tagging import tag
     from transforms.thresholds import load_thresholds
 
     sample = PROJECT_ROOT / "data" / "sample"
@@ -99,8 +102,6 @@ def tab():
 def prefect_harness():
     """One Prefect test harness (temporary API server and database) for the session: it is slow to start."""
     from prefect.testing.utilities import prefect_test_harness
-
-    import flows  # noqa: F401  (analytics off before Prefect loads)
 
     with prefect_test_harness():
         yield

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from signins import load, runs
-from signins.batches import batches
+from signins.ingest import load
+from signins.runs import landing
+from signins.ingest.batches import batches
 from signins.ingest.reader import read_file
 from signins.settings import IngestLimits
-from signins.store import run_script
+from signins.store.database import run_script
 from tests.conftest import Store, table_content
 from tests.test_runs import RECORD, land, lines, signin, snapshot
 
@@ -73,12 +74,12 @@ def test_a_run_undone_drops_the_lists_it_brought_and_a_run_kept_those_it_displac
                                                 signin(2, appliedConditionalAccessPolicies=[EXTRA])])]
     land(store, "r1", run_files)
     assert len(stored_lists(store)) == 3 == len(used_lists(store))     # the displaced version's list kept
-    runs.undo(store.con, "r1")
+    landing.undo(store.con, "r1")
     assert snapshot(store) == before
 
     land(store, "r2", [lines(tmp_path / "again.jsonl", [signin(1, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
                                                          signin(2, appliedConditionalAccessPolicies=[EXTRA])])])
-    runs.keep(store.con, "r2")
+    landing.keep(store.con, "r2")
     assert len(stored_lists(store)) == 2 and stored_lists(store) == used_lists(store)
     assert not first & stored_lists(store)
 

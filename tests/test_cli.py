@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import FIXTURES, PUBLIC
 
-SIGNINS = [sys.executable, "-m", "signins.cli"]
+SIGNINS = [sys.executable, "-m", "cli"]
 
 
 def signins(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -19,8 +19,40 @@ def signins(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def subcommands() -> list[str]:
-    from signins.cli import cli
+    from cli.main import cli
     return sorted(cli.commands)
+
+
+# The commands, their options and arguments: scripts call them, so a change here breaks somebody.
+SURFACE = {
+    "backfill": {"--db", "--out", "--since", "--until"},
+    "evaluate": {"--db", "--truth"},
+    "explain": {"--db", "key"},
+    "export": {"--db", "--format", "--out", "kind"},
+    "export-parquet": {"--db", "--out", "--since", "--until"},
+    "ingest": {"--db", "--tenant", "paths"},
+    "pull": {"--db", "--since", "--tenant", "--tenants", "--until"},
+    "report": {"--db", "--out", "--pseudonymize", "--since", "--until"},
+    "run": {"--db", "--out", "--source"},
+    "serve": {"--cron", "--db", "--source"},
+    "simulate": {"--days", "--out", "--seed", "--users"},
+    "tag": {"--db", "--full", "--preset", "--privileged", "--set"},
+}
+
+
+def test_the_commands_and_their_options_stay_as_scripts_know_them():
+    from cli.main import cli
+    surface = {name: {opt for param in command.params for opt in (param.opts if param.opts[0].startswith("-")
+                                                                  else [param.name])}
+               for name, command in cli.commands.items()}
+    assert surface == SURFACE
+
+
+def test_version_names_the_installed_release():
+    from importlib.metadata import version
+    result = signins("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"signins {version('signin-analytics')}"
 
 
 @pytest.mark.parametrize("command", ["", *subcommands()])

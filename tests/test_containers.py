@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from signins.load import expand_paths
+from signins.ingest.load import expand_paths
 from tests.conftest import FIXTURES, Store
 
 PORTAL = FIXTURES / "portal"

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import zstandard
-from graph_server import GraphServer, make_records
-from signins.blobs import BlobCopy, file_sha256, relative_blob_path
+from reliability.graph_server import GraphServer, make_records
+from signins.ingest.blobs import BlobCopy, file_sha256, relative_blob_path
 from signins.graph.fleet import run_sync
 from signins.graph.pull import pull_tenant, pulls_root
 from signins.graph.settings import GraphSettings

@@ -20,7 +20,7 @@ from dashboards.site import build_report
 PAGES = ("index", "overview", "users", "policies", "security", "patterns")
 SHOTS = Path("/tmp/report-shots")
 MAX_PAGE_BYTES = 10 * 1024 * 1024
-SIGNINS = [sys.executable, "-m", "signins.cli"]
+SIGNINS = [sys.executable, "-m", "cli"]
 KEY = "a test pseudonym key, not a real secret"
 
 
@@ -109,7 +109,7 @@ def test_no_raw_rows_reach_the_browser(tagged_sample: Path, site: Path):
 def test_pseudonymized_report_hides_every_user_name_and_ip(tagged_sample: Path, tmp_path: Path):
     upns = {u.lower() for u in store_values(tagged_sample, "SELECT user_principal_name FROM signins")}
     ips = store_values(tagged_sample, "SELECT ip_address FROM signins")
-    out = tmp_path / "shared"
+    out = tmp_path / "pseudonymized"
     result = subprocess.run([*SIGNINS, "report", "--db", str(tagged_sample), "--out", str(out), "--pseudonymize"],
                             capture_output=True, text=True, timeout=300,
                             env={**_env(), "SIGNINS_PSEUDONYM_KEY": KEY})
@@ -154,7 +154,7 @@ def test_report_usage_errors_are_one_line_and_exit_2(tagged_sample: Path, tmp_pa
 
 
 def test_report_on_a_missing_or_untagged_store_is_exit_3(tmp_path: Path):
-    from signins.store import connect
+    from signins.store.database import connect
 
     missing = subprocess.run([*SIGNINS, "report", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "o")],
                              capture_output=True, text=True, timeout=300)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dashboards.site import build_report
-from signins.tagging import tag
+from signins.analysis.tagging import tag
 from tests.conftest import FIXTURES, Store
 from transforms.thresholds import load_thresholds
 

@@ -16,7 +16,7 @@ import pytest
 
 from reliability.snapshot import checksum, compare_stores
 from signins import PROJECT_ROOT
-from signins.store import LATEST_VERSION, connect, migrate, migrations, schema_version
+from signins.store.database import LATEST_VERSION, connect, migrate, migrations, schema_version
 from tests.conftest import FIXTURES, OLDER_FORMS, fill_older_store
 
 INPUT = FIXTURES / "cross_format" / "azure_monitor.log"
@@ -27,7 +27,7 @@ COMMANDS = [("ingest", str(INPUT)), ("tag",), ("explain", "some-id"), ("export",
 
 def signins(tmp: Path, db: Path, *args: str) -> subprocess.CompletedProcess:
     argv = [a.format(tmp=tmp) for a in args]
-    return subprocess.run([sys.executable, "-m", "signins.cli", *argv, "--db", str(db)], cwd=PROJECT_ROOT,
+    return subprocess.run([sys.executable, "-m", "cli", *argv, "--db", str(db)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import Store
-from graph_server import GraphServer, make_records
+from reliability.graph_server import GraphServer, make_records
 from signins import PROJECT_ROOT
 from signins.graph.client import RateLimiter
 from signins.graph.errors import GraphAccessError, GraphUnavailableError
@@ -243,7 +243,7 @@ def _cli_env(server: GraphServer, **extra: str) -> dict[str, str]:
 
 
 def _cli(server: GraphServer, tmp_path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "signins.cli", "pull", "--db", str(tmp_path / "cli.duckdb"), *args],
+    return subprocess.run([sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "cli.duckdb"), *args],
                           cwd=PROJECT_ROOT, env=_cli_env(server, **extra), capture_output=True, text=True, timeout=60)
 
 
@@ -282,7 +282,7 @@ def test_cli_bad_credential_setting_is_one_line(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNINS_")}
         env.update(SIGNINS_GRAPH_BASE_URL=server.base_url, SIGNINS_TENANT_ID="contoso", SIGNINS_CLIENT_ID="app",
                    SIGNINS_CERTIFICATE_PATH=str(tmp_path / "missing.pem"))
-        done = subprocess.run([sys.executable, "-m", "signins.cli", "pull", "--db", str(tmp_path / "c.duckdb")],
+        done = subprocess.run([sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "c.duckdb")],
                               cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert done.stderr.startswith("error: cannot set up the certificate credential") and not server.requests
@@ -406,7 +406,7 @@ def test_killed_pull_resumes_inside_the_slice(tmp_path):
     with GraphServer(records, max_page=10) as server:
         # request 1: the empty first slice; 2-4: pages 1-3; 5: page 4, fetched while page 3 lands
         server.fault_in(5, "delay", seconds=60)
-        command = [sys.executable, "-m", "signins.cli", "pull", "--db", str(tmp_path / "cli.duckdb")]
+        command = [sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "cli.duckdb")]
         victim = subprocess.Popen(command, cwd=PROJECT_ROOT, env=_cli_env(server, **ONE_TYPE),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         server.wait_for(5)

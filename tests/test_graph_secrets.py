@@ -20,9 +20,9 @@ from pathlib import Path
 import zstandard
 
 from conftest import Store
-from graph_server import GraphServer, TokenServer, make_records, self_signed_certificate
+from reliability.graph_server import GraphServer, TokenServer, make_records, self_signed_certificate
 from signins import PROJECT_ROOT
-from signins.blobs import blob_root
+from signins.ingest.blobs import blob_root
 from signins.graph.fleet import pull_tenants
 from signins.graph.settings import GraphSettings
 from signins.graph.tenants import load_tenants
@@ -112,7 +112,7 @@ def test_cli_client_secret_flow_keeps_secrets_out_of_output_and_store(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNINS_")}
         env.update(FAB_SECRET=CLIENT_SECRET, SSL_CERT_FILE=str(certificate[0]), SIGNINS_RETENTION_DAYS="2",
                    SIGNINS_GRAPH_RATE_LIMIT="100/1", SIGNINS_GRAPH_TOKEN=ECHOED_TOKEN)   # must not be used
-        command = [sys.executable, "-m", "signins.cli", "pull", "--db", str(tmp_path / "s.duckdb"), "--tenants", str(path)]
+        command = [sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "s.duckdb"), "--tenants", str(path)]
         done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=90)
         helped = subprocess.run(command + ["--help"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                                 timeout=60)

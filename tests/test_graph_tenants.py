@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Store
-from graph_server import GraphServer, make_records
+from reliability.graph_server import GraphServer, make_records
 from signins import PROJECT_ROOT
 from signins.graph.errors import GraphSettingsError
 from signins.graph.fleet import TenantsFailedError, pull_tenants, raise_for_failures
@@ -43,7 +43,7 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 
 def pull_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "signins.cli", "pull", "--db", str(tmp_path / "t.duckdb"), *args],
+    return subprocess.run([sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "t.duckdb"), *args],
                           cwd=PROJECT_ROOT, env=cli_env(**env), capture_output=True, text=True, timeout=90)
 
 

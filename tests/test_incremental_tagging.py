@@ -1,4 +1,4 @@
-"""Incremental tagging reads only the history that can change a feature (signins.tagging.HistoryReach,
+"""Incremental tagging reads only the history that can change a feature (signins.analysis.tagging.HistoryReach,
 sql/causes/05_pending_users.sql and 07_history_rows.sql, the older sign-ins from the summary of the
 users' history: 06_history_summary.sql and 18_summarise_history.sql), and still equals a full re-tag.
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from signins.tagging import prepare_facts, tag
+from signins.analysis.tagging import prepare_facts, tag
 from tests.conftest import Store
 from transforms.features import signin_features
 from transforms.thresholds import load_thresholds

@@ -9,13 +9,13 @@ import time
 from concurrent.futures import Future
 from pathlib import Path
 
-from signins import blobs, load
+from signins.ingest import blobs, load
 from signins.ingest.replay import record_text
-from signins.batches import Batch
-from signins.load import FileOutcome, _FileLoad, ingest_paths
+from signins.ingest.batches import Batch
+from signins.ingest.load import FileOutcome, _FileLoad, ingest_paths
 from signins.ingest.reader import read_file
 from signins.settings import IngestLimits
-from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store
+from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store, public_files
 
 TABLES = STORE_TABLES
 CROSS = FIXTURES / "cross_format"
@@ -25,8 +25,8 @@ def snapshot(store: Store) -> dict:
     return {t: store.checksum(t) for t in TABLES}
 
 
-def test_ingest_twice_equals_once(store: Store, public_dir: Path):
-    files = sorted(p for p in public_dir.rglob("*") if p.is_file() and p.suffix != ".md")
+def test_ingest_twice_equals_once(store: Store):
+    files = public_files()
     for path in files:
         store.ingest(path)
     once = snapshot(store)

@@ -18,10 +18,12 @@ import orjson
 import pytest
 import yaml
 
-from signins import PROJECT_ROOT, blobs, runs
+from signins import PROJECT_ROOT
+from signins.ingest import blobs
+from signins.runs import landing
 from signins.errors import GateFailed
-from signins.load import ingest_paths
-from signins.runlock import RunLocked
+from signins.ingest.load import ingest_paths
+from signins.store.runlock import RunLocked
 from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, Store
 
@@ -139,7 +141,7 @@ def test_a_run_that_died_while_landing_is_undone_by_the_next_one(clean_run, tmp_
     extra = tmp_path / "extra.jsonl"
     extra.write_bytes(b"\n".join(graph_line(n) for n in range(5)) + b"\n")
     store = Store(db)
-    runs.start(store.con, "died")
+    landing.start(store.con, "died")
     ingest_paths(store.con, [extra], blobs.blob_root(db), IngestLimits(), run="died")
     store.con.close()
     nightly(source="sample", db_path=str(db), out=str(tmp_path / "report"))
@@ -176,7 +178,7 @@ def test_a_failing_gate_fails_the_run_and_leaves_the_store_as_it_was(tmp_path: P
                                             for r in saved["results"])
 
 
-HOLD_LOCK = ("import sys, time; from pathlib import Path; from signins.runlock import run_lock\n"
+HOLD_LOCK = ("import sys, time; from pathlib import Path; from signins.store.runlock import run_lock\n"
              "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n")
 
 
@@ -203,7 +205,7 @@ def test_two_runs_on_one_database_never_interleave(tmp_path: Path, monkeypatch):
 
 def test_backfill_pulls_day_by_day_and_equals_one_pull(tmp_path: Path, monkeypatch):
     from flows.backfill import backfill, day_chunks
-    from graph_server import GraphServer, make_records
+    from reliability.graph_server import GraphServer, make_records
 
     start = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
     records = make_records(60, start, step=timedelta(hours=1))   # 2.5 days
@@ -241,7 +243,7 @@ def test_nightly_flow_from_graph(tmp_path: Path, monkeypatch):
     """source=graph: the flow pulls through msgraph-sdk from the local Graph stand-in, then tags."""
 
     from flows.nightly import nightly
-    from graph_server import GraphServer, make_records
+    from reliability.graph_server import GraphServer, make_records
 
     records = make_records(120, datetime.now(timezone.utc) - timedelta(days=2))
     db = tmp_path / "graph.duckdb"

@@ -8,7 +8,7 @@ import shutil
 from datetime import datetime, timedelta, timezone
 
 from conftest import Store
-from graph_server import GraphServer, make_records
+from reliability.graph_server import GraphServer, make_records
 from test_graph_secrets import SECRETS, assert_no_secret, store_text
 
 CONTOSO_TOKEN, FABRIKAM_TOKEN, NORTHWIND_TOKEN = SECRETS

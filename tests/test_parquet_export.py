@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from signins.parquet_export import DayWindow, export_files, export_parquet
+from signins.analysis.parquet_export import DayWindow, export_files, export_parquet
 
 OTHER_TENANT = "contoso-2"
 
@@ -178,7 +178,7 @@ def test_a_crashed_exports_leftovers_are_removed(store_db: Path, tmp_path: Path)
 
 
 def signins(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "signins.cli", "export-parquet", *args],
+    return subprocess.run([sys.executable, "-m", "cli", "export-parquet", *args],
                           capture_output=True, text=True, timeout=120)
 
 

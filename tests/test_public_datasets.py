@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.conftest import Store
+from tests.conftest import PUBLIC, Store, public_files
 
 # file: (records found, rows in `signins`, records quarantined, quarantine reason or note)
 EXPECTED = {
@@ -36,15 +38,25 @@ EXPECTED = {
 }
 
 
-def test_every_public_file_is_pinned(public_dir):
-    data_files = {str(p.relative_to(public_dir)) for p in public_dir.rglob("*") if p.is_file() and p.suffix != ".md"}
-    assert data_files == set(EXPECTED)
+def test_every_public_file_is_pinned():
+    assert {p.relative_to(PUBLIC).as_posix() for p in public_files()} == set(EXPECTED)
+
+
+def test_every_public_file_has_its_provenance():
+    """Each vendored file is listed, with its source commit, in PROVENANCE.md; each source folder in NOTICE."""
+    provenance = (PUBLIC / "PROVENANCE.md").read_text(encoding="utf-8")
+    notice = (PUBLIC / "NOTICE").read_text(encoding="utf-8")
+    for path in public_files():
+        row = next((line for line in provenance.splitlines() if line.startswith(f"| {path.name} |")), None)
+        assert row is not None, f"{path.name} is not in PROVENANCE.md"
+        assert re.search(r"\b[0-9a-f]{40}\b", row), f"{path.name}: no source commit in PROVENANCE.md"
+        assert f"{path.parent.name}/" in notice, f"{path.parent.name}: no licence in NOTICE"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_public_file_outcome(store: Store, public_dir, name):
+def test_public_file_outcome(store: Store, name):
     records, signins, quarantined, why = EXPECTED[name]
-    outcome = store.ingest(public_dir / name)
+    outcome = store.ingest(PUBLIC / name)
     assert (outcome.records, store.scalar("SELECT count(*) FROM signins"), outcome.quarantined) == (records, signins, quarantined)
     assert store.scalar("SELECT count(*) FROM raw_records") == records - quarantined
     assert store.scalar("SELECT count(*) FROM quarantine") == quarantined
@@ -53,9 +65,9 @@ def test_public_file_outcome(store: Store, public_dir, name):
         assert why in said
 
 
-def test_all_public_files_together(store: Store, public_dir):
+def test_all_public_files_together(store: Store):
     for name in sorted(EXPECTED):
-        store.ingest(public_dir / name)
+        store.ingest(PUBLIC / name)
     assert store.scalar("SELECT count(*) FROM signins") == 171
     assert store.scalar("SELECT count(DISTINCT signin_id) FROM raw_records") == 171
     by_type = dict(store.rows("SELECT event_type, count(*) FROM signins GROUP BY 1"))
@@ -63,12 +75,12 @@ def test_all_public_files_together(store: Store, public_dir):
     assert by_type["managedIdentity"] == 33
 
 
-def test_fields_from_each_shape(store: Store, public_dir):
+def test_fields_from_each_shape(store: Store):
     """Spot checks that each shape's fields reach their typed columns."""
-    store.ingest(public_dir / "azure-sentinel/sign-in_adelete.csv")
-    store.ingest(public_dir / "msgraph-docs/signin-list_beta_example1_response.json")
-    store.ingest(public_dir / "elastic-integrations/test-non-interactive-user-signin.log")
-    store.ingest(public_dir / "msgraph-docs/signin-get_beta_legacy_response.json")
+    store.ingest(PUBLIC / "azure-sentinel/sign-in_adelete.csv")
+    store.ingest(PUBLIC / "msgraph-docs/signin-list_beta_example1_response.json")
+    store.ingest(PUBLIC / "elastic-integrations/test-non-interactive-user-signin.log")
+    store.ingest(PUBLIC / "msgraph-docs/signin-get_beta_legacy_response.json")
     csv_row = store.rows(
         "SELECT created_at, error_code, user_principal_name, device_browser, country_or_region, is_interactive "
         "FROM signins WHERE id = 'cfb68155-70f5-4e28-b046-0a3a7086c401'")[0]

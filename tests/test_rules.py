@@ -16,7 +16,7 @@ from transforms.rules import (OPERATORS, RULES_DIR, RuleFileError, compile_when,
                               load_rules)
 from transforms.thresholds import DEFAULT_PATH, load_thresholds
 
-CAUSES_MD = Path(__file__).parents[2] / "shared/reference/causes.md"
+CAUSES_MD = Path(__file__).parents[1] / "docs/causes.md"
 FEATURES_MD = Path(__file__).parents[1] / "transforms/FEATURES.md"
 DEFAULTS = load_thresholds()
 RULES = load_rules()
@@ -125,23 +125,28 @@ def test_confidence_rises_with_evidence():
 
 # 3. A lint over the whole collection.
 
-def _causes_table() -> dict[str, int]:
-    if not CAUSES_MD.is_file():
-        pytest.skip(f"the cause taxonomy is expected at {CAUSES_MD}")
+def _causes_table() -> list[tuple[int, str, str]]:
+    """docs/causes.md's table of causes: (priority, id, the whole row) in the page's order."""
     text = CAUSES_MD.read_text(encoding="utf-8").split("## Causes, in priority order")[1].split("\n## ")[0]
-    return {cause: int(rank) for rank, cause in re.findall(r"^\|\s*(\d+)\s*\|\s*`([a-z_]+)`", text, re.M)}
+    return [(int(rank), cause, row) for row, rank, cause
+            in re.findall(r"^(\|\s*(\d+)\s*\|\s*`([a-z_]+)`.*)$", text, re.M)]
 
 
-def test_every_cause_has_a_rule_with_its_priority():
-    causes = _causes_table()
-    assert len(causes) == 16
-    assert {r.id: r.priority for r in RULES} == causes
+def test_the_cause_page_lists_every_rule_with_its_priority_in_order():
+    table = _causes_table()
+    assert [(priority, cause) for priority, cause, _ in table] == [(r.priority, r.id) for r in RULES]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_the_cause_page_cites_the_fixes_the_rule_cites(rule):
+    (row,) = [row for _, cause, row in _causes_table() if cause == rule.id]
+    assert set(re.findall(r"Fix (\d)", rule.fix)) <= set(re.findall(r"Fix (\d)", row))
 
 
 def test_ids_are_unique_and_match_file_names():
     assert len({r.id for r in RULES}) == len(RULES)
     assert all(r.source.stem == r.id for r in RULES)
-    assert [r.priority for r in RULES] == list(range(1, len(RULES) + 1))
+    assert len({r.priority for r in RULES}) == len(RULES)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
@@ -207,11 +212,31 @@ def test_collection_problems(tmp_path):
     shutil.copytree(RULES_DIR, folder)
     (folder / "unknown.yaml").unlink()
     path = folder / "new_location.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("priority: 15", "priority: 14"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("priority: 150", "priority: 140"), encoding="utf-8")
     with pytest.raises(RuleFileError) as raised:
         load_rules(folder)
     assert "exactly one rule needs `fallback: true`" in str(raised.value)
-    assert "priorities must be 1..15" in str(raised.value)
+    assert "priority 140 is shared by new_device, new_location" in str(raised.value)
+
+
+def test_a_new_cause_takes_a_free_priority_and_renumbers_nothing(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, folder)
+    doc = yaml.safe_load((folder / "push_not_delivered.yaml").read_text(encoding="utf-8"))
+    doc.update(id="sms_undelivered", priority=95)
+    (folder / "sms_undelivered.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    loaded = [r.id for r in load_rules(folder)]
+    assert loaded == [r.id for r in RULES if r.priority < 95] + ["sms_undelivered"] + \
+        [r.id for r in RULES if r.priority > 95]
+
+
+def test_the_fallback_rule_comes_last(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, folder)
+    path = folder / "unknown.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("priority: 160", "priority: 145"), encoding="utf-8")
+    with pytest.raises(RuleFileError, match="the fallback rule unknown must have the highest priority number"):
+        load_rules(folder)
 
 
 @pytest.mark.parametrize(("when", "words"), [

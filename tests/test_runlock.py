@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from signins import PROJECT_ROOT
-from signins.runlock import RunLocked, run_lock
+from signins.store.runlock import RunLocked, run_lock
 
-HOLD = "import sys, time; from pathlib import Path; from signins.runlock import run_lock\n" \
+HOLD = "import sys, time; from pathlib import Path; from signins.store.runlock import run_lock\n" \
        "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
 
 
@@ -56,7 +56,7 @@ def test_a_command_that_would_write_waits_for_the_writer_saying_so_then_refuses(
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "30"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        done = subprocess.run([sys.executable, "-m", "signins.cli", "ingest", str(tmp_path), "--db", str(db)],
+        done = subprocess.run([sys.executable, "-m", "cli", "ingest", str(tmp_path), "--db", str(db)],
                               cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
                               env={**os.environ, "SIGNINS_RUN_WAIT_SECONDS": "1"})
     finally:

@@ -1,4 +1,4 @@
-"""Runs that land files in the store itself (signins.runs): kept, they equal loading the files directly;
+"""Runs that land files in the store itself (signins.runs.landing): kept, they equal loading the files directly;
 undone (a failed gate, a run that died), they leave the store exactly as it was before them."""
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import orjson
 
-from signins import PROJECT_ROOT, blobs, runs
-from signins.load import ingest_paths
+from signins import PROJECT_ROOT
+from signins.ingest import blobs
+from signins.runs import landing
+from signins.ingest.load import ingest_paths
 from signins.settings import IngestLimits
-from signins.validation import gate
+from signins.runs.gates import gate
 from tests.conftest import FIXTURES, STORE_TABLES, Store, table_content
 
 TABLES = [*STORE_TABLES, "ingest_log", "run_ingests", "displaced_signins", "displaced_auth_steps",
@@ -37,7 +39,7 @@ def snapshot(store: Store) -> dict:
 
 def land(store: Store, run: str, files: list[Path]) -> None:
     """What a run's landing does (flows/steps.land_in_place): start the run, load its files as the run."""
-    runs.start(store.con, run)
+    landing.start(store.con, run)
     ingest_paths(store.con, files, blobs.blob_root(store.db_path), IngestLimits(), run=run)
 
 
@@ -55,10 +57,10 @@ def test_undoing_a_run_gives_back_the_store_as_it_was(tmp_path: Path):
     assert store.scalar("SELECT count(*) FROM displaced_auth_steps") > 0
     assert store.scalar("SELECT count(*) FROM signins WHERE user_agent IS NOT NULL") == 2   # 0 (twice) and 9
     assert store.scalar("SELECT count(*) FROM quarantine") == 1
-    runs.undo(store.con, "r1")
+    landing.undo(store.con, "r1")
     assert snapshot(store) == before
     assert store.rows("SELECT state FROM runs") == [("undone",)]
-    runs.undo(store.con, "r1")   # again: nothing left to undo
+    landing.undo(store.con, "r1")   # again: nothing left to undo
     assert snapshot(store) == before
 
 
@@ -69,7 +71,7 @@ def test_a_sign_in_the_run_added_and_replaced_is_gone_after_its_undo(tmp_path: P
     land(store, "r1", [lines(tmp_path / "a.jsonl", [signin(1, **SPARSE)]), lines(tmp_path / "b.jsonl", [signin(1)])])
     assert store.scalar("SELECT count(*) FROM displaced_signins") == 0
     assert store.scalar("SELECT user_agent IS NOT NULL FROM signins") is True
-    runs.undo(store.con, "r1")
+    landing.undo(store.con, "r1")
     assert snapshot(store) == before
 
 
@@ -82,7 +84,7 @@ def test_a_kept_run_equals_loading_the_files_directly(tmp_path: Path):
     store = Store(tmp_path / "run" / "s.duckdb")
     store.ingest(first)
     land(store, "r1", later)
-    counts = runs.keep(store.con, "r1")
+    counts = landing.keep(store.con, "r1")
     for table in STORE_TABLES:
         assert table_content(store, table) == table_content(direct, table), table
     assert (counts.new_signins, counts.updated_signins) == (3, 2)
@@ -112,7 +114,7 @@ def test_the_next_writer_undoes_a_run_that_died_while_landing(tmp_path: Path):
     before = snapshot(store)
     land(store, "died", [lines(tmp_path / "run.jsonl", [signin(n) for n in range(6)])])
     store.con.close()   # as a killed run leaves it: landing, never gated
-    done = subprocess.run([sys.executable, "-m", "signins.cli", "ingest", str(tmp_path / "before.jsonl"),
+    done = subprocess.run([sys.executable, "-m", "cli", "ingest", str(tmp_path / "before.jsonl"),
                            "--db", str(store.db_path)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "undid run died: it had died while landing its files" in done.stderr

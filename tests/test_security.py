@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from graph_server import GraphServer, make_records
+from reliability.graph_server import GraphServer, make_records
 from reliability.snapshot import base_tables, checksum
 from signins import PROJECT_ROOT
 from test_graph_secrets import _decoded, store_text
@@ -31,7 +31,7 @@ SQL_FSTRING = re.compile(r"""\.(execute|executemany|sql)\(\s*f["']""")
 
 def run(tmp: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SIGNINS_")}
-    return subprocess.run([sys.executable, "-m", "signins.cli", *args], cwd=PROJECT_ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=PROJECT_ROOT, capture_output=True,
                           text=True, timeout=120, env={**base, "HOME": str(tmp), **(env or {})})
 
 

@@ -3,7 +3,7 @@
 The evidence checks below are a small, independent reading of causes.md: every clean 500121
 record (empty ``noise`` in ground_truth.csv) must carry the evidence of the cause it was generated
 from, and no evidence of a cause with higher priority, so its ground-truth cause is the expected
-primary cause. A minority of records is ambiguous or noisy on purpose (signins/simulator/noise.py):
+primary cause. A minority of records is ambiguous or noisy on purpose (simulator/noise.py):
 those are checked for the kind of noise they name, and they are the only records whose primary
 cause may differ from the ground truth.
 """
@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from signins.simulator import generate_bulk_records, generate_sample, write_sample
-from signins.simulator.cli import main as cli_main, parse_args
-from signins.simulator.phrases import CAUSE_PHRASES
+from simulator import generate_bulk_records, generate_sample, write_sample
+from simulator.cli import main as cli_main, parse_args
+from simulator.phrases import CAUSE_PHRASES
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
-# causes.md, "Causes, in priority order".
+# docs/causes.md, "Causes, in priority order".
 PRIORITY = ["mfa_fatigue", "fraud_reported", "risk_block", "tap_invalid", "app_outdated", "time_drift",
             "number_mismatch", "prompt_denied", "push_not_delivered", "registration_broken", "ca_device_block",
             "ca_location_block", "browser_session", "new_device", "new_location", "unknown"]

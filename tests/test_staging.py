@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signins import blobs
-from signins.staging import create_staging, merge_staging, staging_path
+from signins.ingest import blobs
+from signins.ingest.staging import create_staging, merge_staging, staging_path
 from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store, table_content as content
 
 CROSS = FIXTURES / "cross_format"

@@ -9,7 +9,7 @@ import pytest
 
 from signins import PROJECT_ROOT
 from signins.errors import StoreError
-from signins.store import LATEST_VERSION, connect, migrate, migrations, schema_version
+from signins.store.database import LATEST_VERSION, connect, migrate, migrations, schema_version
 from tests.conftest import CHILD_TABLES, Store, fill_older_store, table_content
 
 

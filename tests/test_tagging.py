@@ -15,9 +15,9 @@ import pytest
 
 from signins import PROJECT_ROOT
 from signins.errors import StoreError
-from signins.exports import evaluate
-from signins.store import connect, migrations
-from signins.tagging import tag
+from signins.analysis.evaluation import evaluate
+from signins.store.database import connect, migrations
+from signins.analysis.tagging import tag
 from tests.conftest import Store
 from transforms.thresholds import load_thresholds
 
@@ -105,7 +105,7 @@ def test_incremental_tagging_equals_a_full_retag(full: Store, tmp_path: Path):
 
 def test_tagging_in_buckets_of_users_equals_tagging_at_once(full: Store, tmp_path: Path, monkeypatch):
     """Big stores are tagged a bucket of users at a time (bounded memory); a user's history stays whole."""
-    monkeypatch.setattr("signins.tagging.BUCKET_ROWS", 2_000)
+    monkeypatch.setattr("signins.analysis.tagging.BUCKET_ROWS", 2_000)
     bucketed = tagged_store(tmp_path / "b.duckdb", [PAGES])
     assert bucketed.scalar("SELECT count(*) FROM signins") > 5 * 2_000   # several buckets
     assert snapshot(bucketed) == snapshot(full)
@@ -152,7 +152,7 @@ def test_a_version_1_database_is_migrated_without_losing_data(tmp_path: Path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "signins.cli", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):

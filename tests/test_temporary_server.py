@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-import flows  # noqa: F401  (analytics off before Prefect loads)
 from flows import temporary_server as module
 from tests.conftest import FIXTURES
 
 
 def test_a_run_uses_its_own_server_and_stops_it(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-m", "signins.cli", "run", "--source",
+    result = subprocess.run([sys.executable, "-m", "cli", "run", "--source",
                              str(FIXTURES / "cross_format" / "azure_monitor.log"), "--db", str(tmp_path / "s.duckdb"),
                              "--out", str(tmp_path / "report")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -62,7 +61,7 @@ def test_a_server_named_by_prefect_api_url_is_used_as_it_is(monkeypatch):
 
 def test_the_cli_skips_the_final_garbage_collections_at_exit():
     """They would walk every object of Great Expectations, Prefect and pandas (~1 s at the end of a run)."""
-    script = ("import atexit, gc; from signins import cli; "
+    script = ("import atexit, gc; from cli import main as cli; "
               "atexit.register(lambda: print('frozen' if gc.get_freeze_count() else 'not frozen')); "
               "import sys; sys.argv = ['signins', '--help']; cli.main()")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)

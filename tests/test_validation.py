@@ -11,9 +11,9 @@ import orjson
 import pandas as pd
 import pytest
 
-from signins import validation
+from signins.runs import gates
 from signins.errors import GateFailed
-from signins.validation import gate
+from signins.runs.gates import gate
 from tests.conftest import FIXTURES, Store
 
 GRAPH = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
@@ -64,7 +64,7 @@ def test_a_sign_in_without_an_error_code_goes_to_quarantine(tmp_path: Path):
 
 def test_batches_are_not_fingerprinted():
     """GX hashes every row of a batch for a marker nothing reads (3.7 of the gate's 10 s at 1 M sign-ins)."""
-    batch = validation._batch_definition().get_batch(batch_parameters={"dataframe": pd.DataFrame({"id": ["a"]})})
+    batch = gates._batch_definition().get_batch(batch_parameters={"dataframe": pd.DataFrame({"id": ["a"]})})
     assert "pandas_data_fingerprint" not in batch.batch_markers
 
 
@@ -102,7 +102,7 @@ def test_a_store_checked_in_slices_gives_the_report_of_one_pass(tmp_path: Path, 
     lines[50] = graph(50, riskState="quiteRisky")
     (tmp_path / "whole").mkdir(), (tmp_path / "sliced").mkdir()
     whole = gate(loaded(tmp_path / "whole", lines).con, WINDOW, max_failed_percent=10)
-    monkeypatch.setattr("signins.validation.SLICE_ROWS", 7)
+    monkeypatch.setattr("signins.runs.gates.SLICE_ROWS", 7)
     sliced_store = loaded(tmp_path / "sliced", lines)
     sliced = gate(sliced_store.con, WINDOW, max_failed_percent=10)
     assert sliced.to_dict() == whole.to_dict()
@@ -112,7 +112,7 @@ def test_a_store_checked_in_slices_gives_the_report_of_one_pass(tmp_path: Path, 
 
 
 def test_a_duplicate_key_is_found_whichever_slices_the_rows_fall_in(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr("signins.validation.SLICE_ROWS", 3)
+    monkeypatch.setattr("signins.runs.gates.SLICE_ROWS", 3)
     store = loaded(tmp_path, [graph(n) for n in range(20)])
     store.con.execute("CREATE TABLE copy AS SELECT * FROM raw_records")
     store.con.execute("DROP TABLE raw_records")

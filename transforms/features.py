@@ -4,7 +4,7 @@ History features look only at the same user's sign-ins, so tagging one user's si
 but that user's history: that is what lets incremental tagging equal a full re-tag. And every look
 ahead or back has a bound, or depends only on a few older sign-ins (the first success with a value,
 the last success, the last coordinates), so it needs only the recent part of that history
-(signins.tagging.HistoryReach).
+(signins.analysis.tagging.HistoryReach).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from signins.errors import SigninsError
 from transforms.operators import OPERATORS
 from transforms.rule_schema import check_document, where
 from transforms.thresholds import Thresholds
@@ -18,10 +17,8 @@ RULES_DIR = Path(__file__).with_name("rules")
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class RuleFileError(SigninsError):
+class RuleFileError(ValueError):
     """Rule files are invalid; the message lists every problem as `path:line: place: message`."""
-
-    exit_code = 2
 
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -125,14 +122,20 @@ def _load_rule(path: Path, problems: list[str]) -> Rule | None:
 
 
 def _collection_problems(rules: list[Rule], folder: Path) -> list[str]:
-    """Problems across files: priorities 1..N, exactly one fallback rule."""
+    """Problems across files: two rules sharing a priority, not exactly one fallback rule, or a fallback
+    rule that is not the last. Gaps between priorities are fine: a new cause need not renumber the others."""
     problems = []
-    priorities = sorted(r.priority for r in rules)
-    if priorities != list(range(1, len(rules) + 1)):
-        problems.append(f"{folder}: priorities must be 1..{len(rules)} without gaps or repeats, got {priorities}")
-    fallbacks = [r.id for r in rules if r.is_fallback]
+    by_priority: dict[int, list[str]] = {}
+    for rule in rules:
+        by_priority.setdefault(rule.priority, []).append(rule.id)
+    for priority, ids in sorted(by_priority.items()):
+        if len(ids) > 1:
+            problems.append(f"{folder}: priority {priority} is shared by {', '.join(sorted(ids))}; each rule needs its own")
+    fallbacks = [r for r in rules if r.is_fallback]
     if len(fallbacks) != 1:
-        problems.append(f"{folder}: exactly one rule needs `fallback: true` in its when, found {fallbacks}")
+        problems.append(f"{folder}: exactly one rule needs `fallback: true` in its when, found {[r.id for r in fallbacks]}")
+    elif fallbacks[0].priority != max(by_priority):
+        problems.append(f"{folder}: the fallback rule {fallbacks[0].id} must have the highest priority number")
     return problems
 
 

@@ -1,6 +1,7 @@
 """The msgraph-sdk client for `GET /beta/auditLogs/signIns`, returning raw page bytes.
 
-Facts this relies on (../shared/reference/entra-signins.md §7, §11): every RequestConfiguration gets its
+Facts of msgraph-sdk and kiota this relies on (their sources: github.com/microsoftgraph/msgraph-sdk-python,
+github.com/microsoft/kiota-python): every RequestConfiguration gets its
 own HeadersCollection (the default one is shared), the adapter's base URL is set after construction
 without a trailing slash, pages are sent with `send_primitive_async(info, "bytes", ...)` so beta-only
 fields survive, and later pages use `with_url(nextLink)`. Kiota's retry middleware honours Retry-After

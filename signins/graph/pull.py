@@ -6,7 +6,7 @@ slices (SIGNINS_PULL_SLICE_HOURS, oldest first) because Graph returns each query
 only when every page of a slice is in the store does `committed_until` move to the slice's end.
 
 Every page's raw bytes are written atomically to `<db>.pulls/<tenant>/<event type>/` and loaded with
-`signins.load.ingest_file` (blob store, raw layer, dedup, quarantine), then logged in `pull_pages`.
+`signins.ingest.load.ingest_file` (blob store, raw layer, dedup, quarantine), then logged in `pull_pages`.
 A run that stops early (crash, kill, throttling, server error) leaves `committed_until` at the last
 whole slice; the next run resumes there on the same slice grid and re-reads at most one slice,
 which the idempotent load absorbs: nothing lost, nothing doubled.
@@ -29,15 +29,15 @@ from typing import Callable
 
 import duckdb
 
-from signins import blobs
+from signins.ingest import blobs
 from signins.graph.client import SigninsClient
 from signins.graph.errors import GraphAccessError, GraphSettingsError, GraphUnavailableError
 from signins.graph.pages import Page, parse_page, write_atomically
 from signins.graph.settings import GraphSettings
 from signins.ingest.timestamps import parse_utc
-from signins.load import FileOutcome, ingest_file
+from signins.ingest.load import FileOutcome, ingest_file
 from signins.settings import IngestLimits
-from signins.store import sql_text
+from signins.store.database import sql_text
 
 log = logging.getLogger("signins.graph")
 MAX_PAGES_PER_SLICE = 100_000  # a nextLink loop stops here
@@ -89,7 +89,7 @@ class PullOutcome:
         # Graph returns appliedConditionalAccessPolicies "only for callers with privileges to read
         # conditional access data" (learn.microsoft.com/graph/api/resources/appliedconditionalaccesspolicy);
         # without them the property comes back null or empty (microsoftgraph/microsoft-graph-docs-contrib
-        # issue #8761; ../shared/reference/entra-signins.md §6.4 "will be omitted"), while
+        # issue #8761), while
         # conditionalAccessStatus still says success/failure. All three shapes count as empty here.
         applied, listed = self._total("ca_applied"), self._total("ca_listed")
         if applied and not listed:

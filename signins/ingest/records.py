@@ -42,7 +42,7 @@ class Candidate:
     """A Graph record handed to the database as JSON text, without Python reading it as a sign-in.
 
     Parsing every record in Python and again in the database would pay for JSON twice: the database
-    parses a candidate once, takes it when it is a plain Graph sign-in (signins.load), and hands back
+    parses a candidate once, takes it when it is a plain Graph sign-in (signins.ingest.load), and hands back
     the records it cannot vouch for, which the reader then reads like any other (FileReading.resolve).
 
     A candidate is either a JSON line of a file of plain Graph records (container `ndjson`: its text is

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import orjson
 
-from signins import blobs
+from signins.ingest import blobs
 from signins.ingest.decode import open_decoded
 from signins.ingest.documents import parse_document
 from signins.settings import IngestLimits

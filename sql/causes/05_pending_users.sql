@@ -3,7 +3,7 @@
 --
 -- $since NULL (a full re-tag): every user, all of their sign-ins (the windows are NULL).
 -- Else every user with a sign-in loaded after $since. Features look at the user's own history, and only
--- so far ahead and back (transforms/FEATURES.md, signins.tagging.HistoryReach), so the run re-tags the
+-- so far ahead and back (transforms/FEATURES.md, signins.analysis.tagging.HistoryReach), so the run re-tags the
 -- user's sign-ins from retag_from on (the earliest sign-in loaded, less the furthest a feature looks
 -- ahead), reading every sign-in from context_from on, the 500121 failures from failures_from on, and
 -- from the older history only the sign-ins that still decide a feature (07_history_rows.sql).

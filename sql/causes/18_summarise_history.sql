@@ -2,7 +2,7 @@
 -- $until: the sign-ins it has moved past are added (aggregated with what it holds of their users), or,
 -- when it cannot serve (summary_in_use is empty, 06_history_summary.sql), it is built anew. Callers run
 -- it in a transaction: the summary and its state change together.
--- A run that finds it unusable builds it up to the day it starts reading (signins.tagging); every run
+-- A run that finds it unusable builds it up to the day it starts reading (signins.analysis.tagging); every run
 -- ends by moving it on to a day before the latest sign-in ($until NULL), so that the next nightly run
 -- (the day after) and sign-ins Graph delivers a day late find it usable. Never later than yesterday: a
 -- sign-in dated in the future would leave every later run before it. Never earlier than it was while it

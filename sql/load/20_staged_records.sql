@@ -1,4 +1,4 @@
--- The staged records of one batch, registered from Python as `batch` (signins.batches.batch_table): rn, candidate,
+-- The staged records of one batch, registered from Python as `batch` (signins.ingest.batches.batch_table): rn, candidate,
 -- locator, line, byte_offset, byte_length, format, event_type, tenant_id, signin_id, created_at, doc.
 -- json_transform parses each document once into a typed struct; a value of the wrong type becomes
 -- NULL here (the raw layer keeps the original).

@@ -1,5 +1,5 @@
 -- The child rows of the staged records (registered as `stg_records`), keyed by the batch row number (rn)
--- until the merge picks the winning version. Unnested where the batch is staged (signins.load.stage),
+-- until the merge picks the winning version. Unnested where the batch is staged (signins.ingest.load.stage),
 -- the merge reads them as stg_auth_steps, stg_ca_sets, ...
 
 CREATE OR REPLACE TEMP VIEW batch_auth_steps AS

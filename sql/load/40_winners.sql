@@ -6,7 +6,7 @@
 -- for among the sign-ins of the batch's time span [$since, $until] only: every version of a sign-in
 -- carries its time, and DuckDB then reads the blocks of that span instead of every id in the store
 -- (a second a batch over 30 M stored sign-ins). A version stored outside the span breaks the primary
--- key on insert, and signins.load writes the batch again with the whole store as the span.
+-- key on insert, and signins.ingest.load writes the batch again with the whole store as the span.
 CREATE OR REPLACE TEMP TABLE winners AS
 WITH best AS (
     SELECT rn, id, completeness FROM stg_signins

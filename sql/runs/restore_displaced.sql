@@ -1,6 +1,6 @@
 -- Put back the versions a run ($run) replaced (sql/load/42_keep_displaced.sql), with their child rows, for
 -- the sign-ins in temp table `restoring` (id), whose run versions are gone: all of them when the run is
--- undone (sql/runs/undo.sql), those the gates quarantined (signins/validation.py).
+-- undone (sql/runs/undo.sql), those the gates quarantined (signins/runs/gates.py).
 
 INSERT INTO signins SELECT * EXCLUDE (run_name) FROM displaced_signins
 WHERE run_name = $run AND id IN (SELECT id FROM restoring);

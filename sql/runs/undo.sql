@@ -1,4 +1,4 @@
--- Undo a run that landed files in the store ($run; signins/runs.py), in one transaction: the store
+-- Undo a run that landed files in the store ($run; signins/runs/landing.py), in one transaction: the store
 -- becomes what it was before the run. What the run wrote is known by the ingest ids of the files it read
 -- (run_ingests); the versions it replaced were kept aside (displaced_*, sql/load/42_keep_displaced.sql)
 -- and are put back by sql/runs/restore_displaced.sql, which runs after this script.

@@ -1,5 +1,5 @@
 -- Schema version 1: the raw layer, the normalised sign-ins with their child tables,
--- quarantine and the ingest log. Applied once by signins.store.migrations.
+-- quarantine and the ingest log. Applied once by signins.store.database.migrations.
 
 -- One row per distinct input file (by content hash). The original bytes live in the blob store
 -- beside the database (compressed, content-addressed), so any record can be replayed exactly.

@@ -1,4 +1,4 @@
--- Schema version 2: what the cause engine writes ([2/7]).
+-- Schema version 2: what the cause engine writes.
 
 -- One row per 500121 sign-in: its causes, with evidence and the fix.
 CREATE TABLE cause_tags (

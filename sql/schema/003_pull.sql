@@ -1,4 +1,4 @@
--- Schema version 3: the state of `signins pull` ([3/7]).
+-- Schema version 3: the state of `signins pull`.
 
 -- One row per tenant and sign-in event type: how far the pull has committed.
 -- window_start/window_end: the window the last (or current) run set out to read, cut into slices;

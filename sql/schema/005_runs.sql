@@ -1,4 +1,4 @@
--- Schema version 5: runs that land files in the store itself ([6/7]; flows/steps.py, signins/runs.py).
+-- Schema version 5: runs that land files in the store itself (flows/steps.py, signins/runs/landing.py).
 
 -- A run lands its files batch by batch in the store, then the validation gates check what it added.
 -- Until they pass, the run can be undone: when they fail, and (by the next writer) when it died first.

@@ -1,4 +1,4 @@
--- Schema version 6: every child row carries the time of its sign-in ([6/7]).
+-- Schema version 6: every child row carries the time of its sign-in.
 --
 -- Tagging reads the child rows of recent sign-ins only (sql/causes/10_signin_facts.sql). With the
 -- sign-in's time beside them, DuckDB skips the blocks of older ones instead of aggregating every child

@@ -1,4 +1,4 @@
--- Schema version 7: tagging's summary of the users' older history ([6/7]).
+-- Schema version 7: tagging's summary of the users' older history.
 --
 -- Features of a sign-in read a few of its user's older sign-ins however old: the first success with each
 -- country, city, device and IP address, the last success, the last sign-in with coordinates

@@ -1,4 +1,4 @@
--- Schema version 8: each distinct list of Conditional Access policy results is stored once ([1/7], [6/7]).
+-- Schema version 8: each distinct list of Conditional Access policy results is stored once.
 --
 -- A sign-in lists the result of every policy of the tenant (~20 in a real one), and most sign-ins of a
 -- tenant repeat one of a few hundred lists: 100,000 sign-ins of the benchmark hold 70 distinct ones.

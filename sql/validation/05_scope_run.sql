@@ -1,4 +1,4 @@
--- What the gates check: what a run landing in the store ($run; signins/runs.py) wrote there, the raw
+-- What the gates check: what a run landing in the store ($run; signins/runs/landing.py) wrote there, the raw
 -- records of the files it read and the sign-in versions now stored from them. The times only let
 -- DuckDB skip the blocks older than the run; the ingest ids decide.
 CREATE OR REPLACE TEMP TABLE gate_ingests AS SELECT ingest_id FROM run_ingests WHERE run_name = $run;

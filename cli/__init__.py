@@ -1,0 +1,1 @@
+"""The `signins` command line: the top layer, over the flows, the dashboards and the library."""

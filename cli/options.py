@@ -1,0 +1,44 @@
+"""What the commands share: the --db option, the settings it selects, the writer's lock, exit codes."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from signins.settings import Settings
+
+EXIT_QUARANTINED = 5
+
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="DuckDB database file (default: $SIGNINS_DB, else data/signins.duckdb).",
+)
+
+
+def settings_for(db_path: Path | None) -> Settings:
+    """The settings, with --db in place of $SIGNINS_DB when given."""
+    return Settings(db_path=db_path) if db_path is not None else Settings()
+
+
+@contextmanager
+def writing(settings: Settings):
+    """Hold the store's run lock while a command writes, saying whom it waits for and which runs that
+    had died while landing were undone first."""
+    from signins.runs.landing import writing as hold_lock
+
+    def waiting(holder: str) -> None:
+        click.echo(
+            f"waiting up to {settings.run_wait_seconds:g} s for process {holder}, which is writing to "
+            f"{settings.db_path} ($SIGNINS_RUN_WAIT_SECONDS)",
+            err=True,
+        )
+
+    with hold_lock(settings.db_path, settings.run_wait_seconds, waiting) as undone:
+        for name in undone:
+            click.echo(f"undid run {name}: it had died while landing its files", err=True)
+        yield

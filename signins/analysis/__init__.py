@@ -1,0 +1,1 @@
+"""What the stored sign-ins mean, and getting it out: cause tagging, explain, exports, evaluation."""

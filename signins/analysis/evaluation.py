@@ -1,0 +1,57 @@
+"""`signins evaluate`: how often the primary cause matches the cause a sign-in was generated from.
+
+The ground truth is the simulator's (`data/sample/ground_truth.csv`: columns id and cause); on real data
+there is none, so this scores the engine, not a tenant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+
+def evaluate(tags: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    """Per cause: expected, predicted and correct primary causes, with precision and recall."""
+    joined = truth.select(pl.col("id").alias("signin_id"), pl.col("cause").alias("expected")).join(
+        tags.select("signin_id", pl.col("primary_cause").alias("predicted")), on="signin_id", how="left"
+    )
+    causes = sorted(set(joined["expected"].drop_nulls()) | set(joined["predicted"].drop_nulls()))
+    rows = []
+    for cause in causes:
+        correct = joined.filter((pl.col("expected") == cause) & (pl.col("predicted") == cause)).height
+        predicted = joined.filter(pl.col("predicted") == cause).height
+        expected = joined.filter(pl.col("expected") == cause).height
+        rows.append({
+            "cause": cause,
+            "expected": expected,
+            "predicted": predicted,
+            "correct": correct,
+            "precision": correct / predicted if predicted else None,
+            "recall": correct / expected if expected else None,
+        })
+    return pl.DataFrame(rows)
+
+
+def score(con: duckdb.DuckDBPyConnection, truth: Path) -> pl.DataFrame:
+    """The store's primary causes scored against a ground-truth CSV."""
+    tags = con.sql("SELECT signin_id, primary_cause FROM cause_tags").pl()
+    return evaluate(tags, pl.read_csv(truth))
+
+
+def table_lines(scores: pl.DataFrame) -> list[str]:
+    """The scores as a text table, then the overall share of matching primary causes."""
+
+    def ratio(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    lines = [f"{'cause':22} {'expected':>8} {'predicted':>9} {'correct':>7} {'precision':>9} {'recall':>6}"]
+    for row in scores.iter_rows(named=True):
+        lines.append(
+            f"{row['cause']:22} {row['expected']:>8} {row['predicted']:>9} {row['correct']:>7} "
+            f"{ratio(row['precision']):>9} {ratio(row['recall']):>6}"
+        )
+    total, correct = scores["expected"].sum(), scores["correct"].sum()
+    lines.append(f"overall: {correct} of {total} primary causes match ({correct / max(total, 1):.1%})")
+    return lines

@@ -1,0 +1,74 @@
+"""Runs that land files in the store itself, batch by batch, and stay only if their data passes the gates.
+
+A run is `landing` from its start until the validation gates have passed (`kept`). Until then it can
+be undone, in one transaction, back to the store as it was before it: when its data fails a gate, and
+when it died first (the next run undoes it before anything else). Landing in place spares a run the copy
+of everything it read from a staging store into the store (signins.ingest.staging, still used by Graph pulls).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+
+from signins.errors import StoreError
+from signins.store.runlock import run_lock
+from signins.store.database import connect, query, run_script
+
+
+@dataclass
+class RunCounts:
+    new_signins: int
+    updated_signins: int
+
+
+def start(con: duckdb.DuckDBPyConnection, run: str) -> None:
+    con.execute("INSERT INTO runs VALUES (?, 'landing', now(), NULL)", [run])
+
+
+def keep(con: duckdb.DuckDBPyConnection, run: str) -> RunCounts:
+    """The run's data passed the gates: it stays, and what it replaced is let go. What it added."""
+    counts = RunCounts(*query(con, "runs/run_counts.sql", {"run": run}).fetchall()[0])
+    _in_transaction(con, run, "keeping", ["runs/drop_displaced.sql", "ca_sets/drop_released.sql", "runs/kept.sql"])
+    return counts
+
+
+def undo(con: duckdb.DuckDBPyConnection, run: str) -> None:
+    """Put the store back as it was before the run (idempotent: an undone run has nothing left)."""
+    _in_transaction(con, run, "undoing", ["runs/undo.sql", "ca_sets/drop_released.sql", "runs/restore_displaced.sql"])
+
+
+def undo_unfinished(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Undo the runs that died while landing (the caller holds the run lock, so none is alive); their names."""
+    names = [name for (name,) in con.execute(
+        "SELECT run_name FROM runs WHERE state = 'landing' ORDER BY started_at").fetchall()]
+    for name in names:
+        undo(con, name)
+    return names
+
+
+@contextmanager
+def writing(db_path: Path, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> Iterator[list[str]]:
+    """Write to the store as its only writer: hold its run lock (signins.store.runlock; waiting up to
+    `wait_seconds` for another writer, telling `on_wait`), and first undo the runs that died while
+    landing. Yields their names. Every writer (runs, `signins ingest`, `pull`, `tag`) writes so: nothing
+    else writes while a run can still be undone, so undoing it touches nothing but what it wrote."""
+    with run_lock(db_path, wait_seconds, on_wait):
+        with connect(db_path) as con:
+            undone = undo_unfinished(con)
+        yield undone
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, run: str, doing: str, scripts: list[str]) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for script in scripts:
+            run_script(con, script, {"run": run})
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"{doing} run {run} failed: {str(exc).splitlines()[0]}") from exc

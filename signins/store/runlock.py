@@ -1,0 +1,64 @@
+"""One writer at a time per database: a run (and `signins ingest`, `pull`, `tag`: signins.runs.landing.writing)
+holds `<db>.lock` (an advisory file lock) while it writes.
+
+DuckDB already refuses a second process that opens the file for writing, but with an unclear error
+and only for as long as the first process has it open: a run opens and closes the database several
+times (landing, gates, tagging, report), and no other writer may slip in between.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from signins.errors import SigninsError, StoreError
+
+
+class RunLocked(SigninsError):
+    """Another run holds the database."""
+
+    exit_code = 10
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextmanager
+def run_lock(db_path: Path, wait_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the database's run lock, waiting up to `wait_seconds` for another writer to finish; `on_wait`
+    is told the holder's process id once, if it has to wait."""
+    path = lock_path(db_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a read-only folder, say
+        raise StoreError(f"{db_path}: cannot take the database's run lock {path}: {exc.strerror or exc}") from exc
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+                if time.monotonic() >= deadline:
+                    raise RunLocked(f"{db_path}: another run is writing to this database (process {holder}); "
+                                    f"waited {wait_seconds:g} s; try again when it has finished") from None
+                if on_wait:
+                    on_wait(holder)
+                    on_wait = None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
