@@ -16,8 +16,14 @@ import pandas as pd
 import yaml
 
 SESSION_ERROR_CODES = [50058, 50140, 50199, 50089, 50132, 50133, 50173, 70043]
-DENY_OR_NO_ANSWER = ["declined the authentication", "did not respond to mobile app notification", "fraud",
-                     "authentication in-progress", "authentication in progress", "duplicate authentication attempt"]
+DENY_OR_NO_ANSWER = [
+    "declined the authentication",
+    "did not respond to mobile app notification",
+    "fraud",
+    "authentication in-progress",
+    "authentication in progress",
+    "duplicate authentication attempt",
+]
 MISMATCH_STATUSES = {"numberMatchIncorrectNumberEntered", "numberMatchDeny"}
 TRUSTED_NETWORKS = {"trustedNamedLocation", "namedNetwork"}
 DEVICE_FLAGS = 4 | 256
@@ -27,10 +33,7 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "transforms" / "rules"
 
 
 def normalised_phrase(text: pd.Series) -> pd.Series:
-    s = (text.str.lower()
-         .str.replace("’", "'", regex=False)
-         .str.replace(r"\s+", " ", regex=True)
-         .str.strip())
+    s = text.str.lower().str.replace("’", "'", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
     s = s.str.replace(r"^(azure multi-factor authentication|mfa) denied\s*[;,:]?\s*", "", regex=True)
     s = s.str.replace(r"^mfa\s+", "", regex=True)
     return s.str.replace("didn't", "did not", regex=False).str.replace("doesn't", "does not", regex=False)
@@ -75,10 +78,14 @@ def add_fatigue_attempts(df: pd.DataFrame, window_minutes: int) -> None:
     """Most distinct denied / unanswered attempts of the user in any window containing the sign-in."""
     window = pd.Timedelta(minutes=window_minutes)
     denied = df[df["is_denied_or_unanswered"]]
-    attempts = (denied.assign(attempt=denied["correlation_id"].fillna(denied["signin_id"]))
-                .groupby(["user_key", "attempt"], as_index=False)["created_at"].min()
-                .rename(columns={"created_at": "at"})
-                .sort_values(["user_key", "at"]).reset_index(drop=True))
+    attempts = (
+        denied.assign(attempt=denied["correlation_id"].fillna(denied["signin_id"]))
+        .groupby(["user_key", "attempt"], as_index=False)["created_at"]
+        .min()
+        .rename(columns={"created_at": "at"})
+        .sort_values(["user_key", "at"])
+        .reset_index(drop=True)
+    )
     attempts["one"] = 1
     # attempts in (at - window, at], per user (the result comes in the (user_key, at) order of `attempts`)
     counts = attempts.groupby("user_key").rolling(window, on="at")["one"].sum()
@@ -94,20 +101,36 @@ def add_failure_days(df: pd.DataFrame, days: int) -> None:
     day = df["created_at"].dt.floor("D")
     marks = pd.DataFrame({"user_key": df["user_key"], "failure_day": day})[df["is_mfa_failure"]].drop_duplicates()
     pairs = pd.DataFrame({"signin_id": df["signin_id"], "user_key": df["user_key"], "day": day}).merge(
-        marks, on="user_key")
+        marks, on="user_key"
+    )
     inside = (pairs["failure_day"] <= pairs["day"]) & (pairs["failure_day"] > pairs["day"] - pd.Timedelta(days=days))
     counts = inside.groupby(pairs["signin_id"]).sum()
     df["failure_days_14"] = df["signin_id"].map(counts).fillna(0).astype("int64")
 
 
 def add_success_timing(df: pd.DataFrame, within: pd.Timedelta) -> None:
-    successes = (df.loc[df["error_code"] == 0, ["user_key", "created_at"]]
-                 .rename(columns={"created_at": "at"}).sort_values("at"))
+    successes = (
+        df.loc[df["error_code"] == 0, ["user_key", "created_at"]].rename(columns={"created_at": "at"}).sort_values("at")
+    )
     left = df[["signin_id", "user_key", "created_at"]].sort_values("created_at")
-    last = pd.merge_asof(left, successes, left_on="created_at", right_on="at", by="user_key",
-                         direction="backward", allow_exact_matches=False)
-    following = pd.merge_asof(left, successes, left_on="created_at", right_on="at", by="user_key",
-                              direction="forward", allow_exact_matches=False)
+    last = pd.merge_asof(
+        left,
+        successes,
+        left_on="created_at",
+        right_on="at",
+        by="user_key",
+        direction="backward",
+        allow_exact_matches=False,
+    )
+    following = pd.merge_asof(
+        left,
+        successes,
+        left_on="created_at",
+        right_on="at",
+        by="user_key",
+        direction="forward",
+        allow_exact_matches=False,
+    )
     last = last.set_index("signin_id")
     following = following.set_index("signin_id")
     since = (last["created_at"] - last["at"]).dt.total_seconds() / 3600
@@ -118,13 +141,15 @@ def add_success_timing(df: pd.DataFrame, within: pd.Timedelta) -> None:
 
 def add_session_error_neighbours(df: pd.DataFrame) -> None:
     with_id = df[df["correlation_id"].notna()]
-    session = with_id.loc[with_id["error_code"].isin(SESSION_ERROR_CODES), ["correlation_id", "signin_id", "error_code"]]
+    session = with_id.loc[
+        with_id["error_code"].isin(SESSION_ERROR_CODES), ["correlation_id", "signin_id", "error_code"]
+    ]
     pairs = with_id[["signin_id", "correlation_id"]].merge(
-        session.rename(columns={"signin_id": "other"}), on="correlation_id")
+        session.rename(columns={"signin_id": "other"}), on="correlation_id"
+    )
     pairs = pairs[pairs["other"] != pairs["signin_id"]]
     neighbours = pairs.groupby("signin_id")["error_code"].agg(lambda codes: sorted(codes))
-    df["session_error_neighbours"] = df["signin_id"].map(neighbours).apply(
-        lambda v: v if isinstance(v, list) else [])
+    df["session_error_neighbours"] = df["signin_id"].map(neighbours).apply(lambda v: v if isinstance(v, list) else [])
 
 
 def signin_features(facts: pd.DataFrame, th) -> pd.DataFrame:
@@ -143,10 +168,12 @@ def signin_features(facts: pd.DataFrame, th) -> pd.DataFrame:
     df["app_version_outdated"] = version_key(df["app_version"]) < minimum
     fallback = df["device_operating_system"].fillna("") + " | " + df["device_browser"].fillna("")
     df["device_key"] = df["device_id"].fillna(fallback.where(fallback != " | "))
-    df["is_risky"] = (df["risk_level_during_signin"].isin(["high", "medium"])
-                      | df["risk_state"].isin(["atRisk", "confirmedCompromised"])
-                      | df["risk_event_types"].apply(lambda v: v is not None and len(v) > 0)
-                      | df["requirement_providers"].apply(lambda v: v is not None and "riskBasedPolicy" in v))
+    df["is_risky"] = (
+        df["risk_level_during_signin"].isin(["high", "medium"])
+        | df["risk_state"].isin(["atRisk", "confirmedCompromised"])
+        | df["risk_event_types"].apply(lambda v: v is not None and len(v) > 0)
+        | df["requirement_providers"].apply(lambda v: v is not None and "riskBasedPolicy" in v)
+    )
     conditions = df["ca_failure_conditions"].fillna(0).astype("int64")
     df["ca_failure_device"] = (conditions & DEVICE_FLAGS) != 0
     df["ca_failure_location"] = (conditions & LOCATION_FLAG) != 0
@@ -188,33 +215,64 @@ def primary_causes(features: pd.DataFrame, th) -> pd.DataFrame:
     statuses = f["app_policy_statuses"]
     causes = {
         "mfa_fatigue": f["fatigue_attempts"] >= th.fatigue_min_attempts,
-        "fraud_reported": _contains(result, ["fraud"]) | _list_has(f["risk_event_types"], "userReportedSuspiciousActivity"),
+        "fraud_reported": _contains(result, ["fraud"])
+        | _list_has(f["risk_event_types"], "userReportedSuspiciousActivity"),
         "risk_block": f["is_risky"],
-        "tap_invalid": _contains(f["mfa_method"], ["temporary access pass"]) | _contains(result, ["temporary access pass"]),
+        "tap_invalid": _contains(f["mfa_method"], ["temporary access pass"])
+        | _contains(result, ["temporary access pass"]),
         "app_outdated": statuses.apply(lambda v: v is not None and any(s.endswith("OutOfDate") for s in v))
-                        | f["app_version_outdated"],
-        "time_drift": f["mfa_method"].str.lower().isin(["oath verification code", "mobile app verification code",
-                                                        "app verification code", "software oath token",
-                                                        "hardware oath token"])
-                      & _contains(result, ["incorrect code", "invalid mobile app verification code",
-                                           "invalid verification code", "already used", "too many times"]),
+        | f["app_version_outdated"],
+        "time_drift": f["mfa_method"]
+        .str.lower()
+        .isin(
+            [
+                "oath verification code",
+                "mobile app verification code",
+                "app verification code",
+                "software oath token",
+                "hardware oath token",
+            ]
+        )
+        & _contains(
+            result,
+            [
+                "incorrect code",
+                "invalid mobile app verification code",
+                "invalid verification code",
+                "already used",
+                "too many times",
+            ],
+        ),
         "number_mismatch": _list_has(statuses, "numberMatchIncorrectNumberEntered"),
         "prompt_denied": _contains(result, ["declined the authentication"]) | _list_has(statuses, "numberMatchDeny"),
-        "push_not_delivered": _contains(result, ["did not respond to mobile app notification",
-                                                 "unable to send the mobile app notification",
-                                                 "authentication in-progress", "authentication in progress",
-                                                 "duplicate authentication attempt"]),
-        "registration_broken": _contains(result, ["does not have any verification methods registered",
-                                                  "misconfiguration", "invalid authentication",
-                                                  "phone number has an invalid format"]),
+        "push_not_delivered": _contains(
+            result,
+            [
+                "did not respond to mobile app notification",
+                "unable to send the mobile app notification",
+                "authentication in-progress",
+                "authentication in progress",
+                "duplicate authentication attempt",
+            ],
+        ),
+        "registration_broken": _contains(
+            result,
+            [
+                "does not have any verification methods registered",
+                "misconfiguration",
+                "invalid authentication",
+                "phone number has an invalid format",
+            ],
+        ),
         "ca_device_block": f["ca_failure_device"],
         "ca_location_block": f["ca_failure_location"],
         "browser_session": f["is_browser"] & (f["session_error_neighbours"].str.len() > 0),
         "new_device": f["is_new_device"],
         "new_location": f["is_new_country"] | f["impossible_travel"],
     }
-    priority = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))["priority"]
-                for path in RULES_DIR.glob("*.yaml")}
+    priority = {
+        path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))["priority"] for path in RULES_DIR.glob("*.yaml")
+    }
     order = sorted(causes, key=priority.__getitem__)
     primary = np.select([causes[c].to_numpy(dtype=bool) for c in order], order, default="unknown")
     return pd.DataFrame({"signin_id": f["signin_id"].to_numpy(), "primary_cause": primary})

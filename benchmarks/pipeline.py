@@ -54,15 +54,30 @@ REPO = Path(__file__).resolve().parent.parent
 
 # The typed columns of the parse ceiling: the fields signins normalises, with the same nesting.
 TYPED_COLUMNS = {
-    "id": "VARCHAR", "createdDateTime": "TIMESTAMPTZ", "correlationId": "VARCHAR", "originalRequestId": "VARCHAR",
-    "userId": "VARCHAR", "userPrincipalName": "VARCHAR", "appId": "VARCHAR", "appDisplayName": "VARCHAR",
-    "ipAddress": "VARCHAR", "clientAppUsed": "VARCHAR", "userAgent": "VARCHAR", "isInteractive": "BOOLEAN",
+    "id": "VARCHAR",
+    "createdDateTime": "TIMESTAMPTZ",
+    "correlationId": "VARCHAR",
+    "originalRequestId": "VARCHAR",
+    "userId": "VARCHAR",
+    "userPrincipalName": "VARCHAR",
+    "appId": "VARCHAR",
+    "appDisplayName": "VARCHAR",
+    "ipAddress": "VARCHAR",
+    "clientAppUsed": "VARCHAR",
+    "userAgent": "VARCHAR",
+    "isInteractive": "BOOLEAN",
     "status": "STRUCT(errorCode INTEGER, failureReason VARCHAR, additionalDetails VARCHAR)",
-    "deviceDetail": "STRUCT(deviceId VARCHAR, operatingSystem VARCHAR, browser VARCHAR, isCompliant BOOLEAN, isManaged BOOLEAN)",
-    "location": "STRUCT(city VARCHAR, countryOrRegion VARCHAR, geoCoordinates STRUCT(latitude DOUBLE, longitude DOUBLE))",
-    "appliedConditionalAccessPolicies": "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR, enforcedGrantControls VARCHAR[], conditionsSatisfied VARCHAR, conditionsNotSatisfied VARCHAR)[]",
-    "authenticationDetails": "STRUCT(authenticationStepDateTime TIMESTAMPTZ, authenticationMethod VARCHAR, succeeded BOOLEAN, authenticationStepResultDetail VARCHAR, authenticationStepRequirement VARCHAR)[]",
-    "riskLevelDuringSignIn": "VARCHAR", "riskState": "VARCHAR", "conditionalAccessStatus": "VARCHAR",
+    "deviceDetail": "STRUCT(deviceId VARCHAR, operatingSystem VARCHAR, browser VARCHAR, isCompliant BOOLEAN, "
+    "isManaged BOOLEAN)",
+    "location": "STRUCT(city VARCHAR, countryOrRegion VARCHAR, "
+    "geoCoordinates STRUCT(latitude DOUBLE, longitude DOUBLE))",
+    "appliedConditionalAccessPolicies": "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR, "
+    "enforcedGrantControls VARCHAR[], conditionsSatisfied VARCHAR, conditionsNotSatisfied VARCHAR)[]",
+    "authenticationDetails": "STRUCT(authenticationStepDateTime TIMESTAMPTZ, authenticationMethod VARCHAR, "
+    "succeeded BOOLEAN, authenticationStepResultDetail VARCHAR, authenticationStepRequirement VARCHAR)[]",
+    "riskLevelDuringSignIn": "VARCHAR",
+    "riskState": "VARCHAR",
+    "conditionalAccessStatus": "VARCHAR",
 }
 
 
@@ -70,29 +85,39 @@ TYPED_COLUMNS = {
 class Contender:
     stage: str
     name: str
-    setup: str           # imports and preparation, not timed
-    body: str            # the timed work; it may set `rows` (what it processed), else RECORDS count
-    baseline: str = ""   # the contender of the same stage this one is compared with
+    setup: str  # imports and preparation, not timed
+    body: str  # the timed work; it may set `rows` (what it processed), else RECORDS count
+    baseline: str = ""  # the contender of the same stage this one is compared with
 
 
 # Every script sees DATA (the JSON lines), WORK (a folder), DB (the stage store), FACTS (the store's
 # facts as Parquet), RECORDS and COLUMNS.
 CONTENDERS = [
-    Contender("ingest", "signins ingest", """
+    Contender(
+        "ingest",
+        "signins ingest",
+        """
 from signins.ingest import blobs
 from signins.ingest.load import ingest_file
 from signins.settings import IngestLimits
 from signins.store.database import connect
-""", """
+""",
+        """
 con = connect(DB)
 outcome = ingest_file(con, Path(DATA), blobs.blob_root(Path(DB)), IngestLimits())
 con.close()
 assert outcome.new_signins == RECORDS, outcome.summary()
-""", baseline="pandas json_normalize"),
-    Contender("ingest", "pandas json_normalize", """
+""",
+        baseline="pandas json_normalize",
+    ),
+    Contender(
+        "ingest",
+        "pandas json_normalize",
+        """
 import json
 import pandas as pd
-""", """
+""",
+        """
 rows, chunk = 0, []
 with open(DATA, encoding="utf-8") as fh:
     for line in fh:
@@ -101,36 +126,57 @@ with open(DATA, encoding="utf-8") as fh:
             rows += len(pd.json_normalize(chunk)); chunk = []
 rows += len(pd.json_normalize(chunk)) if chunk else 0
 assert rows == RECORDS
-"""),
-    Contender("ingest", "duckdb read_json (typed, ceiling)", """
+""",
+    ),
+    Contender(
+        "ingest",
+        "duckdb read_json (typed, ceiling)",
+        """
 import duckdb
-""", """
+""",
+        """
 con = duckdb.connect(str(Path(WORK) / "typed.duckdb"))
 con.execute(f"CREATE TABLE s AS SELECT * FROM read_json(?, format='newline_delimited', columns={COLUMNS})", [DATA])
 assert con.execute("SELECT count(*) FROM s").fetchall()[0][0] == RECORDS
 con.close()
 (Path(WORK) / "typed.duckdb").unlink()
-""", baseline="pandas json_normalize"),
-    Contender("validate", "signins gates", """
+""",
+        baseline="pandas json_normalize",
+    ),
+    Contender(
+        "validate",
+        "signins gates",
+        """
 from signins.store.database import connect
 from signins.runs.gates import gate
-""", """
+""",
+        """
 con = connect(DB)
 report = gate(con, None, 5.0)
 con.close()
 rows = report.rows
-"""),
-    Contender("tag", "signins tag", """
+""",
+    ),
+    Contender(
+        "tag",
+        "signins tag",
+        """
 from signins.store.database import connect
 from signins.analysis.tagging import tag
 from transforms.thresholds import load_thresholds
 thresholds = load_thresholds()
-""", """
+""",
+        """
 con = connect(DB)
 rows = tag(con, thresholds, full=True).signins_read
 con.close()
-""", baseline="pandas features + causes"),
-    Contender("tag", "polars features + causes", """
+""",
+        baseline="pandas features + causes",
+    ),
+    Contender(
+        "tag",
+        "polars features + causes",
+        """
 import polars as pl
 from transforms.causes import tag_causes
 from transforms.features import signin_features
@@ -138,39 +184,63 @@ from transforms.rules import load_rules
 from transforms.thresholds import load_thresholds
 rules, thresholds = load_rules(), load_thresholds()
 facts = pl.read_parquet(FACTS)
-""", """
+""",
+        """
 tags = tag_causes(signin_features(facts.lazy(), thresholds), rules, thresholds).collect()
 rows = facts.height
-""", baseline="pandas features + causes"),
-    Contender("tag", "pandas features + causes", """
+""",
+        baseline="pandas features + causes",
+    ),
+    Contender(
+        "tag",
+        "pandas features + causes",
+        """
 import pandas as pd
 from benchmarks.pandas_features import primary_causes, signin_features
 from transforms.thresholds import load_thresholds
 thresholds = load_thresholds()
 facts = pd.read_parquet(FACTS)
-""", """
+""",
+        """
 tags = primary_causes(signin_features(facts, thresholds), thresholds)
 rows = len(facts)
-"""),
-    Contender("report", "signins report", """
+""",
+    ),
+    Contender(
+        "report",
+        "signins report",
+        """
 from dashboards.site import build_report
-""", """
+""",
+        """
 build_report(Path(DB), Path(WORK) / "report")
 rows = RECORDS
-"""),
-    Contender("nightly", "signins run (Prefect flow)", """
+""",
+    ),
+    Contender(
+        "nightly",
+        "signins run (Prefect flow)",
+        """
 import subprocess, sys
-""", """
+""",
+        """
 db = Path(WORK) / "nightly.duckdb"
 subprocess.run([sys.executable, "-m", "cli", "run", "--source", DATA, "--db", str(db),
                 "--out", str(Path(WORK) / "nightly-report")], check=True, stdout=subprocess.DEVNULL)
-"""),
-    Contender("history", "signins run, the day after the history", """
+""",
+    ),
+    Contender(
+        "history",
+        "signins run, the day after the history",
+        """
 import subprocess, sys
-""", """
+""",
+        """
 subprocess.run([sys.executable, "-m", "cli", "run", "--source", NEXT_DAY, "--db", HISTORY_DB,
                 "--out", str(Path(WORK) / "history-report")], check=True, stdout=subprocess.DEVNULL)
-""", baseline="signins run (Prefect flow)"),
+""",
+        baseline="signins run (Prefect flow)",
+    ),
 ]
 STAGES = list(dict.fromkeys(c.stage for c in CONTENDERS))
 
@@ -199,8 +269,8 @@ TREE_SAMPLE_SECONDS = 0.25
 class Measured:
     contender: Contender
     seconds: float
-    cpu_seconds: float      # user + system of the process and the children it waited for
-    peak_rss_mib: float     # the process's own (exact) or the whole tree's (sampled), the larger
+    cpu_seconds: float  # user + system of the process and the children it waited for
+    peak_rss_mib: float  # the process's own (exact) or the whole tree's (sampled), the larger
     rows: int
 
 
@@ -208,7 +278,7 @@ def _tree_rss(process: psutil.Process) -> int:
     total = 0
     try:
         tree = [process, *process.children(recursive=True)]
-    except psutil.Error:   # a process of the tree ended while it was listed
+    except psutil.Error:  # a process of the tree ended while it was listed
         return 0
     for p in tree:
         try:
@@ -222,8 +292,9 @@ def measure(contender: Contender, variables: dict, env: dict) -> Measured:
     """Run one contender in a fresh interpreter; its timings and the peak RSS of its process tree."""
     prelude = "".join(f"{name} = {value!r}\n" for name, value in variables.items())
     script = prelude + TIMED.format(setup=contender.setup, body=contender.body)
-    child = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     peak, process = 0, psutil.Process(child.pid)
     stop = threading.Event()
 
@@ -244,8 +315,8 @@ def measure(contender: Contender, variables: dict, env: dict) -> Measured:
     return Measured(contender, float(seconds), float(cpu), max(peak, int(peak_kib) * 1024) / 2**20, int(rows))
 
 
-CHUNK_RECORDS = 19_000       # about what one bulk chunk holds
-SIMULATED_RECORDS = 1_000_000   # beyond this, copies of the simulated records for new populations
+CHUNK_RECORDS = 19_000  # about what one bulk chunk holds
+SIMULATED_RECORDS = 1_000_000  # beyond this, copies of the simulated records for new populations
 # The identifiers a copy changes (their first 8 hex digits become the copy's number), so that every copy
 # holds new sign-ins by new users on new devices; the record's own id opens the line.
 COPIED_IDS = re.compile(rb'"(correlationId|originalRequestId|userId|deviceId)":"[0-9a-f]{8}')
@@ -265,7 +336,7 @@ def simulate(path: Path, records: int) -> None:
         while written < records:
             parallel = min(cores, -(-(records - written) // CHUNK_RECORDS))
             for lines in pool.map(_chunk_lines, range(chunk, chunk + parallel)):
-                rows = lines.split(b"\n")[:-1][:records - written]
+                rows = lines.split(b"\n")[:-1][: records - written]
                 fh.write(b"\n".join(rows) + b"\n")
                 written += len(rows)
             chunk += parallel
@@ -288,7 +359,7 @@ def extend(path: Path, records: int) -> None:
         while written < records:
             copy += 1
             with open(path, "rb") as fh:
-                for line, _ in zip(fh, range(min(base, records - written))):
+                for line, _ in zip(fh, range(min(base, records - written)), strict=False):
                     out.write(copy_line(line, copy))
                     written += 1
 
@@ -321,12 +392,28 @@ def land_history(data: Path, folder: Path, days: int, records: int, env: dict) -
         path = folder / f"day-{day}.ndjson"
         write_day(data, path, day)
         started = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "cli", "run", "--source", str(path),
-                              "--db", str(folder / "history.duckdb"), "--out", str(folder / "history-report")],
-                             cwd=REPO, env=env, check=True, stdout=subprocess.PIPE, text=True)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cli",
+                "run",
+                "--source",
+                str(path),
+                "--db",
+                str(folder / "history.duckdb"),
+                "--out",
+                str(folder / "history-report"),
+            ],
+            cwd=REPO,
+            env=env,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         seconds.append(time.perf_counter() - started)
         path.unlink()
-        if f" {records} new sign-ins" not in run.stdout:   # every day's sign-ins are new ones
+        if f" {records} new sign-ins" not in run.stdout:  # every day's sign-ins are new ones
             raise SystemExit(f"history day {day}: {run.stdout.strip()}")
         print(f"  history day {day}: {seconds[-1]:.1f} s", flush=True)
     return seconds
@@ -352,8 +439,8 @@ def generate(path: Path, records: int) -> None:
 
 def export_facts(db: Path, facts: Path) -> int:
     """The store's sign-in facts (what the cause engine reads) as Parquet, for the tag baselines."""
-    from signins.store.database import connect
     from signins.analysis.tagging import prepare_facts
+    from signins.store.database import connect
     from transforms.thresholds import load_thresholds
 
     con = connect(db)
@@ -371,38 +458,51 @@ def table(rounds: list[list[Measured]], records: int, size: int, memory_limit: s
     that a drift of the host's speed between rounds does not skew a ratio."""
     mb = size / 1e6
     several = len(rounds) > 1
-    lines = [f"Pipeline benchmark: {records:,} Graph beta sign-ins, {mb:,.0f} MB of JSON lines "
-             f"({size / records / 1024:.1f} KiB per record, 20 CA policies each), {os.cpu_count()} cores, "
-             f"DuckDB memory limit {memory_limit or 'default (80% of RAM)'}."
-             + (f" Medians of {len(rounds)} rounds run in turn (range of the seconds in brackets)." if several else ""),
-             "", "| stage | contender | seconds | MB/s | records/s | CPU s | peak RSS MiB | vs baseline |",
-             "|---|---|---|---|---|---|---|---|"]
-    for runs in zip(*rounds):   # one contender's measurements, a round each
+    lines = [
+        f"Pipeline benchmark: {records:,} Graph beta sign-ins, {mb:,.0f} MB of JSON lines "
+        f"({size / records / 1024:.1f} KiB per record, 20 CA policies each), {os.cpu_count()} cores, "
+        f"DuckDB memory limit {memory_limit or 'default (80% of RAM)'}."
+        + (f" Medians of {len(rounds)} rounds run in turn (range of the seconds in brackets)." if several else ""),
+        "",
+        "| stage | contender | seconds | MB/s | records/s | CPU s | peak RSS MiB | vs baseline |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for runs in zip(*rounds, strict=True):  # one contender's measurements, a round each
         contender = runs[0].contender
         seconds = statistics.median(m.seconds for m in runs)
-        ratios = [base.seconds / m.seconds for m, results in zip(runs, rounds)
-                  for base in results if base.contender.name == contender.baseline]
+        ratios = [
+            base.seconds / m.seconds
+            for m, results in zip(runs, rounds, strict=True)
+            for base in results
+            if base.contender.name == contender.baseline
+        ]
         ratio = f"{statistics.median(ratios):.2f}x {contender.baseline}" if ratios else "-"
         spread = f" ({min(m.seconds for m in runs):.1f}-{max(m.seconds for m in runs):.1f})" if several else ""
         per_mb = f"{mb / seconds:,.0f}" if contender.stage in ("ingest", "nightly", "history") else "-"
         cpu = statistics.median(m.cpu_seconds for m in runs)
-        lines.append(f"| {contender.stage} | {contender.name} | {seconds:.2f}{spread} | {per_mb} | "
-                     f"{runs[0].rows / seconds:,.0f} | {cpu:.1f} | {max(m.peak_rss_mib for m in runs):,.0f} | {ratio} |")
+        lines.append(
+            f"| {contender.stage} | {contender.name} | {seconds:.2f}{spread} | {per_mb} | "
+            f"{runs[0].rows / seconds:,.0f} | {cpu:.1f} | {max(m.peak_rss_mib for m in runs):,.0f} | {ratio} |"
+        )
     return "\n".join(lines)
 
 
 def history_table(histories: list[list[float]], records: int) -> str:
     """The seconds of the nightly runs that built the history stage's store, a day per row, a round per column."""
-    lines = [f"Nightly runs (`signins run`) of {records:,} sign-ins a day, each on the store the days before it left:",
-             "", "| day | " + " | ".join(f"round {n + 1}" for n in range(len(histories))) + " |",
-             "|---|" + "---|" * len(histories)]
-    for day, seconds in enumerate(zip(*histories), 1):
+    lines = [
+        f"Nightly runs (`signins run`) of {records:,} sign-ins a day, each on the store the days before it left:",
+        "",
+        "| day | " + " | ".join(f"round {n + 1}" for n in range(len(histories))) + " |",
+        "|---|" + "---|" * len(histories),
+    ]
+    for day, seconds in enumerate(zip(*histories, strict=True), 1):
         lines.append(f"| {day} | " + " | ".join(f"{s:.1f} s" for s in seconds) + " |")
     return "\n".join(lines)
 
 
-def run_round(stages: list[str], skip: list[str], variables: dict, env: dict, folder: Path,
-              history_days: int) -> tuple[list[Measured], list[float]]:
+def run_round(
+    stages: list[str], skip: list[str], variables: dict, env: dict, folder: Path, history_days: int
+) -> tuple[list[Measured], list[float]]:
     """Every selected contender once, in order, on a new store in `folder`; with the seconds of the
     history's days when the history stage ran."""
     results, history = [], []
@@ -425,13 +525,24 @@ def run_round(stages: list[str], skip: list[str], variables: dict, env: dict, fo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--stages", nargs="*", default=[s for s in STAGES if s != "history"], choices=STAGES,
-                        help="default: all but history")
-    parser.add_argument("--skip", nargs="*", default=[], metavar="CONTENDER",
-                        help="contenders to leave out (e.g. 'pandas json_normalize')")
+    parser.add_argument(
+        "--stages",
+        nargs="*",
+        default=[s for s in STAGES if s != "history"],
+        choices=STAGES,
+        help="default: all but history",
+    )
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        metavar="CONTENDER",
+        help="contenders to leave out (e.g. 'pandas json_normalize')",
+    )
     parser.add_argument("--memory-limit", default=os.environ.get("SIGNINS_DUCKDB_MEMORY_LIMIT"))
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="run every contender this many times, in turn; the table shows medians")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run every contender this many times, in turn; the table shows medians"
+    )
     parser.add_argument("--history-days", type=int, default=7, help="days in the store before the history stage's run")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--data", type=Path, default=None, help="reuse (or keep) the generated JSON lines here")
@@ -439,8 +550,13 @@ def main() -> None:
     args = parser.parse_args()
     label = f"{args.records // 1000}k" if args.records % 1000 == 0 else str(args.records)
     out = args.out or REPO / "benchmarks" / "results" / f"pipeline-{label}.md"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "GX_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
     if args.memory_limit:
         env["SIGNINS_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
 
@@ -457,14 +573,20 @@ def main() -> None:
         warm_page_cache(data)
         rounds, histories = [], []
         for number in range(args.rounds):
-            folder = work / f"round-{number}"   # a new store (and nightly database) for each round
+            folder = work / f"round-{number}"  # a new store (and nightly database) for each round
             folder.mkdir()
             if args.rounds > 1:
                 print(f"round {number + 1} of {args.rounds}", flush=True)
-            variables = {"DATA": str(data), "WORK": str(folder), "DB": str(folder / "store.duckdb"),
-                         "FACTS": str(folder / "facts.parquet"), "RECORDS": args.records,
-                         "COLUMNS": "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}",
-                         "HISTORY_DB": str(folder / "history.duckdb"), "NEXT_DAY": str(folder / "next-day.ndjson")}
+            variables = {
+                "DATA": str(data),
+                "WORK": str(folder),
+                "DB": str(folder / "store.duckdb"),
+                "FACTS": str(folder / "facts.parquet"),
+                "RECORDS": args.records,
+                "COLUMNS": "{" + ", ".join(f"'{k}': '{v}'" for k, v in TYPED_COLUMNS.items()) + "}",
+                "HISTORY_DB": str(folder / "history.duckdb"),
+                "NEXT_DAY": str(folder / "next-day.ndjson"),
+            }
             results, history = run_round(args.stages, args.skip, variables, env, folder, args.history_days)
             rounds.append(results)
             histories.append(history)
@@ -476,9 +598,23 @@ def main() -> None:
     print(report)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report + "\n")
-    print(json.dumps([{"round": number, "stage": m.contender.stage, "contender": m.contender.name,
-                       "seconds": m.seconds, "cpu_seconds": m.cpu_seconds, "peak_rss_mib": m.peak_rss_mib, "rows": m.rows}
-                      for number, results in enumerate(rounds) for m in results]))
+    print(
+        json.dumps(
+            [
+                {
+                    "round": number,
+                    "stage": m.contender.stage,
+                    "contender": m.contender.name,
+                    "seconds": m.seconds,
+                    "cpu_seconds": m.cpu_seconds,
+                    "peak_rss_mib": m.peak_rss_mib,
+                    "rows": m.rows,
+                }
+                for number, results in enumerate(rounds)
+                for m in results
+            ]
+        )
+    )
 
 
 if __name__ == "__main__":

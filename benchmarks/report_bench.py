@@ -17,20 +17,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from signins.store.database import connect  # noqa: E402
 from signins.analysis.tagging import rebuild_findings  # noqa: E402
+from signins.store.database import connect  # noqa: E402
 from transforms.thresholds import load_thresholds  # noqa: E402
 
-START = datetime(2026, 11, 1, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, tzinfo=UTC)
 GENERATOR = Path(__file__).with_name("report_bench.sql")
 MAX_PAGE_BYTES = 10 * 1024 * 1024
-SLOTS = 1000          # the cause mix as 1,000 slots a failure's hash picks from
+SLOTS = 1000  # the cause mix as 1,000 slots a failure's hash picks from
 
 
 def generate(db: Path, days: int, per_day: int, users: int) -> None:
@@ -75,8 +75,10 @@ def main() -> int:
     seconds = time.perf_counter() - started
     sizes = {page.name: page.stat().st_size for page in out.glob("*.html")}
     largest = max(sizes, key=sizes.get)
-    print(f"report: {seconds:.1f} s (target < 15 s); largest page {largest} {sizes[largest] / 2**20:.2f} MiB "
-          f"(target < 10 MiB); plotly.min.js {(out / 'plotly.min.js').stat().st_size / 2**20:.1f} MiB, shared")
+    print(
+        f"report: {seconds:.1f} s (target < 15 s); largest page {largest} {sizes[largest] / 2**20:.2f} MiB "
+        f"(target < 10 MiB); plotly.min.js {(out / 'plotly.min.js').stat().st_size / 2**20:.1f} MiB, shared"
+    )
     return 0 if seconds < 15 and sizes[largest] < MAX_PAGE_BYTES else 1
 
 

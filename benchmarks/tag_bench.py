@@ -39,59 +39,131 @@ DAYS = 30
 US_PER_S = 1_000_000
 
 # Home cities of the tenant's users: (country, city, latitude, longitude, weight).
-CITIES = [("NO", "Oslo", 59.9139, 10.7522, 30), ("NO", "Bergen", 60.3913, 5.3221, 8),
-          ("SE", "Stockholm", 59.3293, 18.0686, 10), ("DK", "Copenhagen", 55.6761, 12.5683, 6),
-          ("DE", "Berlin", 52.5200, 13.4050, 8), ("GB", "London", 51.5072, -0.1276, 8),
-          ("NL", "Amsterdam", 52.3676, 4.9041, 4), ("FR", "Paris", 48.8566, 2.3522, 4),
-          ("PL", "Warsaw", 52.2297, 21.0122, 4), ("US", "New York", 40.7128, -74.0060, 6),
-          ("US", "Seattle", 47.6062, -122.3321, 3), ("IN", "Bengaluru", 12.9716, 77.5946, 5),
-          ("JP", "Tokyo", 35.6762, 139.6503, 2), ("AU", "Sydney", -33.8688, 151.2093, 1),
-          ("BR", "São Paulo", -23.5505, -46.6333, 1)]
+CITIES = [
+    ("NO", "Oslo", 59.9139, 10.7522, 30),
+    ("NO", "Bergen", 60.3913, 5.3221, 8),
+    ("SE", "Stockholm", 59.3293, 18.0686, 10),
+    ("DK", "Copenhagen", 55.6761, 12.5683, 6),
+    ("DE", "Berlin", 52.5200, 13.4050, 8),
+    ("GB", "London", 51.5072, -0.1276, 8),
+    ("NL", "Amsterdam", 52.3676, 4.9041, 4),
+    ("FR", "Paris", 48.8566, 2.3522, 4),
+    ("PL", "Warsaw", 52.2297, 21.0122, 4),
+    ("US", "New York", 40.7128, -74.0060, 6),
+    ("US", "Seattle", 47.6062, -122.3321, 3),
+    ("IN", "Bengaluru", 12.9716, 77.5946, 5),
+    ("JP", "Tokyo", 35.6762, 139.6503, 2),
+    ("AU", "Sydney", -33.8688, 151.2093, 1),
+    ("BR", "São Paulo", -23.5505, -46.6333, 1),
+]
 # Where travellers and attackers sign in from.
-AWAY = CITIES + [("NG", "Lagos", 6.5244, 3.3792, 0), ("RU", "Moscow", 55.7558, 37.6173, 0),
-                 ("VN", "Hanoi", 21.0278, 105.8342, 0), ("US", "Ashburn", 39.0438, -77.4874, 0),
-                 ("SG", "Singapore", 1.3521, 103.8198, 0), ("ZA", "Johannesburg", -26.2041, 28.0473, 0)]
+AWAY = CITIES + [
+    ("NG", "Lagos", 6.5244, 3.3792, 0),
+    ("RU", "Moscow", 55.7558, 37.6173, 0),
+    ("VN", "Hanoi", 21.0278, 105.8342, 0),
+    ("US", "Ashburn", 39.0438, -77.4874, 0),
+    ("SG", "Singapore", 1.3521, 103.8198, 0),
+    ("ZA", "Johannesburg", -26.2041, 28.0473, 0),
+]
 
 # Error codes of the base rows and their shares (500121 ~2 %; bursts add a few more).
-CODES = [(0, 0.70), (50074, 0.12), (50140, 0.04), (50126, 0.035), (500121, 0.02), (50076, 0.02), (50058, 0.015),
-         (50089, 0.01), (50199, 0.01), (53003, 0.006), (70043, 0.005), (50132, 0.003), (50133, 0.003),
-         (50173, 0.003)]
+CODES = [
+    (0, 0.70),
+    (50074, 0.12),
+    (50140, 0.04),
+    (50126, 0.035),
+    (500121, 0.02),
+    (50076, 0.02),
+    (50058, 0.015),
+    (50089, 0.01),
+    (50199, 0.01),
+    (53003, 0.006),
+    (70043, 0.005),
+    (50132, 0.003),
+    (50133, 0.003),
+    (50173, 0.003),
+]
 SESSION_CODES = [50058, 50140, 50199, 50089, 50132, 50133, 50173, 70043]
-OTHER_DETAILS = {50126: "Invalid username or password or Invalid on-premise username or password.",
-                 50074: "MFA required in Azure AD", 0: "MFA requirement satisfied by claim in the token"}
+OTHER_DETAILS = {
+    50126: "Invalid username or password or Invalid on-premise username or password.",
+    50074: "MFA required in Azure AD",
+    0: "MFA requirement satisfied by claim in the token",
+}
 
-PUSH, OATH, SMS, VOICE, TAP = ("Mobile app notification", "OATH verification code", "Text message",
-                               "Phone call (Authentication phone)", "Temporary Access Pass")
+PUSH, OATH, SMS, VOICE, TAP = (
+    "Mobile app notification",
+    "OATH verification code",
+    "Text message",
+    "Phone call (Authentication phone)",
+    "Temporary Access Pass",
+)
 METHODS = [PUSH, OATH, SMS, VOICE]
 METHOD_SHARE = [0.72, 0.13, 0.10, 0.05]
 PREFIXES = ["MFA denied; ", "MFA denied; ", "MFA denied; ", "MFA Denied; ", "MFA denied, "]
 # Failure phrases per method (without prefix), with weights: the spellings of simulator/phrases.py and of
 # the transforms/rules/*.yaml tests.
 PHRASES = {
-    PUSH: [("user declined the authentication", 30), ("user did not respond to mobile app notification", 18),
-           ("user didn't respond to mobile app notification", 8), ("user didn’t respond to mobile app notification", 4),
-           ("unable to send the mobile app notification to the device", 6),
-           ("unable to send the mobile app notification", 2), ("authentication in-progress", 3),
-           ("duplicate authentication attempt", 3), ("Phone App Reported Fraud", 2), ("Fraud Code Entered", 1),
-           ("user entered incorrect code", 6), ("service error", 4), ("misconfiguration", 1),
-           ("user doesn’t have any verification methods registered", 2), ("invalid authentication", 1)],
-    OATH: [("user entered incorrect code", 40), ("invalid mobile app verification code", 25),
-           ("entered incorrect code too many times", 10), ("verification code already used once", 10),
-           ("user never entered the verification code", 10), ("service error", 5)],
-    SMS: [("user entered incorrect code", 30), ("user never entered the verification code", 40),
-          ("phone number has an invalid format", 10), ("user doesn't have any verification methods registered", 5),
-          ("unable to reach the user’s phone", 15)],
-    VOICE: [("phone call went to voicemail", 40), ("user hung up the phone call without succeeding the authentication", 30),
-            ("unable to reach the user's phone", 20), ("Fraud Code Entered", 5), ("user is blocked", 5)],
+    PUSH: [
+        ("user declined the authentication", 30),
+        ("user did not respond to mobile app notification", 18),
+        ("user didn't respond to mobile app notification", 8),
+        ("user didn’t respond to mobile app notification", 4),
+        ("unable to send the mobile app notification to the device", 6),
+        ("unable to send the mobile app notification", 2),
+        ("authentication in-progress", 3),
+        ("duplicate authentication attempt", 3),
+        ("Phone App Reported Fraud", 2),
+        ("Fraud Code Entered", 1),
+        ("user entered incorrect code", 6),
+        ("service error", 4),
+        ("misconfiguration", 1),
+        ("user doesn’t have any verification methods registered", 2),
+        ("invalid authentication", 1),
+    ],
+    OATH: [
+        ("user entered incorrect code", 40),
+        ("invalid mobile app verification code", 25),
+        ("entered incorrect code too many times", 10),
+        ("verification code already used once", 10),
+        ("user never entered the verification code", 10),
+        ("service error", 5),
+    ],
+    SMS: [
+        ("user entered incorrect code", 30),
+        ("user never entered the verification code", 40),
+        ("phone number has an invalid format", 10),
+        ("user doesn't have any verification methods registered", 5),
+        ("unable to reach the user’s phone", 15),
+    ],
+    VOICE: [
+        ("phone call went to voicemail", 40),
+        ("user hung up the phone call without succeeding the authentication", 30),
+        ("unable to reach the user's phone", 20),
+        ("Fraud Code Entered", 5),
+        ("user is blocked", 5),
+    ],
 }
-TAP_FAILURES = ["Temporary Access Pass sign in was blocked due to User Credential Policy",
-                "Temporary Access Pass is expired", "Temporary Access Pass has already been used"]
-SUCCESS_DETAILS = ["MFA successfully completed", "MFA requirement satisfied by claim in the token",
-                   "MFA completed in Azure AD"]
+TAP_FAILURES = [
+    "Temporary Access Pass sign in was blocked due to User Credential Policy",
+    "Temporary Access Pass is expired",
+    "Temporary Access Pass has already been used",
+]
+SUCCESS_DETAILS = [
+    "MFA successfully completed",
+    "MFA requirement satisfied by claim in the token",
+    "MFA completed in Azure AD",
+]
 # Desktop devices: (operating system, browser).
-DEVICES = [("Windows 10", "Edge 126.0.0"), ("Windows 11", "Edge 127.0.0"), ("Windows 11", "Chrome 124.0.0"),
-           ("MacOs", "Safari 17.4"), ("MacOs", "Chrome 125.0.0"), ("Windows 10", "Rich Client 4.61.0.0"),
-           ("iOS 17", "Mobile Safari 17.5"), ("Android 14", "Chrome Mobile 125.0.0")]
+DEVICES = [
+    ("Windows 10", "Edge 126.0.0"),
+    ("Windows 11", "Edge 127.0.0"),
+    ("Windows 11", "Chrome 124.0.0"),
+    ("MacOs", "Safari 17.4"),
+    ("MacOs", "Chrome 125.0.0"),
+    ("Windows 10", "Rich Client 4.61.0.0"),
+    ("iOS 17", "Mobile Safari 17.5"),
+    ("Android 14", "Chrome Mobile 125.0.0"),
+]
 APP_PLATFORMS = ["iOS 17.5", "Android 14", "iOS 16.7", "Android 13"]
 CURRENT_APP = {"iOS": ["6.8.12", "6.8.14", "6.7.0"], "Android": ["6.2405.3481", "6.2407.4571", "6.2401.0"]}
 OLD_APP = {"iOS": ["6.6.9", "6.5.1"], "Android": ["6.2312.8000", "6.2308.5110"]}
@@ -142,35 +214,44 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
     method = weighted(rng, METHOD_SHARE, users)
     app_platform = rng.integers(0, len(APP_PLATFORMS), users)
     app_outdated = rng.random(users) < 0.06
-    activity = rng.lognormal(0, 0.8, users)   # some users sign in far more than others
+    activity = rng.lognormal(0, 0.8, users)  # some users sign in far more than others
     user_ids = guids(rng, users)
     upns = pl.Series([f"user{i:06d}@contoso.com" for i in range(users)])
     # user_key: the user id, else (a few guests/old records) the lower-cased UPN
     user_keys = pl.select(pl.when(pl.Series(rng.random(users) < 0.02)).then(upns).otherwise(user_ids)).to_series()
     user_devices = guids(rng, users * 2)
-    user_ips = ips(rng, users * 2)            # home IP, mobile IP
-    office_ips = ips(rng, len(CITIES))        # one office egress IP per city (a trusted named location)
+    user_ips = ips(rng, users * 2)  # home IP, mobile IP
+    office_ips = ips(rng, len(CITIES))  # one office egress IP per city (a trusted named location)
 
     # --- base rows -------------------------------------------------------------------------------------------
     bursts = max(2, n // 8000)
-    burst_sizes = rng.integers(3, 17, bursts)             # 3..16 attempts: a few stay below the threshold
-    burst_success = rng.random(bursts) < 0.4              # the user gives in: a success after the burst
+    burst_sizes = rng.integers(3, 17, bursts)  # 3..16 attempts: a few stay below the threshold
+    burst_success = rng.random(bursts) < 0.4  # the user gives in: a success after the burst
     extra = int(burst_sizes.sum() + burst_success.sum())
     base = n - extra
     u = rng.choice(users, size=base, p=activity / activity.sum())
-    codes = np.repeat([c for c, _ in CODES], np.round(np.array([s for _, s in CODES]) / sum(s for _, s in CODES)
-                                                      * base).astype(int))
+    codes = np.repeat(
+        [c for c, _ in CODES], np.round(np.array([s for _, s in CODES]) / sum(s for _, s in CODES) * base).astype(int)
+    )
     codes = np.concatenate([codes, np.zeros(max(0, base - len(codes)), dtype=int)])[:base]
     rng.shuffle(codes)
     hour_w = np.array([1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 9, 9, 9, 8, 7, 5, 4, 3, 2, 2, 1, 1, 1], float)
-    t = (START + rng.integers(0, DAYS, base) * 86400 * US_PER_S + weighted(rng, hour_w, base) * 3600 * US_PER_S
-         + rng.integers(0, 3600 * US_PER_S, base))
-    corr_shared = np.full(base, -1)                       # row index whose correlation id this row takes
+    t = (
+        START
+        + rng.integers(0, DAYS, base) * 86400 * US_PER_S
+        + weighted(rng, hour_w, base) * 3600 * US_PER_S
+        + rng.integers(0, 3600 * US_PER_S, base)
+    )
+    corr_shared = np.full(base, -1)  # row index whose correlation id this row takes
 
     # Same-attempt siblings of 500121 rows: a 50074 before most, a session/cookie error before some.
     fail_rows = np.flatnonzero(codes == 500121)
-    for sibling_code, share, gap in [(50074, 0.5, (1, 20)), (50140, 0.2, (20, 60)), (50089, 0.05, (5, 30)),
-                                     (50058, 0.04, (5, 30))]:
+    for sibling_code, share, gap in [
+        (50074, 0.5, (1, 20)),
+        (50140, 0.2, (20, 60)),
+        (50089, 0.05, (5, 30)),
+        (50058, 0.04, (5, 30)),
+    ]:
         pool = np.flatnonzero((codes == sibling_code) & (corr_shared < 0))
         chosen = rng.choice(fail_rows, size=min(len(pool), int(share * len(fail_rows))), replace=False)
         taken = rng.choice(pool, size=len(chosen), replace=False)
@@ -179,7 +260,7 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
 
     # Per-row choices (copied to siblings below so a sibling shares its attempt's device, IP and place).
     dev = np.where(rng.random(base) < 0.75, 0, 1) * (n_devices[u] > 1)
-    ipk = weighted(rng, [0.45, 0.35, 0.20], base)         # office, home, mobile
+    ipk = weighted(rng, [0.45, 0.35, 0.20], base)  # office, home, mobile
     away = np.where(rng.random(base) < np.where(codes == 500121, 0.04, 0.01), rng.integers(0, len(AWAY), base), -1)
     first_pick = rng.random(base)
     for arr in (dev, ipk, away, first_pick):
@@ -201,7 +282,7 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
     in_burst = np.concatenate([np.zeros(base, bool), np.ones(len(b_rows) + len(s_rows), bool)])
     burst_of = np.concatenate([np.full(base, -1), b_rows, s_rows])
     dev = np.concatenate([dev, np.zeros(extra, int)])
-    ipk = np.concatenate([ipk, np.full(extra, 3)])         # 3: the attacker's IP
+    ipk = np.concatenate([ipk, np.full(extra, 3)])  # 3: the attacker's IP
     away = np.concatenate([away, b_away[b_rows], b_away[s_rows]])
     first_pick = np.concatenate([first_pick, rng.random(extra)])
     corr_shared = np.concatenate([corr_shared, np.full(extra, -1)])
@@ -229,10 +310,14 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
     attacker_ips = ips(rng, bursts)
     travel_ips = ips(rng, n)
     ip = pl.select(
-        pl.when(pl.Series(ipk == 3)).then(attacker_ips.gather(pl.Series(np.maximum(burst_of, 0))))
-        .when(pl.Series(away >= 0)).then(travel_ips)
-        .when(pl.Series(ipk == 0)).then(office_ips.gather(pl.Series(home[u])))
-        .otherwise(user_ips.gather(pl.Series(u * 2 + (ipk == 2))))).to_series()
+        pl.when(pl.Series(ipk == 3))
+        .then(attacker_ips.gather(pl.Series(np.maximum(burst_of, 0))))
+        .when(pl.Series(away >= 0))
+        .then(travel_ips)
+        .when(pl.Series(ipk == 0))
+        .then(office_ips.gather(pl.Series(home[u])))
+        .otherwise(user_ips.gather(pl.Series(u * 2 + (ipk == 2))))
+    ).to_series()
     trusted = (ipk == 0) & (away < 0)
     network = np.where(trusted, 0, np.where(r() < 0.05, 2, 1))
 
@@ -252,17 +337,21 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
     detail = np.full(n, None, dtype=object)
     for mi, mname in enumerate(METHODS):
         rows = np.flatnonzero(fail & (method_name == mi))
-        phrases, weights = zip(*PHRASES[mname])
+        phrases, weights = zip(*PHRASES[mname], strict=True)
         chosen = np.array(phrases, dtype=object)[weighted(rng, weights, len(rows))]
         prefix = np.array(PREFIXES, dtype=object)[rng.integers(0, len(PREFIXES), len(rows))]
         detail[rows] = prefix + chosen
     tap_rows = np.flatnonzero(tap)
     detail[tap_rows] = np.array(TAP_FAILURES, dtype=object)[rng.integers(0, 3, len(tap_rows))]
     b_fail = np.flatnonzero(in_burst & fail)
-    detail[b_fail] = np.array(["MFA denied; user declined the authentication",
-                               "MFA denied; user did not respond to mobile app notification",
-                               "MFA Denied; user didn’t respond to mobile app notification"], dtype=object)[
-        weighted(rng, [5, 4, 1], len(b_fail))]
+    detail[b_fail] = np.array(
+        [
+            "MFA denied; user declined the authentication",
+            "MFA denied; user did not respond to mobile app notification",
+            "MFA Denied; user didn’t respond to mobile app notification",
+        ],
+        dtype=object,
+    )[weighted(rng, [5, 4, 1], len(b_fail))]
     mfa_step = ok & (r() < 0.45)
     ok_rows = np.flatnonzero(mfa_step)
     detail[ok_rows] = np.array(SUCCESS_DETAILS, dtype=object)[weighted(rng, [6, 3, 1], len(ok_rows))]
@@ -280,8 +369,10 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
     only_additional = fail & (r() < 0.10)
     detail[only_additional] = None
     generic = fail & (r() < 0.03)
-    add_col[generic & ~only_additional] = ("The user didn't complete the MFA prompt. They may have timed out, opted not "
-                                           "to authenticate, or encountered an issue with their MFA setup.")
+    add_col[generic & ~only_additional] = (
+        "The user didn't complete the MFA prompt. They may have timed out, opted not "
+        "to authenticate, or encountered an issue with their MFA setup."
+    )
 
     # Authenticator policy statuses and app details (push sign-ins only).
     push = has_method & (method_name == 0)
@@ -290,16 +381,26 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
     is_ios = np.isin(platform, [0, 2])
     old = app_outdated[u]
     version_pick = rng.integers(0, 3, n)
-    versions = np.where(is_ios, np.where(old, np.array(OLD_APP["iOS"] * 2)[version_pick % 2],
-                                         np.array(CURRENT_APP["iOS"])[version_pick]),
-                        np.where(old, np.array(OLD_APP["Android"] * 2)[version_pick % 2],
-                                 np.array(CURRENT_APP["Android"])[version_pick]))
-    statuses_vocab = [None, ["appContextShown", "locationContextShown", "numberMatchCorrectNumberEntered"],
-                      ["appContextShown", "numberMatchDeny"], ["numberMatchIncorrectNumberEntered"],
-                      ["appContextShown", "locationContextShown", "numberMatchIncorrectNumberEntered"],
-                      ["numberMatchOutOfDate"], ["appContextShown", "appLockOutOfDate"], ["appContextShown"]]
-    declined = np.array([d is not None and "declined" in d for d in detail]) | (only_additional & np.array(
-        [a is not None and "declined" in a for a in add_col]))
+    versions = np.where(
+        is_ios,
+        np.where(old, np.array(OLD_APP["iOS"] * 2)[version_pick % 2], np.array(CURRENT_APP["iOS"])[version_pick]),
+        np.where(
+            old, np.array(OLD_APP["Android"] * 2)[version_pick % 2], np.array(CURRENT_APP["Android"])[version_pick]
+        ),
+    )
+    statuses_vocab = [
+        None,
+        ["appContextShown", "locationContextShown", "numberMatchCorrectNumberEntered"],
+        ["appContextShown", "numberMatchDeny"],
+        ["numberMatchIncorrectNumberEntered"],
+        ["appContextShown", "locationContextShown", "numberMatchIncorrectNumberEntered"],
+        ["numberMatchOutOfDate"],
+        ["appContextShown", "appLockOutOfDate"],
+        ["appContextShown"],
+    ]
+    declined = np.array([d is not None and "declined" in d for d in detail]) | (
+        only_additional & np.array([a is not None and "declined" in a for a in add_col])
+    )
     wrong_number = np.array([d is not None and d.endswith("incorrect code") for d in detail])
     st = np.where(push & ok, 1, 0)
     st = np.where(push & fail, 7, st)
@@ -332,8 +433,9 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
         "event_type": pick(["interactiveUser", "nonInteractiveUser"], np.where(fail | (r() < 0.55), 0, 1)),
         "error_code": pl.Series(codes, dtype=pl.Int64),
         "additional_details": pl.Series(add_col.tolist(), dtype=pl.String),
-        "client_app_used": pick(["Browser", "Mobile Apps and Desktop clients"],
-                                np.where(browser_client & (r() < 0.85), 0, 1)),
+        "client_app_used": pick(
+            ["Browser", "Mobile Apps and Desktop clients"], np.where(browser_client & (r() < 0.85), 0, 1)
+        ),
         "ip_address": ip,
         "country_or_region": pick([c[0] for c in AWAY], city_idx),
         "city": pick([c[1] for c in AWAY], city_idx),
@@ -343,28 +445,40 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
         "device_id": device_id,
         "device_operating_system": pick([d[0] for d in DEVICES], kind),
         "device_browser": pick([d[1] for d in DEVICES], kind),
-        "device_is_compliant": pl.Series(np.where(registered, device_compliant[u, dev], None).tolist(), dtype=pl.Boolean),
+        "device_is_compliant": pl.Series(
+            np.where(registered, device_compliant[u, dev], None).tolist(), dtype=pl.Boolean
+        ),
         "device_is_managed": pl.Series(np.where(registered, first_pick < 0.8, None).tolist(), dtype=pl.Boolean),
         "risk_level_during_signin": pick(["none", "low", "medium", "high", "hidden"], risk_level),
         "risk_state": pick(["none", "atRisk"], risk_state),
-        "risk_event_types": pick([[], ["unfamiliarFeatures"], ["anonymizedIPAddress"],
-                                  ["unfamiliarFeatures", "impossibleTravel"], ["userReportedSuspiciousActivity"]],
-                                 risk_events),
-        "requirement_providers": pick([None, ["multiConditionalAccess"], ["user"], ["request"],
-                                       ["multiConditionalAccess", "riskBasedPolicy"]], providers),
+        "risk_event_types": pick(
+            [
+                [],
+                ["unfamiliarFeatures"],
+                ["anonymizedIPAddress"],
+                ["unfamiliarFeatures", "impossibleTravel"],
+                ["userReportedSuspiciousActivity"],
+            ],
+            risk_events,
+        ),
+        "requirement_providers": pick(
+            [None, ["multiConditionalAccess"], ["user"], ["request"], ["multiConditionalAccess", "riskBasedPolicy"]],
+            providers,
+        ),
         "mfa_method": pl.Series(method_col.tolist(), dtype=pl.String),
         "mfa_result_detail": pl.Series(detail.tolist(), dtype=pl.String),
         "mfa_succeeded": pl.Series(succeeded.tolist(), dtype=pl.Boolean),
         "app_policy_statuses": pick(statuses_vocab, st),
         "app_version": pl.select(pl.when(pl.Series(app_details)).then(pl.Series(versions))).to_series(),
-        "app_operating_system": pl.select(pl.when(pl.Series(app_details))
-                                          .then(pick(plat, platform))).to_series(),
+        "app_operating_system": pl.select(pl.when(pl.Series(app_details)).then(pick(plat, platform))).to_series(),
         "ca_failure_policies": pick([[p[0]] for p in CA_POLICIES] + [None], np.where(ca < 0, 4, ca)),
         "ca_failure_policy_ids": pick([[p[1]] for p in CA_POLICIES] + [None], np.where(ca < 0, 4, ca)),
         "ca_failure_conditions": pl.Series(np.where(ca < 0, np.nan, np.array([p[2] for p in CA_POLICIES] + [0])[ca]))
-                                   .fill_nan(None).cast(pl.Int64),
-        "ca_report_only_failure_policies": pick([None, ["Block legacy authentication (report-only)"]],
-                                                report_only.astype(int)),
+        .fill_nan(None)
+        .cast(pl.Int64),
+        "ca_report_only_failure_policies": pick(
+            [None, ["Block legacy authentication (report-only)"]], report_only.astype(int)
+        ),
     }
     frame = pl.DataFrame({name: series.alias(name) for name, series in columns.items()})
     frame = frame.select([pl.col(c).cast(d) for c, d in FACT_COLUMNS.items()]).sort("created_at")
@@ -374,7 +488,8 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
 
 # Each contender: its imports and setup (not timed), then the timed work, then its output (not timed).
 CONTENDERS = {
-    "polars": ("""
+    "polars": (
+        """
 import polars as pl
 from transforms.features import signin_features
 from transforms.causes import tag_causes
@@ -382,33 +497,50 @@ from transforms.rules import load_rules
 from transforms.thresholds import load_thresholds
 rules, thresholds = load_rules(), load_thresholds()
 facts = pl.read_parquet(DATA)
-""", """
+""",
+        """
 tags = tag_causes(signin_features(facts.lazy(), thresholds), rules, thresholds).collect()
-""", """
+""",
+        """
 tags.select("signin_id", "primary_cause").write_parquet(OUT)
-"""),
-    "pandas": ("""
+""",
+    ),
+    "pandas": (
+        """
 import pandas as pd
 from benchmarks.pandas_features import signin_features, primary_causes
 from transforms.thresholds import load_thresholds
 thresholds = load_thresholds()
 facts = pd.read_parquet(DATA)
-""", """
+""",
+        """
 tags = primary_causes(signin_features(facts, thresholds), thresholds)
-""", """
+""",
+        """
 tags[["signin_id", "primary_cause"]].to_parquet(OUT)
-"""),
+""",
+    ),
 }
 
 
 def run(name: str, data: Path, out: Path) -> tuple[float, int, int]:
     """(seconds, peak RSS in MiB, tagged rows) of one contender in a fresh interpreter."""
     setup, body, write = CONTENDERS[name]
-    script = (f"DATA = {str(data)!r}\nOUT = {str(out)!r}\n" + setup + "import time, resource\n"
-              "start = time.perf_counter()\n" + body + "seconds = time.perf_counter() - start\n" + write +
-              "print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, len(tags))\n")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    script = (
+        f"DATA = {str(data)!r}\nOUT = {str(out)!r}\n" + setup + "import time, resource\n"
+        "start = time.perf_counter()\n"
+        + body
+        + "seconds = time.perf_counter() - start\n"
+        + write
+        + "print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, len(tags))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     if result.returncode:
         raise SystemExit(f"{name} failed:\n{result.stderr}")
     seconds, rss, rows = result.stdout.split()[-3:]
@@ -444,8 +576,13 @@ for label, seconds in steps:
 
 
 def profile(data: Path) -> str:
-    result = subprocess.run([sys.executable, "-c", f"DATA = {str(data)!r}\n" + PROFILE], capture_output=True,
-                            text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-c", f"DATA = {str(data)!r}\n" + PROFILE],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     if result.returncode:
         raise SystemExit(f"profile failed:\n{result.stderr}")
     return result.stdout
@@ -464,8 +601,12 @@ def main() -> None:
     parser.add_argument("--signins", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=None, help="default: signins / 20")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pandas-signins", type=int, default=None,
-                        help="run pandas only at this smaller N (polars too, like for like) and extrapolate")
+    parser.add_argument(
+        "--pandas-signins",
+        type=int,
+        default=None,
+        help="run pandas only at this smaller N (polars too, like for like) and extrapolate",
+    )
     parser.add_argument("--only", nargs="*", default=list(CONTENDERS), choices=list(CONTENDERS))
     parser.add_argument("--profile", action="store_true", help="time the steps of signin_features")
     parser.add_argument("--workdir", type=Path, default=None)
@@ -478,9 +619,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
-        sizes = [(n, users)] + ([(args.pandas_signins, max(1, users * args.pandas_signins // n))]
-                                if args.pandas_signins else [])
-        runs = {}   # (contender, N) -> (seconds, rss, rows)
+        sizes = [(n, users)] + (
+            [(args.pandas_signins, max(1, users * args.pandas_signins // n))] if args.pandas_signins else []
+        )
+        runs = {}  # (contender, N) -> (seconds, rss, rows)
         prof = None
         files = {}
         for size, size_users in sizes:
@@ -489,17 +631,23 @@ def main() -> None:
             data = work / f"facts-{size}.parquet"
             facts.write_parquet(data)
             mix = facts.group_by("error_code").len().sort("len", descending=True)
-            print(f"generated {size:,} facts of {size_users:,} users in {time.perf_counter() - start:.1f} s "
-                  f"({data.stat().st_size / 1e6:.0f} MB Parquet); error mix: "
-                  + ", ".join(f"{c}: {k / size:.1%}" for c, k in mix.head(8).iter_rows()), flush=True)
+            print(
+                f"generated {size:,} facts of {size_users:,} users in {time.perf_counter() - start:.1f} s "
+                f"({data.stat().st_size / 1e6:.0f} MB Parquet); error mix: "
+                + ", ".join(f"{c}: {k / size:.1%}" for c, k in mix.head(8).iter_rows()),
+                flush=True,
+            )
             del facts
             for name in args.only:
                 if name == "pandas" and args.pandas_signins and size != args.pandas_signins:
                     continue
                 files[name, size] = work / f"{name}-{size}.parquet"
                 runs[name, size] = run(name, data, files[name, size])
-                print(f"  {name} at {size:,}: {runs[name, size][0]:.2f} s, {runs[name, size][1]:,} MiB, "
-                      f"{runs[name, size][2]:,} tagged", flush=True)
+                print(
+                    f"  {name} at {size:,}: {runs[name, size][0]:.2f} s, {runs[name, size][1]:,} MiB, "
+                    f"{runs[name, size][2]:,} tagged",
+                    flush=True,
+                )
             if args.profile and size == n:
                 prof = profile(data)
         checks = []
@@ -511,10 +659,14 @@ def main() -> None:
                     print(f"disagreements at {size:,} (first 20):")
                     print(diff.head(20))
 
-    lines = [f"Cause engine benchmark (features + causes): {n:,} synthetic sign-in facts of {users:,} users, "
-             f"seed {args.seed}, {os.cpu_count()} cores; polars {pl.__version__}. Reading the Parquet file is not "
-             "timed; peak RSS includes the data read.", "",
-             "| contender | sign-ins | seconds | rows/s | peak RSS MiB | speed-up vs pandas |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"Cause engine benchmark (features + causes): {n:,} synthetic sign-in facts of {users:,} users, "
+        f"seed {args.seed}, {os.cpu_count()} cores; polars {pl.__version__}. Reading the Parquet file is not "
+        "timed; peak RSS includes the data read.",
+        "",
+        "| contender | sign-ins | seconds | rows/s | peak RSS MiB | speed-up vs pandas |",
+        "|---|---|---|---|---|---|",
+    ]
     for size, _ in sizes:
         pandas = runs.get(("pandas", size))
         for name in CONTENDERS:
@@ -526,32 +678,55 @@ def main() -> None:
         if args.pandas_signins and size == n and ("polars", n) in runs and ("pandas", args.pandas_signins) in runs:
             p_sec, p_rss, _ = runs["pandas", args.pandas_signins]
             est = p_sec * n / args.pandas_signins
-            lines.append(f"| pandas (extrapolated linearly from {args.pandas_signins:,}) | {n:,} | ~{est:.1f} | "
-                         f"~{n / est:,.0f} | - | {est / runs['polars', n][0]:.1f}x (estimate) |")
+            lines.append(
+                f"| pandas (extrapolated linearly from {args.pandas_signins:,}) | {n:,} | ~{est:.1f} | "
+                f"~{n / est:,.0f} | - | {est / runs['polars', n][0]:.1f}x (estimate) |"
+            )
     lines.append("")
     for size, agree, total in checks:
-        lines.append(f"Agreement on the primary cause of the 500121 rows at {size:,} sign-ins: {agree:,} of {total:,} "
-                     f"({agree / total:.2%}).")
+        lines.append(
+            f"Agreement on the primary cause of the 500121 rows at {size:,} sign-ins: {agree:,} of {total:,} "
+            f"({agree / total:.2%})."
+        )
     polars_n = runs.get(("polars", n))
     if polars_n:
-        best_ratio = max((runs["pandas", s][0] / runs["polars", s][0] for s, _ in sizes
-                          if ("pandas", s) in runs and ("polars", s) in runs), default=None)
+        best_ratio = max(
+            (
+                runs["pandas", s][0] / runs["polars", s][0]
+                for s, _ in sizes
+                if ("pandas", s) in runs and ("polars", s) in runs
+            ),
+            default=None,
+        )
         lines.append("")
         budget = 10 * n / 1e6
-        lines.append(f"Targets: polars <= 10 s per 1 M sign-ins ({budget:g} s at {n:,}): "
-                     f"{'met' if polars_n[0] <= budget else 'MISSED'} ({polars_n[0]:.2f} s); >= 10x pandas: "
-                     + ("not measured" if best_ratio is None else f"{'met' if best_ratio >= 10 else 'MISSED'} "
-                        f"({best_ratio:.1f}x like for like)") + ".")
+        lines.append(
+            f"Targets: polars <= 10 s per 1 M sign-ins ({budget:g} s at {n:,}): "
+            f"{'met' if polars_n[0] <= budget else 'MISSED'} ({polars_n[0]:.2f} s); >= 10x pandas: "
+            + (
+                "not measured"
+                if best_ratio is None
+                else f"{'met' if best_ratio >= 10 else 'MISSED'} ({best_ratio:.1f}x like for like)"
+            )
+            + "."
+        )
     if prof:
-        lines += ["", f"Where the polars time goes at {n:,} (one run in a fresh process, seconds; the indented pieces are "
-                  "the first step's parts collected one by one, so they overlap and do not add up):", "", "```",
-                  prof.rstrip(), "```"]
+        lines += [
+            "",
+            f"Where the polars time goes at {n:,} (one run in a fresh process, seconds; the indented pieces are "
+            "the first step's parts collected one by one, so they overlap and do not add up):",
+            "",
+            "```",
+            prof.rstrip(),
+            "```",
+        ]
     table = "\n".join(lines)
     print(table)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table + "\n")
-    print(json.dumps({f"{k[0]}@{k[1]}": {"seconds": v[0], "peak_rss_mib": v[1], "tagged": v[2]}
-                      for k, v in runs.items()}))
+    print(
+        json.dumps({f"{k[0]}@{k[1]}": {"seconds": v[0], "peak_rss_mib": v[1], "tagged": v[2]} for k, v in runs.items()})
+    )
 
 
 if __name__ == "__main__":

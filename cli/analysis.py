@@ -48,7 +48,9 @@ def _setting_value(text: str):
 )
 @click.option("--privileged", default=None, help="Comma-separated privileged account UPNs (adds to the settings file).")
 @click.option("--full", is_flag=True, help="Re-tag everything instead of only what new data can change.")
-def tag(db_path: Path | None, preset: str | None, settings: tuple[str, ...], privileged: str | None, full: bool) -> None:
+def tag(
+    db_path: Path | None, preset: str | None, settings: tuple[str, ...], privileged: str | None, full: bool
+) -> None:
     """Tag every 500121 sign-in with its likely causes, evidence and fix; rebuild user and policy findings.
 
     Incremental: only users with sign-ins loaded since the last run are re-tagged (with the part of their

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -64,15 +64,14 @@ def export_parquet(out: Path, db_path: Path | None, since: str | None, until: st
     window = day_window(since, until)
     for result in write_parquet(settings.db_path, out, window):
         click.echo(
-            f"{result.table}: {result.rows} row(s), {result.partitions} partition(s) written, "
-            f"{result.removed} removed"
+            f"{result.table}: {result.rows} row(s), {result.partitions} partition(s) written, {result.removed} removed"
         )
     click.echo(f"exported to {out}")
 
 
 def _utc(moment: datetime | None) -> datetime | None:
     """A --since/--until value: naive means UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 @click.command()

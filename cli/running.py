@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -65,7 +65,7 @@ def backfill(since: str, until: str | None, db_path: Path | None, out: Path | No
 
     settings = settings_for(db_path)
     start = parse_when(since, "--since")
-    end = parse_when(until, "--until") if until else datetime.now(timezone.utc)
+    end = parse_when(until, "--until") if until else datetime.now(UTC)
     with server.api():
         totals = backfill_flow(since=start, until=end, db_path=str(settings.db_path), out=str(out) if out else None)
     _echo_totals("backfill", totals, settings.db_path)

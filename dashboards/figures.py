@@ -14,7 +14,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import polars as pl
 
-LABEL_CHARS = 48           # axis labels longer than this are cut (the hover shows them whole)
+LABEL_CHARS = 48  # axis labels longer than this are cut (the hover shows them whole)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -31,33 +31,48 @@ def _escaped(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
     @functools.wraps(builder)
     def wrapper(frame: pl.DataFrame, *args, **kwargs) -> go.Figure:
         return builder(plot_text(frame), *args, **kwargs)
+
     return wrapper
 
 
 def _short(label) -> str:
     """An escaped label cut to LABEL_CHARS characters as shown (never inside an entity)."""
     text = html.unescape(str(label))
-    return str(label) if len(text) <= LABEL_CHARS else _entities(text[:LABEL_CHARS - 1] + "…")
+    return str(label) if len(text) <= LABEL_CHARS else _entities(text[: LABEL_CHARS - 1] + "…")
 
 
 def _layout(fig: go.Figure, x_title: str, y_title: str, height: int = 420) -> go.Figure:
     # No template: plotly.js's own defaults look plain and clean, and a template costs 15 ms and 8 KB a figure.
-    fig.update_layout(template="none", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                      xaxis={"title": {"text": x_title}, "automargin": True},
-                      yaxis={"title": {"text": y_title}, "automargin": True})
+    fig.update_layout(
+        template="none",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        xaxis={"title": {"text": x_title}, "automargin": True},
+        yaxis={"title": {"text": y_title}, "automargin": True},
+    )
     return fig
 
 
 def _category_ticks(fig: go.Figure, values: list, axis: str) -> None:
     """Show long category names cut short on the axis; the category (and hover) keeps the whole text."""
-    fig.update_layout({f"{axis}axis": {"type": "category", "tickmode": "array", "tickvals": values,
-                                        "ticktext": [_short(v) for v in values]}})
+    fig.update_layout(
+        {
+            f"{axis}axis": {
+                "type": "category",
+                "tickmode": "array",
+                "tickvals": values,
+                "ticktext": [_short(v) for v in values],
+            }
+        }
+    )
 
 
 # Series names are data: the hover reads them from the trace, never from a template built around them.
-_BAR_HOVER = {False: "%{x}<br>%{fullData.name}: %{y}<extra></extra>",
-              True: "%{y}<br>%{fullData.name}: %{x}<extra></extra>"}
+_BAR_HOVER = {
+    False: "%{x}<br>%{fullData.name}: %{y}<extra></extra>",
+    True: "%{y}<br>%{fullData.name}: %{x}<extra></extra>",
+}
 
 
 def _order(frame: pl.DataFrame, column: str, value: str) -> list:
@@ -67,17 +82,32 @@ def _order(frame: pl.DataFrame, column: str, value: str) -> list:
 
 
 @_escaped
-def stacked_bars(frame: pl.DataFrame, x: str, stack: str, value: str, *, x_title: str, y_title: str,
-                 colors: dict[str, str] | None = None, horizontal: bool = False, height: int = 420) -> go.Figure:
+def stacked_bars(
+    frame: pl.DataFrame,
+    x: str,
+    stack: str,
+    value: str,
+    *,
+    x_title: str,
+    y_title: str,
+    colors: dict[str, str] | None = None,
+    horizontal: bool = False,
+    height: int = 420,
+) -> go.Figure:
     """One bar per `x`, stacked by `stack` (largest series first); horizontal bars put `x` on the y axis."""
     frame = frame.group_by([x, stack]).agg(pl.col(value).sum()).sort(x)
     fig = go.Figure()
     for name in _order(frame, stack, value):
         part = frame.filter(pl.col(stack) == name)
         keys, counts = part[x].to_list(), part[value].to_list()
-        fig.add_bar(name=str(name), x=counts if horizontal else keys, y=keys if horizontal else counts,
-                    orientation="h" if horizontal else "v", marker_color=(colors or {}).get(name),
-                    hovertemplate=_BAR_HOVER[horizontal])
+        fig.add_bar(
+            name=str(name),
+            x=counts if horizontal else keys,
+            y=keys if horizontal else counts,
+            orientation="h" if horizontal else "v",
+            marker_color=(colors or {}).get(name),
+            hovertemplate=_BAR_HOVER[horizontal],
+        )
     fig.update_layout(barmode="stack")
     if horizontal:
         categories = _order(frame, x, value)
@@ -88,54 +118,102 @@ def stacked_bars(frame: pl.DataFrame, x: str, stack: str, value: str, *, x_title
 
 
 @_escaped
-def bars(frame: pl.DataFrame, category: str, series: dict[str, str], *, x_title: str, y_title: str,
-         horizontal: bool = True, height: int = 420) -> go.Figure:
+def bars(
+    frame: pl.DataFrame,
+    category: str,
+    series: dict[str, str],
+    *,
+    x_title: str,
+    y_title: str,
+    horizontal: bool = True,
+    height: int = 420,
+) -> go.Figure:
     """Grouped bars: one trace per column in `series` ({column: trace name}), categories in frame order."""
     fig = go.Figure()
     categories = frame[category].to_list()
     for column, name in series.items():
         values = frame[column].to_list()
-        fig.add_bar(name=name, x=values if horizontal else categories, y=categories if horizontal else values,
-                    orientation="h" if horizontal else "v")
+        fig.add_bar(
+            name=name,
+            x=values if horizontal else categories,
+            y=categories if horizontal else values,
+            orientation="h" if horizontal else "v",
+        )
     fig.update_layout(barmode="group", showlegend=len(series) > 1)
     axis = "y" if horizontal else "x"
     _category_ticks(fig, categories, axis)
-    fig.update_layout({f"{axis}axis": {"categoryorder": "array",
-                                        "categoryarray": categories[::-1] if horizontal else categories}})
+    fig.update_layout(
+        {f"{axis}axis": {"categoryorder": "array", "categoryarray": categories[::-1] if horizontal else categories}}
+    )
     return _layout(fig, x_title, y_title, height)
 
 
 @_escaped
-def daily_lines(frame: pl.DataFrame, x: str, series: str, value: str, *, dashed: str | None = None,
-                x_title: str, y_title: str) -> go.Figure:
+def daily_lines(
+    frame: pl.DataFrame, x: str, series: str, value: str, *, dashed: str | None = None, x_title: str, y_title: str
+) -> go.Figure:
     """One line per `series` (largest first); rows where boolean column `dashed` is true draw dashed."""
     fig = go.Figure()
     for name in _order(frame, series, value):
         part = frame.filter(pl.col(series) == name).sort(x)
         is_dashed = dashed is not None and bool(part[dashed][0])
-        fig.add_scatter(name=str(name), x=part[x].to_list(), y=part[value].to_list(), mode="lines+markers",
-                        line_dash="dash" if is_dashed else "solid")
+        fig.add_scatter(
+            name=str(name),
+            x=part[x].to_list(),
+            y=part[value].to_list(),
+            mode="lines+markers",
+            line_dash="dash" if is_dashed else "solid",
+        )
     fig.update_layout(hovermode="x unified")
     return _layout(fig, x_title, y_title)
 
 
 @_escaped
-def heatmap(frame: pl.DataFrame, x: str, y: str, z: str, *, x_values: list, y_values: list,
-            x_title: str, y_title: str, z_title: str) -> go.Figure:
+def heatmap(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    z: str,
+    *,
+    x_values: list,
+    y_values: list,
+    x_title: str,
+    y_title: str,
+    z_title: str,
+) -> go.Figure:
     """A `y` by `x` grid of `z` (0 where the frame has no row), in the given axis orders."""
     cells = {(row[y], row[x]): row[z] for row in frame.iter_rows(named=True)}
     matrix = [[cells.get((yv, xv), 0) for xv in x_values] for yv in y_values]
-    fig = go.Figure(go.Heatmap(x=x_values, y=[str(v) for v in y_values], z=matrix, colorscale="Reds", colorbar_title_text=z_title,
-                               hovertemplate=f"%{{y}}<br>%{{x}}<br>{z_title}: %{{z}}<extra></extra>",
-                               xgap=1, ygap=1))
+    fig = go.Figure(
+        go.Heatmap(
+            x=x_values,
+            y=[str(v) for v in y_values],
+            z=matrix,
+            colorscale="Reds",
+            colorbar_title_text=z_title,
+            hovertemplate=f"%{{y}}<br>%{{x}}<br>{z_title}: %{{z}}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     return _layout(fig, x_title, y_title, height=max(300, 60 + 22 * len(y_values)))
 
 
 @_escaped
-def timeline(frame: pl.DataFrame, x: str, y: str, color: str, size: str, *, y_values: list,
-             x_title: str, y_title: str, colors: dict[str, str] | None = None,
-             hover: dict[str, str] | None = None) -> go.Figure:
+def timeline(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    size: str,
+    *,
+    y_values: list,
+    x_title: str,
+    y_title: str,
+    colors: dict[str, str] | None = None,
+    hover: dict[str, str] | None = None,
+) -> go.Figure:
     """Markers at (`x`, `y`), one trace per `color` value, sized by `size`; `hover` adds {column: label}."""
     fig = go.Figure()
     hover = hover or {}
@@ -144,12 +222,19 @@ def timeline(frame: pl.DataFrame, x: str, y: str, color: str, size: str, *, y_va
     extra = "".join(f"<br>{label}: %{{customdata[{i}]}}" for i, label in enumerate(hover.values(), start=1))
     for name in _order(frame, color, size):
         part = frame.filter(pl.col(color) == name)
-        fig.add_scatter(name=str(name), x=part[x].to_list(), y=part[y].to_list(), mode="markers",
-                        marker={"size": [8 + 22 * v / biggest for v in part[size].to_list()],
-                                "color": (colors or {}).get(name), "opacity": 0.8},
-                        customdata=part.select(columns).rows(),
-                        hovertemplate="%{y}<br>%{x}<br>%{fullData.name}: %{customdata[0]}" + extra + "<extra></extra>")
+        fig.add_scatter(
+            name=str(name),
+            x=part[x].to_list(),
+            y=part[y].to_list(),
+            mode="markers",
+            marker={
+                "size": [8 + 22 * v / biggest for v in part[size].to_list()],
+                "color": (colors or {}).get(name),
+                "opacity": 0.8,
+            },
+            customdata=part.select(columns).rows(),
+            hovertemplate="%{y}<br>%{x}<br>%{fullData.name}: %{customdata[0]}" + extra + "<extra></extra>",
+        )
     _category_ticks(fig, y_values, "y")
     fig.update_yaxes(categoryorder="array", categoryarray=y_values[::-1])
     return _layout(fig, x_title, y_title, height=max(300, 80 + 30 * len(y_values)))
-

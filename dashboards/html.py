@@ -10,8 +10,10 @@ from dashboards.pages import Chart, Page, Table
 
 # Scripts only from the site's own files, nothing fetched from anywhere: a missed escape cannot run code
 # or phone home. Plotly needs inline styles; data: and blob: images serve its "download as PNG".
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-       "font-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def figures_json(page: Page) -> str:
@@ -32,14 +34,18 @@ def _table(table: Table) -> str:
     body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in table.rows)
     note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
     empty = "" if table.rows else '<p class="note">Nothing in this window.</p>'
-    return (f'<section class="table"><h2>{escape(table.title)}</h2>{note}'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}</section>")
+    return (
+        f'<section class="table"><h2>{escape(table.title)}</h2>{note}'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}</section>"
+    )
 
 
 def _chart(chart: Chart, number: int) -> str:
     note = f'<p class="note">{escape(chart.note)}</p>' if chart.note else ""
-    return (f'<section class="chart"><h2>{escape(chart.title)}</h2>{note}'
-            f'<div class="figure" id="figure-{number}"></div></section>')
+    return (
+        f'<section class="chart"><h2>{escape(chart.title)}</h2>{note}'
+        f'<div class="figure" id="figure-{number}"></div></section>'
+    )
 
 
 def _sections(page: Page) -> str:
@@ -77,22 +83,31 @@ def _document(title: str, nav: str, meta: str, body: str, scripts: str) -> str:
 def _nav(pages: list[Page], current: str) -> str:
     links = [("index", "Index"), *((p.slug, p.title) for p in pages)]
     here = ' aria-current="page"'
-    return "".join(f'<a href="{slug}.html"{here if slug == current else ""}>{escape(title)}</a>' for slug, title in links)
+    return "".join(
+        f'<a href="{slug}.html"{here if slug == current else ""}>{escape(title)}</a>' for slug, title in links
+    )
 
 
 def page_html(page: Page, pages: list[Page], meta: str) -> str:
     """One page: summary first, then its charts and tables; declares how many figures it draws."""
     summary = "".join(f"<p>{escape(line)}</p>" for line in page.summary)
-    body = (f'<main data-figures="{len(page.charts)}">\n<section class="summary">{summary}</section>\n'
-            f"{_sections(page)}\n</main>")
-    scripts = (f'<script type="application/json" id="figures">{figures_json(page)}</script>\n'
-               '<script src="plotly.min.js"></script>\n<script src="report.js"></script>')
+    body = (
+        f'<main data-figures="{len(page.charts)}">\n<section class="summary">{summary}</section>\n'
+        f"{_sections(page)}\n</main>"
+    )
+    scripts = (
+        f'<script type="application/json" id="figures">{figures_json(page)}</script>\n'
+        '<script src="plotly.min.js"></script>\n<script src="report.js"></script>'
+    )
     return _document(page.title, _nav(pages, page.slug), meta, body, scripts)
 
 
 def index_html(pages: list[Page], meta: str) -> str:
     """The index: what each page answers, with its first summary line."""
-    items = "".join(f'<li><a href="{p.slug}.html">{escape(p.title)}</a>: {escape(p.purpose)}.'
-                    f'<br><span class="note">{escape(p.summary[0]) if p.summary else ""}</span></li>' for p in pages)
+    items = "".join(
+        f'<li><a href="{p.slug}.html">{escape(p.title)}</a>: {escape(p.purpose)}.'
+        f'<br><span class="note">{escape(p.summary[0]) if p.summary else ""}</span></li>'
+        for p in pages
+    )
     body = f'<main data-figures="0"><ul class="pages">{items}</ul></main>'
     return _document("Sign-in MFA failure report", _nav(pages, "index"), meta, body, "")

@@ -31,14 +31,14 @@ def pseudonym_key() -> bytes:
 
 def pseudonym(value: str, kind: str, key: bytes) -> str:
     """`kind-` and 12 hex digits of HMAC-SHA256(key, kind:value); case-insensitive, stable for a key."""
-    digest = hmac.new(key, f"{kind}:{value.strip().lower()}".encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, f"{kind}:{value.strip().lower()}".encode(), hashlib.sha256).hexdigest()
     return f"{kind}-{digest[:12]}"
 
 
 def pseudonymize(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
     """The frame with every personal column replaced by its pseudonyms (empty values stay empty)."""
     return frame.with_columns(
-        pl.col(column).map_elements(lambda v, kind=column: pseudonym(v, kind, key) if v else v,
-                                    return_dtype=pl.String)
-        for column in PERSONAL_COLUMNS if column in frame.columns
+        pl.col(column).map_elements(lambda v, kind=column: pseudonym(v, kind, key) if v else v, return_dtype=pl.String)
+        for column in PERSONAL_COLUMNS
+        if column in frame.columns
     )

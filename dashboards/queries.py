@@ -15,10 +15,10 @@ from signins.errors import SigninsError, StoreError
 from signins.store.database import connect, query, run_script, schema_version
 from transforms.thresholds import load_thresholds
 
-TAGGED_SCHEMA = 2          # cause_tags, user_findings and policy_daily exist from this schema version on
-TOP = 25                   # rows of a ranking (users, risky sign-ins, values per breakdown)
-TOP_TIMELINE = 10          # users drawn one line each on the timeline
-TOP_BURSTS = 200           # fatigue bursts drawn (the most serious first)
+TAGGED_SCHEMA = 2  # cause_tags, user_findings and policy_daily exist from this schema version on
+TOP = 25  # rows of a ranking (users, risky sign-ins, values per breakdown)
+TOP_TIMELINE = 10  # users drawn one line each on the timeline
+TOP_BURSTS = 200  # fatigue bursts drawn (the most serious first)
 SETTINGS = ("recurring_window_days", "recurring_min_days", "fatigue_window_minutes")
 
 
@@ -42,10 +42,16 @@ class Window:
 
     def params(self) -> dict:
         """The parameters every report query may bind."""
-        return {"since": self.since, "until": self.until, "last_day": self.last_day, "top": TOP, "bursts": TOP_BURSTS,
-                "window_days": self.thresholds["recurring_window_days"],
-                "min_days": self.thresholds["recurring_min_days"],
-                "window_minutes": self.thresholds["fatigue_window_minutes"]}
+        return {
+            "since": self.since,
+            "until": self.until,
+            "last_day": self.last_day,
+            "top": TOP,
+            "bursts": TOP_BURSTS,
+            "window_days": self.thresholds["recurring_window_days"],
+            "min_days": self.thresholds["recurring_min_days"],
+            "window_minutes": self.thresholds["fatigue_window_minutes"],
+        }
 
 
 def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -53,7 +59,7 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
     if not Path(db_path).is_file():
         raise StoreError(f"{db_path}: no such database")
     con = connect(db_path, read_only=True)
-    con.execute("SET enable_progress_bar = false")      # the command prints its own lines
+    con.execute("SET enable_progress_bar = false")  # the command prints its own lines
     if schema_version(con) < TAGGED_SCHEMA:
         con.close()
         raise StoreError(f"{db_path}: the store has no cause tags yet; run `signins tag` first")
@@ -62,13 +68,16 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
 
 def resolve_window(con: duckdb.DuckDBPyConnection, since: datetime | None, until: datetime | None) -> Window:
     """The window the report covers (default: the 30 days ending with the newest sign-in's day)."""
-    start, end, stored = _result(con, "report/00_window.sql", {"since": since, "until": until},
-                                 lambda rel: rel.fetchall()[0])
+    start, end, stored = _result(
+        con, "report/00_window.sql", {"since": since, "until": until}, lambda rel: rel.fetchall()[0]
+    )
     stored, defaults = json.loads(stored) if stored else {}, load_thresholds()
     thresholds = {key: stored.get(key, getattr(defaults, key)) for key in SETTINGS}
     if start >= end:
-        raise WindowError(f"the report window is empty: --since {start:%Y-%m-%d %H:%M} is not before "
-                          f"--until {end:%Y-%m-%d %H:%M} (the default --until is the day after the newest sign-in)")
+        raise WindowError(
+            f"the report window is empty: --since {start:%Y-%m-%d %H:%M} is not before "
+            f"--until {end:%Y-%m-%d %H:%M} (the default --until is the day after the newest sign-in)"
+        )
     return Window(start, end, thresholds)
 
 

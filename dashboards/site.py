@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import plotly.offline
@@ -34,8 +34,9 @@ class Report:
     pages: list[WrittenPage]
 
 
-def build_pages(db_path: Path, since: datetime | None, until: datetime | None,
-                key: bytes | None) -> tuple[Window, list[Page]]:
+def build_pages(
+    db_path: Path, since: datetime | None, until: datetime | None, key: bytes | None
+) -> tuple[Window, list[Page]]:
     """Every page of the report over the window; personal columns pseudonymised when a key is given."""
     con = open_store(db_path)
     try:
@@ -59,8 +60,10 @@ def write_site(out: Path, window: Window, pages: list[Page], pseudonymized: bool
     (out / PLOTLY_JS).write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
     for asset in ASSETS.iterdir():
         shutil.copyfile(asset, out / asset.name)
-    meta = (f"{window.since:%Y-%m-%d} to {window.last_day:%Y-%m-%d} (UTC) · generated "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC" + (" · pseudonymised" if pseudonymized else ""))
+    meta = (
+        f"{window.since:%Y-%m-%d} to {window.last_day:%Y-%m-%d} (UTC) · generated "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC" + (" · pseudonymised" if pseudonymized else "")
+    )
     written = []
     for page in pages:
         path = out / f"{page.slug}.html"
@@ -71,8 +74,9 @@ def write_site(out: Path, window: Window, pages: list[Page], pseudonymized: bool
     return Report(index, window, written)
 
 
-def build_report(db_path: Path, out: Path, since: datetime | None = None, until: datetime | None = None,
-                 key: bytes | None = None) -> Report:
+def build_report(
+    db_path: Path, out: Path, since: datetime | None = None, until: datetime | None = None, key: bytes | None = None
+) -> Report:
     """The whole report: pages from the store, then the site in `out`."""
     window, pages = build_pages(db_path, since, until, key)
     return write_site(out, window, pages, key is not None)

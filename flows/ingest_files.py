@@ -18,5 +18,6 @@ from signins.settings import Settings
 def ingest_files(folder: str, db_path: str | None = None, preset: str | None = None, out: str | None = None) -> dict:
     """Run the pipeline over a folder (or file) of exports; returns the run's totals."""
     db = Path(db_path) if db_path else Settings().db_path
-    return run(db, partial(land_files, [Path(folder)]), in_place=True, preset=preset,
-               out=Path(out) if out else REPORT_DIR)
+    return run(
+        db, partial(land_files, [Path(folder)]), in_place=True, preset=preset, out=Path(out) if out else REPORT_DIR
+    )

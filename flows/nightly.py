@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -20,12 +20,12 @@ from prefect import flow, get_run_logger, task
 from flows.pulls import Chunk, configured_tenants_file, dask_task_runner, pull_chunks, pull_task, tenant_names
 from flows.steps import Landed, LandedSource, run
 from signins import PROJECT_ROOT
-from signins.ingest import blobs
 from signins.graph.fleet import TENANT_ERRORS, TenantResult
 from signins.graph.pull import pulls_root
+from signins.ingest import blobs
 from signins.ingest.load import expand_paths, ingest_paths
-from signins.settings import Settings
 from signins.ingest.staging import create_staging, discard, merge_staging
+from signins.settings import Settings
 from signins.store.database import connect
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
@@ -54,8 +54,14 @@ def land_files(paths: list[Path], db_path: Path, run: str | None = None) -> Land
     con = connect(db_path)
     try:
         logger = get_run_logger()
-        outcomes = ingest_paths(con, files, blobs.blob_root(db_path), settings.limits,
-                                on_file=lambda outcome: logger.info(outcome.summary()), run=run)
+        outcomes = ingest_paths(
+            con,
+            files,
+            blobs.blob_root(db_path),
+            settings.limits,
+            on_file=lambda outcome: logger.info(outcome.summary()),
+            run=run,
+        )
     finally:
         con.close()
     sources = [LandedSource(o.path.name, o.format, o.records, o.new_signins, o.quarantined) for o in outcomes]
@@ -69,7 +75,7 @@ def pull_graph(db_path: Path, since: datetime | None = None, until: datetime | N
     if not fans_out(db_path, chunks):
         pull, path = pull_task(), configured_tenants_file()
         states = [pull(db_path, path, chunk.tenant, since, until, return_state=True) for chunk in chunks]
-        return landed_from([_tenant_result(chunk.tenant, state) for chunk, state in zip(chunks, states)])
+        return landed_from([_tenant_result(chunk.tenant, state) for chunk, state in zip(chunks, states, strict=True)])
     paths = {chunk: partition_path(db_path, chunk.tenant) for chunk in chunks}
     try:
         return pull_partitions(db_path, paths).land(db_path, chunks)
@@ -79,8 +85,11 @@ def pull_graph(db_path: Path, since: datetime | None = None, until: datetime | N
 
 def landed_from(results: list[TenantResult]) -> Landed:
     """What the tenants' pulls brought: a row per tenant and event type, and every tenant's result."""
-    sources = [LandedSource(f"Graph {r.name} {e.event_type}", "graph/page", e.records, e.new_signins, e.quarantined)
-               for r in results for e in (r.outcome.event_types if r.outcome else [])]
+    sources = [
+        LandedSource(f"Graph {r.name} {e.event_type}", "graph/page", e.records, e.new_signins, e.quarantined)
+        for r in results
+        for e in (r.outcome.event_types if r.outcome else [])
+    ]
     return Landed(sources, tenants=list(results))
 
 
@@ -89,7 +98,7 @@ class Partitions:
     """Chunks pulled at once on Dask, each into a partition store of its own, waiting to be merged."""
 
     paths: dict[Chunk, Path]
-    started: datetime              # before any pull: the watermarks they moved are newer
+    started: datetime  # before any pull: the watermarks they moved are newer
     results: dict[Chunk, TenantResult]
 
     def land(self, staging: Path, chunks: list[Chunk]) -> Landed:
@@ -107,7 +116,7 @@ class Partitions:
 def pull_partitions(seed: Path, paths: dict[Chunk, Path]) -> Partitions:
     """Pull each chunk into its partition (a staging store seeded from the store at `seed`), all at once on
     Dask ($SIGNINS_DASK_SCHEDULER). The caller discards the partitions."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     con = connect(seed)
     try:
         for path in paths.values():
@@ -118,7 +127,7 @@ def pull_partitions(seed: Path, paths: dict[Chunk, Path]) -> Partitions:
     states = pull_chunks.with_options(task_runner=runner)(pull_task(), configured_tenants_file(), list(paths.items()))
     for path in paths.values():
         _drop_seeded_watermarks(path, started)
-    results = {chunk: _tenant_result(chunk.tenant, state) for chunk, state in zip(paths, states)}
+    results = {chunk: _tenant_result(chunk.tenant, state) for chunk, state in zip(paths, states, strict=True)}
     return Partitions(paths, started, results)
 
 
@@ -161,8 +170,9 @@ def _tenant_result(name: str, state) -> TenantResult:
 
 
 @flow(name="nightly")
-def nightly(source: str = "sample", db_path: str | None = None, preset: str | None = None,
-            out: str | None = None) -> dict:
+def nightly(
+    source: str = "sample", db_path: str | None = None, preset: str | None = None, out: str | None = None
+) -> dict:
     """Run the nightly pipeline once over a source (`graph`, `sample` or a path); returns the run's totals."""
     db = Path(db_path) if db_path else Settings().db_path
     common = {"preset": preset, "privileged": privileged_accounts(source), "out": Path(out) if out else REPORT_DIR}

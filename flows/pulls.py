@@ -37,8 +37,9 @@ def _graph_unavailable(task, task_run, state) -> bool:
 
 # The network step, one run per tenant, the only task retried (SIGNINS_PULL_TASK_RETRY_DELAYS).
 @task(name="pull-graph-tenant", task_run_name="pull-graph-{name}", retry_condition_fn=_graph_unavailable)
-def pull_graph_tenant(db_path: Path, tenants_file: Path | None, name: str, since: datetime | None = None,
-                      until: datetime | None = None) -> PullOutcome:
+def pull_graph_tenant(
+    db_path: Path, tenants_file: Path | None, name: str, since: datetime | None = None, until: datetime | None = None
+) -> PullOutcome:
     """Pull one tenant from Microsoft Graph (resumable: a retry continues where the last try stopped)."""
     from signins.graph.fleet import pull_one
     from signins.graph.settings import GraphSettings
@@ -95,6 +96,7 @@ def dask_task_runner(scheduler: str):
     from prefect_dask import DaskTaskRunner
 
     if scheduler == "local":
-        return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 1, "threads_per_worker": 1,
-                                              "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": os.cpu_count() or 1, "threads_per_worker": 1, "dashboard_address": None}
+        )
     return DaskTaskRunner(address=scheduler)

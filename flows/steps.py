@@ -14,24 +14,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from dashboards.site import build_report
-from signins.runs import alerts, landing
+from signins.analysis.tagging import tag
 from signins.errors import GateFailed
 from signins.graph.fleet import TenantResult, raise_for_failures
-from signins.settings import Settings
 from signins.ingest.staging import MergeOutcome, create_staging, discard, merge_staging, staging_path
-from signins.store.database import connect, query
-from signins.analysis.tagging import tag
+from signins.runs import alerts, landing
 from signins.runs.gates import GateReport, gate
+from signins.settings import Settings
+from signins.store.database import connect, query
 from transforms.thresholds import load_thresholds
 
 
@@ -53,7 +53,7 @@ class Landed:
 
     sources: list[LandedSource]
     already_ingested: int = 0
-    tenants: list[TenantResult] = field(default_factory=list)   # Graph: every tenant, pulled or failed
+    tenants: list[TenantResult] = field(default_factory=list)  # Graph: every tenant, pulled or failed
 
     @property
     def records(self) -> int:
@@ -73,8 +73,8 @@ class RunRecord:
     started: datetime
 
     @classmethod
-    def new(cls, db: Path, name: str | None = None) -> "RunRecord":
-        started = datetime.now(timezone.utc)
+    def new(cls, db: Path, name: str | None = None) -> RunRecord:
+        started = datetime.now(UTC)
         name = name or f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
         return cls(name, db.with_name(db.name + ".runs") / name, started)
 
@@ -86,8 +86,13 @@ class RunRecord:
 
 
 @task(name="validate")
-def validate(path: Path, window: tuple[datetime, datetime] | None, max_failed_percent: float,
-             record: RunRecord, in_place: bool = False) -> GateReport:
+def validate(
+    path: Path,
+    window: tuple[datetime, datetime] | None,
+    max_failed_percent: float,
+    record: RunRecord,
+    in_place: bool = False,
+) -> GateReport:
     """The Great Expectations gates on a staging store, or (`in_place`) on what the run landed in the
     store at `path`; their results are saved with the run."""
     con = connect(path)
@@ -122,20 +127,27 @@ def tag_causes(db: Path, preset: str | None, privileged: list[str]) -> dict:
         before = _findings(con)
         outcome = tag(con, thresholds)
         after = _findings(con)
-        causes = dict(con.execute(
-            "SELECT primary_cause, count(*) FROM cause_tags GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
+        causes = dict(
+            con.execute("SELECT primary_cause, count(*) FROM cause_tags GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+        )
         rising = query(con, "runs/policies_rising.sql").fetchall()
     finally:
         con.close()
     new = [row for key, row in after.items() if before.get(key) != row]
-    return {"tagged": outcome.tagged, "users": outcome.users, "causes": causes, "new_findings": new,
-            "findings": len(after), "rising_policies": rising}
+    return {
+        "tagged": outcome.tagged,
+        "users": outcome.users,
+        "causes": causes,
+        "new_findings": new,
+        "findings": len(after),
+        "rising_policies": rising,
+    }
 
 
 def _findings(con) -> dict[tuple, dict]:
     relation = query(con, "runs/findings.sql")
     columns = relation.columns
-    rows = [dict(zip(columns, row)) for row in relation.fetchall()]
+    rows = [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
     return {(row["finding"], row["user_key"]): row for row in rows}
 
 
@@ -155,8 +167,9 @@ def pulled_window(staging: Path, started: datetime) -> tuple[datetime, datetime]
     return (start, end) if start is not None else None
 
 
-def land_gated(db: Path, land: Callable[[Path], Landed], record: RunRecord, settings: Settings,
-               graph_window: bool = False) -> tuple[Landed, GateReport, MergeOutcome]:
+def land_gated(
+    db: Path, land: Callable[[Path], Landed], record: RunRecord, settings: Settings, graph_window: bool = False
+) -> tuple[Landed, GateReport, MergeOutcome]:
     """Land a source with `land(staging path)` into a new staging store, gate it, merge it into the store.
 
     The caller holds the run lock. A gate failure keeps the staging store (`failed-<run>.duckdb`) for
@@ -182,8 +195,9 @@ def land_gated(db: Path, land: Callable[[Path], Landed], record: RunRecord, sett
     return landed, report, merged
 
 
-def land_in_place(db: Path, land: Callable[[Path, str], Landed], record: RunRecord,
-                  settings: Settings) -> tuple[Landed, GateReport, MergeOutcome]:
+def land_in_place(
+    db: Path, land: Callable[[Path, str], Landed], record: RunRecord, settings: Settings
+) -> tuple[Landed, GateReport, MergeOutcome]:
     """Land files with `land(store path, run name)` in the store itself, gate what the run wrote there, and
     keep it; if anything fails first (the gates, the landing), undo it. The caller holds the run lock."""
     with connect(db) as con:
@@ -211,19 +225,39 @@ def _undo(db: Path, run: str) -> None:
     logger.error("the failed run was undone: the store is as it was before it")
 
 
-def finish(db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, record: RunRecord, *,
-           preset: str | None, privileged: list[str], out: Path, settings: Settings) -> dict:
+def finish(
+    db: Path,
+    landed: Landed,
+    report: GateReport,
+    merged: MergeOutcome,
+    record: RunRecord,
+    *,
+    preset: str | None,
+    privileged: list[str],
+    out: Path,
+    settings: Settings,
+) -> dict:
     """Tag, write the dashboards, the summary artifact and the run record, send alerts; the run's totals."""
     tags = tag_causes(db, preset, privileged)
     dashboards = write_report(db, out)
-    create_markdown_artifact(summary_markdown(db, landed, report, merged, tags, dashboards),
-                             key="nightly-summary", description="What the sign-in run loaded and found")
+    create_markdown_artifact(
+        summary_markdown(db, landed, report, merged, tags, dashboards),
+        key="nightly-summary",
+        description="What the sign-in run loaded and found",
+    )
     delivered = alerts.send(settings.notify_url, alerts.finding_alerts(tags["new_findings"]))
     if delivered:
         get_run_logger().info("%d alert(s) sent", delivered)
-    record.save("summary.json", {"landed": asdict(landed) | {"tenants": [t.line for t in landed.tenants]},
-                                 "merged": asdict(merged), "tagged": tags["tagged"],
-                                 "new_findings": tags["new_findings"], "dashboards": str(dashboards)})
+    record.save(
+        "summary.json",
+        {
+            "landed": asdict(landed) | {"tenants": [t.line for t in landed.tenants]},
+            "merged": asdict(merged),
+            "tagged": tags["tagged"],
+            "new_findings": tags["new_findings"],
+            "dashboards": str(dashboards),
+        },
+    )
     raise_for_failures(landed.tenants)  # after the merge and tagging: the other tenants' data is used
     return {
         "sources": len(landed.sources),
@@ -244,6 +278,7 @@ def exclusive_run(db: Path, settings: Settings) -> Iterator[RunRecord]:
     """Hold the database's run lock for a run (undoing first a run that died while landing); a failure of
     the run is sent as an alert, then raised."""
     try:
+
         def waiting(holder: str) -> None:
             get_run_logger().info("waiting for process %s, which is writing to %s", holder, db)
 
@@ -256,26 +291,45 @@ def exclusive_run(db: Path, settings: Settings) -> Iterator[RunRecord]:
         raise
 
 
-def run(db: Path, land: Callable[..., Landed], *, in_place: bool = False, preset: str | None = None,
-        privileged: list[str] | None = None, out: Path, graph_window: bool = False) -> dict:
+def run(
+    db: Path,
+    land: Callable[..., Landed],
+    *,
+    in_place: bool = False,
+    preset: str | None = None,
+    privileged: list[str] | None = None,
+    out: Path,
+    graph_window: bool = False,
+) -> dict:
     """One run: land a source (files `in_place` with `land(store path, run name)`, else with `land(staging
     path)`), gate, keep or merge, tag, report, summarise, alert."""
     settings = Settings(db_path=db)
     with exclusive_run(db, settings) as record:
-        landed, report, merged = (land_in_place(db, land, record, settings) if in_place
-                                  else land_gated(db, land, record, settings, graph_window))
-        return finish(db, landed, report, merged, record, preset=preset, privileged=privileged or [], out=out,
-                      settings=settings)
+        landed, report, merged = (
+            land_in_place(db, land, record, settings)
+            if in_place
+            else land_gated(db, land, record, settings, graph_window)
+        )
+        return finish(
+            db, landed, report, merged, record, preset=preset, privileged=privileged or [], out=out, settings=settings
+        )
 
 
-def summary_markdown(db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, tags: dict,
-                     dashboards: Path) -> str:
+def summary_markdown(
+    db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, tags: dict, dashboards: Path
+) -> str:
     """The run summary shown as a Prefect artifact."""
-    rows = "\n".join(f"| {s.name} | {s.format} | {s.records} | {s.new_signins} | {s.quarantined} |"
-                     for s in landed.sources)
+    rows = "\n".join(
+        f"| {s.name} | {s.format} | {s.records} | {s.new_signins} | {s.quarantined} |" for s in landed.sources
+    )
     causes = "\n".join(f"| {cause} | {count} |" for cause, count in tags["causes"].items())
-    new_findings = "\n".join(f"- {f['finding']}: {f['user_principal_name'] or f['user_key']} ({f['detail']})"
-                             for f in tags["new_findings"]) or "- none"
+    new_findings = (
+        "\n".join(
+            f"- {f['finding']}: {f['user_principal_name'] or f['user_key']} ({f['detail']})"
+            for f in tags["new_findings"]
+        )
+        or "- none"
+    )
     rising = "\n".join(f"| {policy} | {previous} | {last} |" for policy, last, previous in tags["rising_policies"])
     tenants = "".join(f"- {result.line}\n" for result in landed.tenants)
     new_values = "".join(f"- {column}: {', '.join(values)}\n" for column, values in report.new_values().items())
@@ -287,11 +341,21 @@ def summary_markdown(db: Path, landed: Landed, report: GateReport, merged: Merge
         f"- new sign-ins: {merged.new_signins} ({merged.updated_signins} replaced by a more complete version)\n"
         f"- quarantined: {landed.quarantined} while reading, {report.quarantined} by the validation gate\n"
         f"- MFA failures (500121) tagged this run: {tags['tagged']} ({tags['users']} users re-tagged)\n\n"
-        "| source | format | records | sign-ins | quarantined |\n|---|---|---|---|---|\n" + rows + "\n\n"
+        "| source | format | records | sign-ins | quarantined |\n|---|---|---|---|---|\n"
+        + rows
+        + "\n\n"
         + (f"## Graph tenants\n\n{tenants}\n" if tenants else "")
         + (f"## New enum values (reported, not failed)\n\n{new_values}\n" if new_values else "")
-        + "## New findings this run\n\n" + new_findings + "\n\n"
-        + ("## Policies whose MFA failures rose most (7 days)\n\n| policy | previous 7 days | last 7 days |\n"
-           "|---|---|---|\n" + rising + "\n\n" if rising else "")
-        + "## 500121 by primary cause (all time)\n\n| cause | failures |\n|---|---|\n" + causes + "\n"
+        + "## New findings this run\n\n"
+        + new_findings
+        + "\n\n"
+        + (
+            "## Policies whose MFA failures rose most (7 days)\n\n| policy | previous 7 days | last 7 days |\n"
+            "|---|---|---|\n" + rising + "\n\n"
+            if rising
+            else ""
+        )
+        + "## 500121 by primary cause (all time)\n\n| cause | failures |\n|---|---|\n"
+        + causes
+        + "\n"
     )

@@ -17,11 +17,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Iterator
 
 START_SECONDS = 60.0
-PORT_IN_USE = 3    # uvicorn's exit status when the port is taken
+PORT_IN_USE = 3  # uvicorn's exit status when the port is taken
 
 
 def temporary_server() -> _Server | _Configured:
@@ -53,8 +53,23 @@ class _Server:
         # As Prefect's SubprocessASGIServer starts it: the API only, as an ephemeral server.
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
         return subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"], env=env)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ],
+            env=env,
+        )
 
     @property
     def api_url(self) -> str:
@@ -63,8 +78,12 @@ class _Server:
     @contextmanager
     def api(self) -> Iterator[None]:
         """Once the server answers, Prefect's API URL for this process and the ones it starts (Dask workers)."""
-        from prefect.settings import (PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_UI_URL,
-                                      temporary_settings)
+        from prefect.settings import (
+            PREFECT_API_URL,
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+            PREFECT_UI_URL,
+            temporary_settings,
+        )
 
         self._wait_until_ready()
         print(f"Prefect: temporary server at {self.api_url} (API only, no UI; stopped at exit)", file=sys.stderr)
@@ -72,8 +91,9 @@ class _Server:
         try:
             # No UI is served: no "View at" links into it. No heartbeats either: they tell a server that
             # a flow run still lives, and this one ends with the run (a flow's end waited ~1 s for them).
-            with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: "",
-                                             PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            with temporary_settings(
+                updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: "", PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+            ):
                 yield
         finally:
             os.environ.pop("PREFECT_API_URL", None)

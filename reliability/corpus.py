@@ -21,9 +21,9 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from signins import PROJECT_ROOT
 
@@ -38,10 +38,10 @@ HUGE_LINE = 100 * 1024 * 1024
 class Case:
     name: str
     make: Callable[[], bytes]
-    records: int          # records found, good and bad
-    loaded: int           # sign-ins loaded
+    records: int  # records found, good and bad
+    loaded: int  # sign-ins loaded
     quarantined: int
-    reason: str = ""      # a regex every quarantine reason of the file matches
+    reason: str = ""  # a regex every quarantine reason of the file matches
 
 
 def signin(n: int, **changes) -> dict:
@@ -53,8 +53,10 @@ def lines(*records) -> bytes:
 
 
 def page(*records, indent: int | None = 1) -> bytes:
-    return json.dumps({"@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
-                       "value": list(records)}, indent=indent).encode()
+    return json.dumps(
+        {"@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns", "value": list(records)},
+        indent=indent,
+    ).encode()
 
 
 GOOD2 = lines(signin(1), signin(2))
@@ -99,15 +101,23 @@ def boundaries(text: bytes) -> Iterator[tuple[str, int, int]]:
 
 
 def _named(kind: str) -> str:
-    return {"{": "open-object", "}": "close-object", "[": "open-array", "]": "close-array", ":": "colon",
-            ",": "comma"}.get(kind, kind)
+    return {
+        "{": "open-object",
+        "}": "close-object",
+        "[": "open-array",
+        "]": "close-array",
+        ":": "colon",
+        ",": "comma",
+    }.get(kind, kind)
 
 
 def cut_lines() -> list[Case]:
     """Two good lines, then a third cut short: the third is malformed JSON, the two load."""
     third = json.dumps(signin(3)).encode()
-    return [Case(f"lines-cut-{_named(kind)}-{depth}.log", lambda at=at: GOOD2 + third[:at], 3, 2, 1, "malformed JSON")
-            for kind, depth, at in boundaries(third)]
+    return [
+        Case(f"lines-cut-{_named(kind)}-{depth}.log", lambda at=at: GOOD2 + third[:at], 3, 2, 1, "malformed JSON")
+        for kind, depth, at in boundaries(third)
+    ]
 
 
 def _page_outcome(text: bytes, at: int) -> tuple[int, int, int]:
@@ -122,9 +132,15 @@ def _page_outcome(text: bytes, at: int) -> tuple[int, int, int]:
 
 def cut_pages() -> list[Case]:
     text = page(signin(1), signin(2), signin(3), indent=2)
-    return [Case(f"page-cut-{_named(kind)}-{depth}.json", lambda at=at: text[:at], *_page_outcome(text, at),
-                 reason="truncated|malformed")
-            for kind, depth, at in boundaries(text)]
+    return [
+        Case(
+            f"page-cut-{_named(kind)}-{depth}.json",
+            lambda at=at: text[:at],
+            *_page_outcome(text, at),
+            reason="truncated|malformed",
+        )
+        for kind, depth, at in boundaries(text)
+    ]
 
 
 def zip_bomb() -> bytes:
@@ -139,71 +155,205 @@ def deep_field(n: int) -> bytes:
 
 
 def huge_line() -> bytes:
-    return GOOD2 + json.dumps(signin(3, userAgent="")).encode().replace(b'"userAgent": ""', b'"userAgent": "' + b"A" * HUGE_LINE + b'"') + b"\n"
+    return (
+        GOOD2
+        + json.dumps(signin(3, userAgent=""))
+        .encode()
+        .replace(b'"userAgent": ""', b'"userAgent": "' + b"A" * HUGE_LINE + b'"')
+        + b"\n"
+    )
 
 
-OUT_OF_RANGE = ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "10000-01-01T00:00:00Z", "-0001-01-01T00:00:00Z",
-                "1969-12-31T23:59:59Z", "2026-13-45T00:00:00Z", "2026-02-29T00:00:00Z", "1700000000000", ""]
+OUT_OF_RANGE = [
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "10000-01-01T00:00:00Z",
+    "-0001-01-01T00:00:00Z",
+    "1969-12-31T23:59:59Z",
+    "2026-13-45T00:00:00Z",
+    "2026-02-29T00:00:00Z",
+    "1700000000000",
+    "",
+]
 UNREADABLE = r"unreadable|missing"
 
 SPECIAL = [
     # encodings
     Case("utf32.log", lambda: codecs.BOM_UTF32_LE + GOOD2.decode().encode("utf-32-le"), 1, 0, 1, "binary data"),
     Case("ebcdic.log", lambda: GOOD2.decode().encode("cp500"), 1, 0, 1, "unknown format"),
-    Case("shift-jis-first-line.log", lambda: GOOD2.replace(b'"userDisplayName": "', b'"userDisplayName": "' + "カイ".encode("shift_jis"), 1),
-         2, 1, 1, "malformed JSON"),
-    Case("latin1-second-line.log", lambda: lines(signin(1), signin(2, userDisplayName="Zo")).replace(b'"Zo"', b'"Zo\xeb"'),
-         2, 1, 1, "not valid UTF-8"),
-    Case("lone-surrogate.log", lambda: lines(signin(1), signin(2)).replace(b'"userDisplayName": "', b'"userDisplayName": "\\ud800', 1),
-         2, 1, 1, "malformed JSON"),
-    Case("utf16-odd-length.log", lambda: codecs.BOM_UTF16_LE + GOOD2.decode().encode("utf-16-le")[:-1], 2, 1, 1, "malformed JSON"),
+    Case(
+        "shift-jis-first-line.log",
+        lambda: GOOD2.replace(b'"userDisplayName": "', b'"userDisplayName": "' + "カイ".encode("shift_jis"), 1),
+        2,
+        1,
+        1,
+        "malformed JSON",
+    ),
+    Case(
+        "latin1-second-line.log",
+        lambda: lines(signin(1), signin(2, userDisplayName="Zo")).replace(b'"Zo"', b'"Zo\xeb"'),
+        2,
+        1,
+        1,
+        "not valid UTF-8",
+    ),
+    Case(
+        "lone-surrogate.log",
+        lambda: lines(signin(1), signin(2)).replace(b'"userDisplayName": "', b'"userDisplayName": "\\ud800', 1),
+        2,
+        1,
+        1,
+        "malformed JSON",
+    ),
+    Case(
+        "utf16-odd-length.log",
+        lambda: codecs.BOM_UTF16_LE + GOOD2.decode().encode("utf-16-le")[:-1],
+        2,
+        1,
+        1,
+        "malformed JSON",
+    ),
     Case("bom-mid-file.log", lambda: lines(signin(1)) + codecs.BOM_UTF8 + lines(signin(2)), 2, 1, 1, "BOM"),
     # NUL bytes
     Case("nul-first-byte.log", lambda: b"\x00" + GOOD2, 1, 0, 1, "binary data"),
-    Case("nul-in-a-key.log", lambda: GOOD2.replace(b'"userDisplayName"', b'"user\x00DisplayName"', 1), 1, 0, 1, "binary data"),
-    Case("nul-after-the-sniffed-head.log", lambda: lines(*map(signin, range(1, 5))) + b'{"id": "\x00"}\n' + lines(signin(9)),
-         6, 5, 1, "control character"),
+    Case(
+        "nul-in-a-key.log",
+        lambda: GOOD2.replace(b'"userDisplayName"', b'"user\x00DisplayName"', 1),
+        1,
+        0,
+        1,
+        "binary data",
+    ),
+    Case(
+        "nul-after-the-sniffed-head.log",
+        lambda: lines(*map(signin, range(1, 5))) + b'{"id": "\x00"}\n' + lines(signin(9)),
+        6,
+        5,
+        1,
+        "control character",
+    ),
     Case("nul-escaped.log", lambda: lines(signin(1, userAgent="a\u0000b")), 1, 1, 0),
     Case("nul-in-csv.csv", lambda: LA_CSV.replace(b",", b",\x00", 3), 1, 0, 1, "binary data"),
     # size and depth
     Case("line-of-100-mb.log", huge_line, 3, 2, 1, "exceeds the 33554432 byte limit"),
-    Case("nested-10000-deep-line.log", lambda: lines(signin(1), b'{"a":' * 10_000 + b"1" + b"}" * 10_000), 2, 1, 1, "depth limit"),
+    Case(
+        "nested-10000-deep-line.log",
+        lambda: lines(signin(1), b'{"a":' * 10_000 + b"1" + b"}" * 10_000),
+        2,
+        1,
+        1,
+        "depth limit",
+    ),
     Case("nested-10000-deep-first-field.log", lambda: lines(deep_field(1), signin(2)), 2, 1, 1, "depth limit"),
-    Case("nested-10000-deep-page.json", lambda: b'{"value": [' + json.dumps(signin(1)).encode() + b"," + DEEP + b"]}",
-         1, 0, 1, "depth limit"),
-    Case("array-of-100000-ca-policies.log",
-         lambda: lines(signin(1, appliedConditionalAccessPolicies=BASE["appliedConditionalAccessPolicies"][:1] * 100_000)), 1, 1, 0),
-    Case("page-of-20000-empty-objects.json", lambda: json.dumps({"value": [{}] * 20_000}).encode(), 20_000, 0, 20_000,
-         "not a sign-in record"),
+    Case(
+        "nested-10000-deep-page.json",
+        lambda: b'{"value": [' + json.dumps(signin(1)).encode() + b"," + DEEP + b"]}",
+        1,
+        0,
+        1,
+        "depth limit",
+    ),
+    Case(
+        "array-of-100000-ca-policies.log",
+        lambda: lines(
+            signin(1, appliedConditionalAccessPolicies=BASE["appliedConditionalAccessPolicies"][:1] * 100_000)
+        ),
+        1,
+        1,
+        0,
+    ),
+    Case(
+        "page-of-20000-empty-objects.json",
+        lambda: json.dumps({"value": [{}] * 20_000}).encode(),
+        20_000,
+        0,
+        20_000,
+        "not a sign-in record",
+    ),
     # types
-    Case("numbers-as-strings.log", lambda: lines(signin(1, status={"errorCode": "500121"}, isInteractive="true",
-                                                        processingTimeInMilliseconds="12")), 1, 1, 0),
-    Case("strings-as-numbers.log", lambda: lines(signin(1, userPrincipalName=12345, appDisplayName=1.5, userAgent=True,
-                                                        ipAddress=[1, 2], riskLevelAggregated=7)), 1, 1, 0),
-    Case("error-codes-float-huge-infinite.log", lambda: lines(signin(1, status={"errorCode": 500121.0}),
-                                                              signin(2, status={"errorCode": 2 ** 70}),
-                                                              b'{"id": "00000000-0000-4000-8000-000000000003", '
-                                                              b'"createdDateTime": "2026-11-03T08:14:22Z", "status": {"errorCode": 1e400}}'),
-         3, 2, 1, "infinity"),
-    Case("id-and-time-of-wrong-type.log", lambda: lines(signin(1, id=7), signin(2, createdDateTime=True)), 2, 0, 2,
-         r"no sign-in id|createdDateTime is unreadable"),
+    Case(
+        "numbers-as-strings.log",
+        lambda: lines(
+            signin(1, status={"errorCode": "500121"}, isInteractive="true", processingTimeInMilliseconds="12")
+        ),
+        1,
+        1,
+        0,
+    ),
+    Case(
+        "strings-as-numbers.log",
+        lambda: lines(
+            signin(
+                1, userPrincipalName=12345, appDisplayName=1.5, userAgent=True, ipAddress=[1, 2], riskLevelAggregated=7
+            )
+        ),
+        1,
+        1,
+        0,
+    ),
+    Case(
+        "error-codes-float-huge-infinite.log",
+        lambda: lines(
+            signin(1, status={"errorCode": 500121.0}),
+            signin(2, status={"errorCode": 2**70}),
+            b'{"id": "00000000-0000-4000-8000-000000000003", '
+            b'"createdDateTime": "2026-11-03T08:14:22Z", "status": {"errorCode": 1e400}}',
+        ),
+        3,
+        2,
+        1,
+        "infinity",
+    ),
+    Case(
+        "id-and-time-of-wrong-type.log",
+        lambda: lines(signin(1, id=7), signin(2, createdDateTime=True)),
+        2,
+        0,
+        2,
+        r"no sign-in id|createdDateTime is unreadable",
+    ),
     # dates
-    Case("dates-out-of-range.log", lambda: lines(*[signin(i, createdDateTime=d) for i, d in enumerate(OUT_OF_RANGE)]),
-         len(OUT_OF_RANGE), 0, len(OUT_OF_RANGE), UNREADABLE),
+    Case(
+        "dates-out-of-range.log",
+        lambda: lines(*[signin(i, createdDateTime=d) for i, d in enumerate(OUT_OF_RANGE)]),
+        len(OUT_OF_RANGE),
+        0,
+        len(OUT_OF_RANGE),
+        UNREADABLE,
+    ),
     # mixed formats in one file
     Case("json-lines-then-csv.log", lambda: GOOD2 + LA_CSV, 25, 2, 23, "malformed JSON"),
     Case("csv-then-json-lines.csv", lambda: LA_CSV + GOOD2, 3, 1, 2, "row has"),
     Case("page-then-json-lines.json", lambda: page(signin(1)) + b"\n" + GOOD2, 2, 1, 1, "after the record array"),
     Case("portal-csv-with-a-short-row.csv", lambda: PORTAL_CSV + b"a,b\r\n", 3, 2, 1, "row has 2 cells"),
-    Case("csv-unclosed-quote.csv", lambda: LA_CSV + b'"unclosed,quote\r\n' + LA_CSV.split(b"\n", 1)[1], 23, 1, 22, "row has"),
-    Case("csv-header-of-10000-columns.csv", lambda: LA_CSV.split(b"\r\n")[0] + b"," + b",".join(b"c%d" % i for i in range(10_000)) + b"\r\n",
-         0, 0, 0),
+    Case(
+        "csv-unclosed-quote.csv",
+        lambda: LA_CSV + b'"unclosed,quote\r\n' + LA_CSV.split(b"\n", 1)[1],
+        23,
+        1,
+        22,
+        "row has",
+    ),
+    Case(
+        "csv-header-of-10000-columns.csv",
+        lambda: LA_CSV.split(b"\r\n")[0] + b"," + b",".join(b"c%d" % i for i in range(10_000)) + b"\r\n",
+        0,
+        0,
+        0,
+    ),
     # compression
     Case("zip-bomb.json.gz", zip_bomb, 3, 2, 1, "zip bomb"),
-    Case("gzip-inside-gzip.log.gz", lambda: gzip.compress(gzip.compress(GOOD2, mtime=0), mtime=0), 1, 0, 1, "binary data"),
+    Case(
+        "gzip-inside-gzip.log.gz", lambda: gzip.compress(gzip.compress(GOOD2, mtime=0), mtime=0), 1, 0, 1, "binary data"
+    ),
     Case("gzip-then-garbage.log.gz", lambda: gzip.compress(GOOD2, mtime=0) + b"garbage!", 3, 2, 1, "corrupt gzip"),
-    Case("gzip-of-two-members.log.gz", lambda: gzip.compress(lines(signin(1)), mtime=0) + gzip.compress(lines(signin(2)), mtime=0),
-         2, 2, 0),
+    Case(
+        "gzip-of-two-members.log.gz",
+        lambda: gzip.compress(lines(signin(1)), mtime=0) + gzip.compress(lines(signin(2)), mtime=0),
+        2,
+        2,
+        0,
+    ),
 ]
 
 
@@ -238,9 +388,16 @@ def measure(path: Path) -> dict:
         reasons = [r for (r,) in con.execute("SELECT reason FROM quarantine").fetchall()]
         loaded = con.execute("SELECT count(*) FROM signins").fetchall()[0][0]
         con.close()
-    return {"name": path.name, "records": outcome.records, "loaded": loaded, "quarantined": outcome.quarantined,
-            "reasons": sorted(set(reasons)), "quarantine_rows": len(reasons), "seconds": round(seconds, 3),
-            "peak_rss_mib": round(peak_rss_mib())}
+    return {
+        "name": path.name,
+        "records": outcome.records,
+        "loaded": loaded,
+        "quarantined": outcome.quarantined,
+        "reasons": sorted(set(reasons)),
+        "quarantine_rows": len(reasons),
+        "seconds": round(seconds, 3),
+        "peak_rss_mib": round(peak_rss_mib()),
+    }
 
 
 def expected(case: Case) -> tuple[int, int, int]:
@@ -251,11 +408,15 @@ def problems(case: Case, got: dict) -> list[str]:
     """How a measured outcome differs from the case's declaration."""
     found = []
     if (got["records"], got["loaded"], got["quarantined"]) != expected(case):
-        found.append(f"records/loaded/quarantined {got['records']}/{got['loaded']}/{got['quarantined']}, "
-                     f"declared {'/'.join(map(str, expected(case)))}")
+        found.append(
+            f"records/loaded/quarantined {got['records']}/{got['loaded']}/{got['quarantined']}, "
+            f"declared {'/'.join(map(str, expected(case)))}"
+        )
     if got["quarantine_rows"] != case.quarantined:
         found.append(f"{got['quarantine_rows']} quarantine rows")
-    found += [f"reason {r!r} does not match {case.reason!r}" for r in got["reasons"] if not r or not re.search(case.reason, r)]
+    found += [
+        f"reason {r!r} does not match {case.reason!r}" for r in got["reasons"] if not r or not re.search(case.reason, r)
+    ]
     return found
 
 

@@ -19,13 +19,16 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
-TEMPLATE = json.loads((Path(__file__).parents[1] / "tests" / "fixtures" / "cross_format" / "graph_beta_page.json")
-                      .read_text(encoding="utf-8"))["value"][0]
+TEMPLATE = json.loads(
+    (Path(__file__).parents[1] / "tests" / "fixtures" / "cross_format" / "graph_beta_page.json").read_text(
+        encoding="utf-8"
+    )
+)["value"][0]
 EVENT_TYPES = ("interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity")
 
 _GE = re.compile(r"createdDateTime ge (\S+)")
@@ -55,8 +58,8 @@ def _parse_time(text: str) -> datetime:
 
 @dataclass
 class Fault:
-    kind: str                     # 429, 503, 504, 400, 403-premium, 403-denied, 401, 500, delay, reset, truncate
-    seconds: float | None = 1.0   # Retry-After of 429/503/504 (None: no header); the length of a delay
+    kind: str  # 429, 503, 504, 400, 403-premium, 403-denied, 401, 500, delay, reset, truncate
+    seconds: float | None = 1.0  # Retry-After of 429/503/504 (None: no header); the length of a delay
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -68,11 +71,16 @@ class QuietServer(ThreadingHTTPServer):
 class GraphServer:
     """Start with `with GraphServer(records) as server:`; `server.base_url` ends in /beta."""
 
-    def __init__(self, records: list[dict] | None = None, max_page: int = 100, token: str | None = None,
-                 ca_policies: str = "keep") -> None:
+    def __init__(
+        self,
+        records: list[dict] | None = None,
+        max_page: int = 100,
+        token: str | None = None,
+        ca_policies: str = "keep",
+    ) -> None:
         self.records = list(records or [])
         self.max_page = max_page
-        self.token = token              # when set, any other bearer token gets a 401
+        self.token = token  # when set, any other bearer token gets a 401
         self.ca_policies = ca_policies  # keep, empty, null or omit
         self.released = threading.Event()  # ends pending delays when the server stops
         self.requests: list[dict] = []
@@ -95,7 +103,7 @@ class GraphServer:
         for i in range(n, n + count):
             self.fault_in(i, kind)
 
-    def __enter__(self) -> "GraphServer":
+    def __enter__(self) -> GraphServer:
         self.thread.start()
         return self
 
@@ -161,16 +169,30 @@ class GraphServer:
                 self.wfile.write(data)
 
             def _error(self, status: int, code: str, message: str, headers: dict | None = None) -> None:
-                self._send(status, {"error": {"code": code, "message": message,
-                                              "innerError": {"request-id": "00000000-0000-0000-0000-000000000000"}}},
-                           headers)
+                self._send(
+                    status,
+                    {
+                        "error": {
+                            "code": code,
+                            "message": message,
+                            "innerError": {"request-id": "00000000-0000-0000-0000-000000000000"},
+                        }
+                    },
+                    headers,
+                )
 
             def do_GET(self) -> None:  # noqa: N802
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
                 with server.lock:
-                    server.requests.append({"path": parts.path, "query": query, "time": time.monotonic(),
-                                            "headers": {k.lower(): v for k, v in self.headers.items()}})
+                    server.requests.append(
+                        {
+                            "path": parts.path,
+                            "query": query,
+                            "time": time.monotonic(),
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                        }
+                    )
                     fault = server.faults.pop(len(server.requests), None)
                 if fault and fault.kind == "delay":
                     server.released.wait(fault.seconds)
@@ -180,16 +202,24 @@ class GraphServer:
                     return
                 elif fault and fault.kind in ("429", "503", "504"):
                     headers = {} if fault.seconds is None else {"Retry-After": str(int(fault.seconds))}
-                    return self._error(int(fault.kind), {"429": "TooManyRequests", "503": "ServiceUnavailable",
-                                                         "504": "GatewayTimeout"}[fault.kind], "Try again later", headers)
+                    return self._error(
+                        int(fault.kind),
+                        {"429": "TooManyRequests", "503": "ServiceUnavailable", "504": "GatewayTimeout"}[fault.kind],
+                        "Try again later",
+                        headers,
+                    )
                 elif fault and fault.kind == "400":
                     return self._error(400, "Request_BadRequest", "The $skiptoken has expired")
                 elif fault and fault.kind == "403-premium":
-                    return self._error(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
-                                       "Neither tenant is B2C or tenant doesn't have premium license")
+                    return self._error(
+                        403,
+                        "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+                        "Neither tenant is B2C or tenant doesn't have premium license",
+                    )
                 elif fault and fault.kind == "403-denied":
-                    return self._error(403, "Authorization_RequestDenied",
-                                       "Insufficient privileges to complete the operation.")
+                    return self._error(
+                        403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+                    )
                 elif fault and fault.kind == "401":
                     # a careless server might echo the credential; the client must still not print it
                     token = self.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -205,13 +235,17 @@ class GraphServer:
                     return self._error(400, "Request_UnsupportedQuery", "unsupported $filter")
                 top = min(int(query.get("$top", "1000")), server.max_page, 1000)
                 offset = int(query.get("$skiptoken", "0"))
-                page = {"@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
-                        "value": [server._served(r) for r in selected[offset:offset + top]]}
+                page = {
+                    "@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
+                    "value": [server._served(r) for r in selected[offset : offset + top]],
+                }
                 if offset + top < len(selected) or server.loop:
                     following = offset if server.loop else offset + top
                     page["@odata.nextLink"] = (
-                        f"{server.base_url}/auditLogs/signIns?$top={query.get('$top', '1000')}&$filter={quote(query.get('$filter', ''))}"
-                        f"&$skiptoken={following}")
+                        f"{server.base_url}/auditLogs/signIns?$top={query.get('$top', '1000')}"
+                        f"&$filter={quote(query.get('$filter', ''))}"
+                        f"&$skiptoken={following}"
+                    )
                 body = json.dumps(page).encode()
                 if fault and fault.kind == "truncate":
                     body = body[: len(body) // 2]
@@ -223,7 +257,6 @@ class GraphServer:
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """(certificate, key) PEM files for 127.0.0.1, made now; trust the certificate with SSL_CERT_FILE."""
     import ipaddress
-    from datetime import timezone
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -232,18 +265,24 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                  critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(key, hashes.SHA256()))
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "loopback.crt", folder / "loopback.key"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -269,7 +308,7 @@ class TokenServer:
     def authority(self) -> str:
         return f"127.0.0.1:{self.httpd.server_address[1]}"
 
-    def __enter__(self) -> "TokenServer":
+    def __enter__(self) -> TokenServer:
         self.thread.start()
         return self
 
@@ -287,14 +326,28 @@ class TokenServer:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+                form = {
+                    k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()
+                }
                 server.requests.append({"path": self.path, "form": form})
                 if form.get("grant_type") == "client_credentials" and form.get("client_secret") == server.client_secret:
-                    status, body = 200, {"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600,
-                                         "access_token": server.access_token}
+                    status, body = (
+                        200,
+                        {
+                            "token_type": "Bearer",
+                            "expires_in": 3600,
+                            "ext_expires_in": 3600,
+                            "access_token": server.access_token,
+                        },
+                    )
                 else:
-                    status, body = 401, {"error": "invalid_client",
-                                         "error_description": "AADSTS7000215: Invalid client secret provided."}
+                    status, body = (
+                        401,
+                        {
+                            "error": "invalid_client",
+                            "error_description": "AADSTS7000215: Invalid client secret provided.",
+                        },
+                    )
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

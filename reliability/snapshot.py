@@ -14,14 +14,28 @@ from pathlib import Path
 
 import duckdb
 
-RUN_COLUMNS = frozenset({"loaded_at", "ingested_at", "ingest_id", "quarantined_at", "first_seen_at", "tagged_at",
-                         "updated_at", "fetched_at", "run_id", "started_at", "finished_at", "applied_at",
-                         "loaded_until"})
+RUN_COLUMNS = frozenset(
+    {
+        "loaded_at",
+        "ingested_at",
+        "ingest_id",
+        "quarantined_at",
+        "first_seen_at",
+        "tagged_at",
+        "updated_at",
+        "fetched_at",
+        "run_id",
+        "started_at",
+        "finished_at",
+        "applied_at",
+        "loaded_until",
+    }
+)
 # table: (the rows compared, the per-run counters left out)
 RUN_LOGS = {
     "ingest_log": ("NOT already_ingested", {"new_signins", "updated_signins"}),
     "pull_pages": ("true", {"records", "new_signins", "quarantined"}),
-    "runs": ("state = 'kept'", {"run_name", "ended_at"}),   # a rerun keeps a run of its own
+    "runs": ("state = 'kept'", {"run_name", "ended_at"}),  # a rerun keeps a run of its own
     "run_ingests": ("true", {"run_name"}),
 }
 
@@ -29,10 +43,10 @@ RUN_LOGS = {
 @dataclass(frozen=True)
 class TableDiff:
     table: str
-    rows: tuple[int, int]        # (expected, got)
+    rows: tuple[int, int]  # (expected, got)
     checksums: tuple[int, int]
-    lost: int                    # rows expected but missing
-    extra: int                   # rows that should not be there (doubled)
+    lost: int  # rows expected but missing
+    extra: int  # rows that should not be there (doubled)
 
     @property
     def equal(self) -> bool:
@@ -40,9 +54,15 @@ class TableDiff:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str, excluded: frozenset[str]) -> list[str]:
-    return [c for (c,) in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ? "
-        "ORDER BY ordinal_position", [catalog, table]).fetchall() if c not in excluded]
+    return [
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [catalog, table],
+        ).fetchall()
+        if c not in excluded
+    ]
 
 
 def rows_sql(con: duckdb.DuckDBPyConnection, catalog: str, table: str, excluded: frozenset[str] = RUN_COLUMNS) -> str:
@@ -53,8 +73,9 @@ def rows_sql(con: duckdb.DuckDBPyConnection, catalog: str, table: str, excluded:
     return f'SELECT {distinct}{columns} FROM "{catalog}"."{table}" WHERE {where}'
 
 
-def checksum(con: duckdb.DuckDBPyConnection, table: str, excluded: frozenset[str] = RUN_COLUMNS,
-             catalog: str | None = None) -> tuple[int, int]:
+def checksum(
+    con: duckdb.DuckDBPyConnection, table: str, excluded: frozenset[str] = RUN_COLUMNS, catalog: str | None = None
+) -> tuple[int, int]:
     """(row count, order-independent hash of the compared columns) of one table."""
     catalog = catalog or con.execute("SELECT current_database()").fetchall()[0][0]
     select = rows_sql(con, catalog, table, excluded)
@@ -62,9 +83,14 @@ def checksum(con: duckdb.DuckDBPyConnection, table: str, excluded: frozenset[str
 
 
 def base_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    return [t for (t,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_type = 'BASE TABLE' "
-        "ORDER BY 1", [catalog]).fetchall()]
+    return [
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_type = 'BASE TABLE' "
+            "ORDER BY 1",
+            [catalog],
+        ).fetchall()
+    ]
 
 
 def _diff(con: duckdb.DuckDBPyConnection, table: str, excluded: frozenset[str]) -> TableDiff:
@@ -92,8 +118,11 @@ def compare_stores(expected: Path, actual: Path, excluded: frozenset[str] = RUN_
 def blob_digests(db_path: Path) -> dict[str, str]:
     """{blob path: sha256 of its bytes} of a store's blob store (hidden temporary files not included)."""
     root = db_path.with_name(db_path.name + ".blobs")
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 def leftovers(db_path: Path) -> list[str]:

@@ -23,19 +23,19 @@ from pathlib import Path
 import duckdb
 
 from reliability import snapshot, workload
-from signins import PROJECT_ROOT
 from reliability.graph_server import GraphServer
+from signins import PROJECT_ROOT
 
 DB_NAME = "signins.duckdb"
-OK_EXITS = (0, 5)        # 5: some records were quarantined (the resent file carries bad lines)
-PULL_VOLATILE = frozenset({"path", "first_path"})   # the pull names its landing files after the run's time
+OK_EXITS = (0, 5)  # 5: some records were quarantined (the resent file carries bad lines)
+PULL_VOLATILE = frozenset({"path", "first_path"})  # the pull names its landing files after the run's time
 
 
 @dataclass(frozen=True)
 class Command:
     name: str
-    args: tuple[str, ...]            # after `signins <name>`; --db is added
-    start: Path | None = None        # a store folder copied as the starting state (None: no store yet)
+    args: tuple[str, ...]  # after `signins <name>`; --db is added
+    start: Path | None = None  # a store folder copied as the starting state (None: no store yet)
     env: tuple[tuple[str, str], ...] = ()
     volatile: frozenset[str] = frozenset()
     progress_table: str = "signins"  # how far a killed run got: this table's rows
@@ -55,8 +55,8 @@ class Trial:
     command: str
     number: int
     kill_at: float
-    killed: bool                     # still running when the signal came
-    progress: str                    # rows of the progress table at the kill, of the uninterrupted run's
+    killed: bool  # still running when the signal came
+    progress: str  # rows of the progress table at the kill, of the uninterrupted run's
     rerun_exit: int
     rerun_seconds: float
     diffs: list[snapshot.TableDiff] = field(default_factory=list)
@@ -73,8 +73,9 @@ class Trial:
 
     @property
     def consistent(self) -> bool:
-        return (self.rerun_exit in OK_EXITS and all(d.equal for d in self.diffs) and self.blobs_equal
-                and not self.leftovers)
+        return (
+            self.rerun_exit in OK_EXITS and all(d.equal for d in self.diffs) and self.blobs_equal and not self.leftovers
+        )
 
 
 def prepare(command: Command, folder: Path) -> Path:
@@ -91,8 +92,15 @@ def prepare(command: Command, folder: Path) -> Path:
 def run(command: Command, db: Path) -> tuple[int, float]:
     """Run to completion: (exit code, seconds)."""
     began = time.monotonic()
-    done = subprocess.run(command.argv(db), cwd=PROJECT_ROOT, env=command.environment(),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=1800)
+    done = subprocess.run(
+        command.argv(db),
+        cwd=PROJECT_ROOT,
+        env=command.environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=1800,
+    )
     if done.returncode not in OK_EXITS:
         raise RuntimeError(f"signins {command.name} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return done.returncode, time.monotonic() - began
@@ -100,8 +108,13 @@ def run(command: Command, db: Path) -> tuple[int, float]:
 
 def killed_run(command: Command, db: Path, delay: float) -> bool:
     """Start the command and SIGKILL it after `delay` seconds; True if it was still running."""
-    victim = subprocess.Popen(command.argv(db), cwd=PROJECT_ROOT, env=command.environment(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    victim = subprocess.Popen(
+        command.argv(db),
+        cwd=PROJECT_ROOT,
+        env=command.environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(delay)
     running = victim.poll() is None
     victim.send_signal(signal.SIGKILL)
@@ -131,9 +144,18 @@ def trial(command: Command, baseline: Path, seconds: float, folder: Path, number
     killed = killed_run(command, db, delay)
     progress = f"{rows(db, command.progress_table)}/{rows(baseline, command.progress_table)}"
     code, rerun_seconds = run(command, db)
-    return Trial(command.name, number, delay, killed, progress, code, rerun_seconds,
-                 snapshot.compare_stores(baseline, db, snapshot.RUN_COLUMNS | command.volatile),
-                 snapshot.blob_digests(baseline) == snapshot.blob_digests(db), snapshot.leftovers(db))
+    return Trial(
+        command.name,
+        number,
+        delay,
+        killed,
+        progress,
+        code,
+        rerun_seconds,
+        snapshot.compare_stores(baseline, db, snapshot.RUN_COLUMNS | command.volatile),
+        snapshot.blob_digests(baseline) == snapshot.blob_digests(db),
+        snapshot.leftovers(db),
+    )
 
 
 def soak_command(command: Command, folder: Path, trials: int, rng: random.Random) -> tuple[float, list[Trial]]:
@@ -148,8 +170,12 @@ def commands(work: Path, records: int, pull_records: int, server: GraphServer) -
     run (the nightly flow over the three exports)."""
     exports = workload.write_exports(work / "inputs", records)
     since, until = workload.pull_window(pull_records)
-    graph_env = (("SIGNINS_GRAPH_BASE_URL", server.base_url), ("SIGNINS_GRAPH_TOKEN", "soak-token"),
-                 ("SIGNINS_TENANT_ID", "contoso"), ("SIGNINS_GRAPH_RATE_LIMIT", "10000/1"))
+    graph_env = (
+        ("SIGNINS_GRAPH_BASE_URL", server.base_url),
+        ("SIGNINS_GRAPH_TOKEN", "soak-token"),
+        ("SIGNINS_TENANT_ID", "contoso"),
+        ("SIGNINS_GRAPH_RATE_LIMIT", "10000/1"),
+    )
     return [
         Command("ingest", tuple(str(p) for p in exports)),
         # tagging reads and computes first and writes in its last fifth: kill late to hit the writes too
@@ -160,8 +186,15 @@ def commands(work: Path, records: int, pull_records: int, server: GraphServer) -
     ]
 
 
-def soak(work: Path, trials: int, records: int, pull_records: int, seed: int, only: tuple[str, ...] = (),
-         on_trial=lambda t: None) -> dict[str, tuple[float, list[Trial]]]:
+def soak(
+    work: Path,
+    trials: int,
+    records: int,
+    pull_records: int,
+    seed: int,
+    only: tuple[str, ...] = (),
+    on_trial=lambda t: None,
+) -> dict[str, tuple[float, list[Trial]]]:
     """Every command's uninterrupted seconds and trials (ingest first: tag starts from its store)."""
     rng = random.Random(seed)
     results = {}
@@ -169,7 +202,7 @@ def soak(work: Path, trials: int, records: int, pull_records: int, seed: int, on
         for command in commands(work, records, pull_records, server):
             wanted = not only or command.name in only
             if not wanted and not (command.name == "ingest" and "tag" in only):
-                continue   # (tag starts from the uninterrupted ingest's store)
+                continue  # (tag starts from the uninterrupted ingest's store)
             seconds, done = soak_command(command, work / command.name, trials if wanted else 0, rng)
             for t in done:
                 on_trial(t)
@@ -178,28 +211,37 @@ def soak(work: Path, trials: int, records: int, pull_records: int, seed: int, on
     return results
 
 
-HEADER = (f"{'command':8} {'trial':>5} {'kill at':>8} {'progress at kill':>17} {'rerun':>11} {'tables equal':>12} "
-          f"{'lost':>5} {'doubled':>7} {'blobs':>6} {'leftovers':>9}  result")
+HEADER = (
+    f"{'command':8} {'trial':>5} {'kill at':>8} {'progress at kill':>17} {'rerun':>11} {'tables equal':>12} "
+    f"{'lost':>5} {'doubled':>7} {'blobs':>6} {'leftovers':>9}  result"
+)
 
 
 def line(t: Trial) -> str:
     equal = f"{sum(d.equal for d in t.diffs)}/{len(t.diffs)}"
     kill = f"{t.kill_at:.2f} s" if t.killed else "finished"
-    return (f"{t.command:8} {t.number:>5} {kill:>8} {t.progress:>17} {f'{t.rerun_exit} {t.rerun_seconds:.1f} s':>11} "
-            f"{equal:>12} {t.lost:>5} {t.doubled:>7} {'same' if t.blobs_equal else 'DIFF':>6} {len(t.leftovers):>9}  "
-            f"{'consistent' if t.consistent else 'INCONSISTENT'}")
+    return (
+        f"{t.command:8} {t.number:>5} {kill:>8} {t.progress:>17} {f'{t.rerun_exit} {t.rerun_seconds:.1f} s':>11} "
+        f"{equal:>12} {t.lost:>5} {t.doubled:>7} {'same' if t.blobs_equal else 'DIFF':>6} {len(t.leftovers):>9}  "
+        f"{'consistent' if t.consistent else 'INCONSISTENT'}"
+    )
 
 
 def summary(results: dict[str, tuple[float, list[Trial]]]) -> list[str]:
     out = []
     for name, (seconds, done) in results.items():
         killed = [t for t in done if t.killed]
-        out.append(f"{name}: uninterrupted {seconds:.1f} s; {len(done)} trials, {len(killed)} killed mid-run, "
-                   f"{sum(t.consistent for t in done)} consistent; lost {sum(t.lost for t in done)}, "
-                   f"doubled {sum(t.doubled for t in done)}")
+        out.append(
+            f"{name}: uninterrupted {seconds:.1f} s; {len(done)} trials, {len(killed)} killed mid-run, "
+            f"{sum(t.consistent for t in done)} consistent; lost {sum(t.lost for t in done)}, "
+            f"doubled {sum(t.doubled for t in done)}"
+        )
     for t in (t for _, done in results.values() for t in done if not t.consistent):
-        out += [f"  {t.command} #{t.number}: {d.table} rows {d.rows} lost {d.lost} extra {d.extra}"
-                for d in t.diffs if not d.equal] + [f"  {t.command} #{t.number}: left {f}" for f in t.leftovers]
+        out += [
+            f"  {t.command} #{t.number}: {d.table} rows {d.rows} lost {d.lost} extra {d.extra}"
+            for d in t.diffs
+            if not d.equal
+        ] + [f"  {t.command} #{t.number}: left {f}" for f in t.leftovers]
     return out
 
 
@@ -210,13 +252,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pull-records", type=int, default=4_000, help="sign-ins the Graph stand-in serves")
     parser.add_argument("--seed", type=int, default=None, help="random seed of the kill moments (default: random)")
     parser.add_argument("--only", default="", help="comma-separated commands (ingest, tag, pull, run; default all)")
-    parser.add_argument("--work", type=Path, default=None, help="keep the stores in this folder (default: a temporary one)")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="keep the stores in this folder (default: a temporary one)"
+    )
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     print(f"soak: {args.trials} trials per command, seed {seed}\n{HEADER}", flush=True)
     with tempfile.TemporaryDirectory(prefix="signins-soak-") as tmp:
-        results = soak(args.work or Path(tmp), args.trials, args.records, args.pull_records, seed,
-                       tuple(filter(None, args.only.split(","))), on_trial=lambda t: print(line(t), flush=True))
+        results = soak(
+            args.work or Path(tmp),
+            args.trials,
+            args.records,
+            args.pull_records,
+            seed,
+            tuple(filter(None, args.only.split(","))),
+            on_trial=lambda t: print(line(t), flush=True),
+        )
     print("\n".join(summary(results)))
     return 0 if all(t.consistent for _, done in results.values() for t in done) else 1
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 
-from simulator import generate_bulk_records
 from reliability.graph_server import make_records
+from simulator import generate_bulk_records
 
-PULL_START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+PULL_START = datetime(2026, 10, 1, tzinfo=UTC)
 PULL_STEP = timedelta(minutes=7)
 BAD_LINES = [b'{"id": "cut-short", "createdDateTime": "2026-', b'{"createdDateTime": "2026-10-01T00:00:00Z"}', b"42"]
 
@@ -31,7 +31,7 @@ def write_exports(folder: Path, records: int) -> list[Path]:
     files = {
         "signins.jsonl": _lines(rows[:cut]),
         "page.json.gz": gzip.compress(json.dumps({"value": rows[cut:]}).encode(), compresslevel=1, mtime=0),
-        "resent.log": _lines(rows[cut - 50:cut]) + b"\n".join(BAD_LINES) + b"\n" + _lines(rows[-50:]),
+        "resent.log": _lines(rows[cut - 50 : cut]) + b"\n".join(BAD_LINES) + b"\n" + _lines(rows[-50:]),
     }
     for name, content in files.items():
         (folder / name).write_bytes(content)

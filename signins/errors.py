@@ -26,4 +26,4 @@ class GateFailed(SigninsError):
 
     def __init__(self, message: str, report: object = None):
         super().__init__(message)
-        self.report = report   # what the gates found, for the run to save
+        self.report = report  # what the gates found, for the run to save

@@ -44,9 +44,9 @@ def env(name: str, default: str | None = None) -> str | None:
 class IngestLimits:
     """Bounds that keep hostile input from exhausting memory or time."""
 
-    max_record_bytes: int = 32 * 1024 * 1024      # one JSON record / CSV row
-    max_document_bytes: int = 256 * 1024 * 1024   # larger JSON documents are streamed element by element
-    max_gzip_ratio: int = 200                     # decompressed / compressed bytes (zip bombs)
+    max_record_bytes: int = 32 * 1024 * 1024  # one JSON record / CSV row
+    max_document_bytes: int = 256 * 1024 * 1024  # larger JSON documents are streamed element by element
+    max_gzip_ratio: int = 200  # decompressed / compressed bytes (zip bombs)
     # Records per transaction, or this much JSON text: bounds memory per batch (two batches are in
     # memory at once). Each batch costs a fixed ~0.1 s (statements planned, a commit): at 96 MB, ingest
     # was ~11% slower; at 192 MB a 9.4 KB-record ingest peaks at ~2.9 GB of RSS.
@@ -68,8 +68,7 @@ class Settings:
     # The nightly run: the validation gate's threshold, how long a run waits for another one
     # on the same database, where alerts go (an apprise URL; a secret: webhook URLs carry tokens),
     # and when the deployment runs.
-    gate_max_failed_percent: float = field(
-        default_factory=lambda: float(env("SIGNINS_GATE_MAX_FAILED_PERCENT") or 5))
+    gate_max_failed_percent: float = field(default_factory=lambda: float(env("SIGNINS_GATE_MAX_FAILED_PERCENT") or 5))
     run_wait_seconds: float = field(default_factory=lambda: float(env("SIGNINS_RUN_WAIT_SECONDS") or 600))
     notify_url: str | None = field(default_factory=lambda: env("SIGNINS_NOTIFY_URL"), repr=False)
     nightly_cron: str = field(default_factory=lambda: env("SIGNINS_NIGHTLY_CRON") or "30 2 * * *")

@@ -1,4 +1,5 @@
 """Entry point for ``python3 -m simulator``."""
+
 import sys
 
 from .cli import main

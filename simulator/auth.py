@@ -1,4 +1,5 @@
 """The authentication parts of a signIn: steps, methods, MFA requirement, Authenticator details."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -26,9 +27,14 @@ def requirement(row: Row, applied: list) -> tuple[str, list]:
 
 
 def _step(when: datetime, method: str, method_detail, ok: bool, result: str, step: str) -> dict:
-    return {"authenticationStepDateTime": iso(when), "authenticationMethod": method,
-            "authenticationMethodDetail": method_detail, "succeeded": ok,
-            "authenticationStepResultDetail": result, "authenticationStepRequirement": step}
+    return {
+        "authenticationStepDateTime": iso(when),
+        "authenticationMethod": method,
+        "authenticationMethodDetail": method_detail,
+        "succeeded": ok,
+        "authenticationStepResultDetail": result,
+        "authenticationStepRequirement": step,
+    }
 
 
 def auth_details(row: Row) -> list:
@@ -38,19 +44,28 @@ def auth_details(row: Row) -> list:
     if s in ("no_auth", "token_pending"):
         return []
     if s == "previous":
-        return [_step(t, ph.PREVIOUS, None, True, ph.FIRST_FACTOR_BY_CLAIM, "Primary authentication"),
-                _step(t, ph.PREVIOUS, None, True, ph.MFA_BY_CLAIM, "Multi-factor authentication")]
+        return [
+            _step(t, ph.PREVIOUS, None, True, ph.FIRST_FACTOR_BY_CLAIM, "Primary authentication"),
+            _step(t, ph.PREVIOUS, None, True, ph.MFA_BY_CLAIM, "Multi-factor authentication"),
+        ]
     if s == "fido_ok":
         return [_step(t, ph.FIDO, "YubiKey 5 NFC", True, ph.MFA_OK, "Primary authentication")]
     if s == "tap_failed":
         return [_step(t, ph.TAP, None, False, row.mfa.detail, "Multi-factor authentication")]
     if s == "password_bad":
-        return [_step(t, ph.PASSWORD, "Password in the cloud", False, ph.WRONG_PASSWORD_STEP,
-                      "Primary authentication")]
+        return [_step(t, ph.PASSWORD, "Password in the cloud", False, ph.WRONG_PASSWORD_STEP, "Primary authentication")]
     steps = [_step(first, ph.PASSWORD, "Password in the cloud", True, "Correct password", "Primary authentication")]
     if row.mfa and s in ("mfa_ok", "mfa_failed"):
-        steps.append(_step(t, row.mfa.method, _method_detail(row), row.mfa.succeeded,
-                           row.mfa.shown(row.mfa.step_detail), "Multi-factor authentication"))
+        steps.append(
+            _step(
+                t,
+                row.mfa.method,
+                _method_detail(row),
+                row.mfa.succeeded,
+                row.mfa.shown(row.mfa.step_detail),
+                "Multi-factor authentication",
+            )
+        )
     return steps
 
 
@@ -92,8 +107,12 @@ def app_device(row: Row):
     if not _is_push(row) or not row.mfa.app_device:
         return None
     phone = row.user.phone
-    return {"appVersion": row.mfa.app_version or phone.app_version, "clientApp": "Authenticator",
-            "deviceId": phone.device_id, "operatingSystem": "Ios" if phone.family == "ios" else "Android"}
+    return {
+        "appVersion": row.mfa.app_version or phone.app_version,
+        "clientApp": "Authenticator",
+        "deviceId": phone.device_id,
+        "operatingSystem": "Ios" if phone.family == "ios" else "Android",
+    }
 
 
 def app_policies(row: Row) -> list:
@@ -102,11 +121,12 @@ def app_policies(row: Row) -> list:
         return []
     if row.mfa.app_policy is not None:
         return row.mfa.app_policy
-    return [app_policy("Number matching", "numberMatchCorrectNumberEntered", "success"),
-            app_policy("Application name", "appContextShown", "success")]
+    return [
+        app_policy("Number matching", "numberMatchCorrectNumberEntered", "success"),
+        app_policy("Application name", "appContextShown", "success"),
+    ]
 
 
 def app_policy(name: str, status: str, evaluation: str, admin: str = "enabled") -> dict:
     """One authenticationAppPolicyEvaluationDetails entry."""
-    return {"adminConfiguration": admin, "authenticationEvaluation": evaluation, "policyName": name,
-            "status": status}
+    return {"adminConfiguration": admin, "authenticationEvaluation": evaluation, "policyName": name, "status": status}

@@ -3,6 +3,7 @@
 Nothing here produces a 500121; those come from ``scenarios``. Each user has a private
 RNG stream, so a change to one user's habits does not reshuffle everyone else.
 """
+
 from __future__ import annotations
 
 import random
@@ -82,8 +83,20 @@ def _session(tenant: Tenant, user: User, rng: random.Random, d: int, where: Wher
     # Identity Protection flags the odd routine sign-in as low risk; MFA then succeeds anyway.
     risk = LOW_RISK if rng.random() < 0.01 else NO_RISK
     if fresh:
-        rows = interactive(rng, user, when, device, where, app, "mfa_ok", mfa=default_mfa(user, d),
-                           interrupt=rng.random() < 0.3, kmsi=rng.random() < 0.2, session_id=sid, risk=risk)
+        rows = interactive(
+            rng,
+            user,
+            when,
+            device,
+            where,
+            app,
+            "mfa_ok",
+            mfa=default_mfa(user, d),
+            interrupt=rng.random() < 0.3,
+            kmsi=rng.random() < 0.2,
+            session_id=sid,
+            risk=risk,
+        )
     else:
         rows = interactive(rng, user, when, device, where, app, "previous", session_id=sid, risk=risk)
     rows = _routine_failures(rng, user, rows) + rows
@@ -104,24 +117,61 @@ def _routine_failures(rng: random.Random, user: User, rows: list[Row]) -> list[R
     first = rows[0]
     out = []
     if not user.privileged and rng.random() < 0.015:
-        out.append(Row(user=user, when=first.when - timedelta(seconds=rng.randint(20, 90)), app=first.app,
-                       device=first.device, place=first.place, ip=first.ip, client=first.client,
-                       stage="password_bad", code=50126, correlation_id=guid(rng), session_id="",
-                       trusted=first.trusted))
+        out.append(
+            Row(
+                user=user,
+                when=first.when - timedelta(seconds=rng.randint(20, 90)),
+                app=first.app,
+                device=first.device,
+                place=first.place,
+                ip=first.ip,
+                client=first.client,
+                stage="password_bad",
+                code=50126,
+                correlation_id=guid(rng),
+                session_id="",
+                trusted=first.trusted,
+            )
+        )
     if first.client == "browser" and rng.random() < 0.04:
-        out.append(Row(user=user, when=first.when - timedelta(seconds=rng.randint(3, 9)), app=first.app,
-                       device=first.device, place=first.place, ip=first.ip, client="browser", stage="no_auth",
-                       code=50058, correlation_id=first.correlation_id, session_id=first.session_id,
-                       trusted=first.trusted))
+        out.append(
+            Row(
+                user=user,
+                when=first.when - timedelta(seconds=rng.randint(3, 9)),
+                app=first.app,
+                device=first.device,
+                place=first.place,
+                ip=first.ip,
+                client="browser",
+                stage="no_auth",
+                code=50058,
+                correlation_id=first.correlation_id,
+                session_id=first.session_id,
+                trusted=first.trusted,
+            )
+        )
     return out
 
 
 def _legacy_rows(tenant: Tenant, user: User, rng: random.Random, d: int, where: Where) -> list[Row]:
     """A multifunction printer still sending mail over basic-auth SMTP: CA010 blocks it."""
     when = local_to_utc(day_of(tenant, d), rng.uniform(7.0, 17.0), where.place)
-    return [Row(user=user, when=when, app=cat.APPS["Office 365 Exchange Online"], device=_PRINTER, place=where.place,
-                ip=where.ip, client="legacy", stage="mfa_pending", code=53003, correlation_id=guid(rng),
-                session_id="", trusted=where.trusted)]
+    return [
+        Row(
+            user=user,
+            when=when,
+            app=cat.APPS["Office 365 Exchange Online"],
+            device=_PRINTER,
+            place=where.place,
+            ip=where.ip,
+            client="legacy",
+            stage="mfa_pending",
+            code=53003,
+            correlation_id=guid(rng),
+            session_id="",
+            trusted=where.trusted,
+        )
+    ]
 
 
 def _breakglass_rows(tenant: Tenant, user: User, rng: random.Random) -> list[Row]:
@@ -141,9 +191,21 @@ def _spray_rows(tenant: Tenant, rng: random.Random) -> list[Row]:
         user, key = rng.choice(targets), rng.choice(cat.ATTACKER_PLACES)
         place = cat.PLACES[key]
         when = local_to_utc(day_of(tenant, rng.randrange(tenant.days)), rng.uniform(0, 24), place)
-        rows.append(Row(user=user, when=when, app=cat.APPS["OfficeHome"], device=make_device(rng, "win_chrome"),
-                        place=place, ip=f"{place.prefix}.{rng.randint(2, 254)}", client="browser",
-                        stage="password_bad", code=50126, correlation_id=guid(rng), session_id=""))
+        rows.append(
+            Row(
+                user=user,
+                when=when,
+                app=cat.APPS["OfficeHome"],
+                device=make_device(rng, "win_chrome"),
+                place=place,
+                ip=f"{place.prefix}.{rng.randint(2, 254)}",
+                client="browser",
+                stage="password_bad",
+                code=50126,
+                correlation_id=guid(rng),
+                session_id="",
+            )
+        )
     return rows
 
 

@@ -1,7 +1,8 @@
 """Large streams of sign-in records for benchmarks (not written to disk)."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from .generate import generate_sample
 

@@ -4,6 +4,7 @@ Each builder emits failed attempts that carry the evidence causes.md names for i
 cause and, deliberately, none of the evidence of a cause with higher priority, so
 the ground-truth cause is also the expected ``primary_cause``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,9 +12,9 @@ from datetime import timedelta
 
 from . import catalog as cat
 from . import phrases as ph
+from .auth import app_policy
 from .flows import Where
 from .planner import Planner
-from .auth import app_policy
 from .records import Mfa, Risk
 from .tenant import User, make_device
 
@@ -41,8 +42,17 @@ def _retry(p: Planner, user: User, last, method: str, chance: float, minutes=(1,
 def _attempts(p: Planner, user, when, device, where, app, make_mfa, cause, scenario, count, **kw):
     rows = []
     for i in range(count):
-        rows += p.attempt(user, when + timedelta(seconds=i * p.rng.randint(50, 150)), device, where, app,
-                          make_mfa(), cause, scenario, **kw)
+        rows += p.attempt(
+            user,
+            when + timedelta(seconds=i * p.rng.randint(50, 150)),
+            device,
+            where,
+            app,
+            make_mfa(),
+            cause,
+            scenario,
+            **kw,
+        )
     return rows
 
 
@@ -54,9 +64,18 @@ def time_drift(p: Planner, n: int) -> None:
             continue
         d, where = s
         k = p.rng.choice([1, 1, 2, 2, 3])
-        rows = _attempts(p, user, p.at(d, where), user.laptop, where, p.app_for(user.laptop),
-                         lambda: Mfa(ph.OATH, False, ph.spell(p.rng, "time_drift")), "time_drift",
-                         f"TOTP code rejected x{k}", k)
+        rows = _attempts(
+            p,
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            lambda: Mfa(ph.OATH, False, ph.spell(p.rng, "time_drift")),
+            "time_drift",
+            f"TOTP code rejected x{k}",
+            k,
+        )
         _retry(p, user, rows[-1], ph.SMS, 0.7)
 
 
@@ -69,9 +88,18 @@ def push_not_delivered(p: Planner, n: int) -> None:
         d, where = s
         device = user.devices[-1] if p.rng.random() < 0.25 else user.laptop
         k = p.rng.choice([1, 1, 2])
-        rows = _attempts(p, user, p.at(d, where), device, where, p.app_for(device),
-                         lambda: Mfa(ph.PUSH, False, ph.spell(p.rng, "push_not_delivered"), app_policy=[]),
-                         "push_not_delivered", f"push not answered x{k}", k)
+        rows = _attempts(
+            p,
+            user,
+            p.at(d, where),
+            device,
+            where,
+            p.app_for(device),
+            lambda: Mfa(ph.PUSH, False, ph.spell(p.rng, "push_not_delivered"), app_policy=[]),
+            "push_not_delivered",
+            f"push not answered x{k}",
+            k,
+        )
         _retry(p, user, rows[-1], p.rng.choice([ph.PUSH, ph.SMS]), 0.6)
 
 
@@ -83,9 +111,16 @@ def prompt_denied(p: Planner, n: int) -> None:
             continue
         d, where = s
         deny = [app_policy("Number matching", "numberMatchDeny", "failure")] if p.rng.random() < 0.5 else []
-        rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop),
-                         Mfa(ph.PUSH, False, ph.spell(p.rng, "prompt_denied"), app_policy=deny),
-                         "prompt_denied", "user tapped Deny" + (" (number match deny)" if deny else ""))
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            Mfa(ph.PUSH, False, ph.spell(p.rng, "prompt_denied"), app_policy=deny),
+            "prompt_denied",
+            "user tapped Deny" + (" (number match deny)" if deny else ""),
+        )
         _retry(p, user, rows[-1], ph.PUSH, 0.7)
 
 
@@ -96,12 +131,23 @@ def number_mismatch(p: Planner, n: int) -> None:
         if not user or not (s := p.slot(user)):
             continue
         d, where = s
-        policy = [app_policy("Number matching", "numberMatchIncorrectNumberEntered", "failure"),
-                  app_policy("Application name", "appContextShown", "success")]
+        policy = [
+            app_policy("Number matching", "numberMatchIncorrectNumberEntered", "failure"),
+            app_policy("Application name", "appContextShown", "success"),
+        ]
         k = p.rng.choice([1, 1, 2])
-        rows = _attempts(p, user, p.at(d, where), user.laptop, where, p.app_for(user.laptop),
-                         lambda: Mfa(ph.PUSH, False, ph.spell(p.rng, "number_mismatch"), app_policy=policy),
-                         "number_mismatch", f"wrong number entered x{k}", k)
+        rows = _attempts(
+            p,
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            lambda policy=policy: Mfa(ph.PUSH, False, ph.spell(p.rng, "number_mismatch"), app_policy=policy),
+            "number_mismatch",
+            f"wrong number entered x{k}",
+            k,
+        )
         _retry(p, user, rows[-1], ph.PUSH, 0.8)
 
 
@@ -112,14 +158,27 @@ def registration_broken(p: Planner, n: int) -> None:
         if not user or not (s := p.slot(user)):
             continue
         d, where = s
-        phrases = ["misconfiguration", "invalid authentication"] if user.method == ph.PUSH else \
-            ["phone number has an invalid format"]
-        phrases.append("user doesn\u2019t have any verification methods registered" if p.rng.random() < 0.5
-                       else "user doesn't have any verification methods registered")
+        phrases = (
+            ["misconfiguration", "invalid authentication"]
+            if user.method == ph.PUSH
+            else ["phone number has an invalid format"]
+        )
+        phrases.append(
+            "user doesn\u2019t have any verification methods registered"
+            if p.rng.random() < 0.5
+            else "user doesn't have any verification methods registered"
+        )
         text = p.rng.choice(["MFA denied; ", "MFA Denied; "]) + p.rng.choice(phrases)
-        rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop),
-                         Mfa(user.method, False, text, app_policy=[]), "registration_broken",
-                         "broken MFA registration: " + text.split("; ", 1)[1])
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            Mfa(user.method, False, text, app_policy=[]),
+            "registration_broken",
+            "broken MFA registration: " + text.split("; ", 1)[1],
+        )
         _retry(p, user, rows[-1], ph.SMS, 0.25, minutes=(20, 90))
 
 
@@ -132,9 +191,16 @@ def ca_device_block(p: Planner, n: int) -> None:
         d, where = s
         personal = next((x for x in user.devices[1:] if not x.managed), None)
         device = personal or make_device(p.rng, p.rng.choice(["ios", "android", "linux"]))
-        rows = p.attempt(user, p.at(d, where), device, where, p.app_for(device), _neutral(p, user),
-                         "ca_device_block", f"unmanaged {device.family} device under CA00" +
-                         ("7" if device.family == "linux" else "6"))
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            device,
+            where,
+            p.app_for(device),
+            _neutral(p, user),
+            "ca_device_block",
+            f"unmanaged {device.family} device under CA00" + ("7" if device.family == "linux" else "6"),
+        )
         _retry(p, user, rows[-1], user.method, 0.3)
 
 
@@ -146,8 +212,16 @@ def ca_location_block(p: Planner, n: int) -> None:
             continue
         d, _ = s
         where = Where(cat.PLACES[user.home], user.home_ip, False)
-        rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop), _neutral(p, user),
-                         "ca_location_block", "CA012 outside trusted locations (home network)")
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            _neutral(p, user),
+            "ca_location_block",
+            "CA012 outside trusted locations (home network)",
+        )
         _retry(p, user, rows[-1], user.method, 0.4)
 
 
@@ -161,8 +235,17 @@ def browser_session(p: Planner, n: int) -> None:
         if not user or not (s := p.slot(user)):
             continue
         d, where = s
-        rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop, browser=True),
-                         _neutral(p, user), "browser_session", "", interrupt=False)
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop, browser=True),
+            _neutral(p, user),
+            "browser_session",
+            "",
+            interrupt=False,
+        )
         codes = p.rng.sample(SESSION_ERRORS, k=p.rng.choice([1, 2]))
         for code in codes:
             # Same correlationId: the session/cookie failure sits in the same flow as the 500121.
@@ -183,15 +266,23 @@ def _neighbour(row, code: int, shift: timedelta):
 def new_device(p: Planner, n: int) -> None:
     """A first attempt from a device the user never signed in from successfully."""
     for _ in range(n):
-        user = p.pick(_plain, reserve=True)   # once per user: a retry makes the device familiar
+        user = p.pick(_plain, reserve=True)  # once per user: a retry makes the device familiar
         if not user or not (s := p.slot(user)):
             continue
         d, where = s
         profile = "win_firefox" if user.laptop.family == "mac" else p.rng.choice(["mac", "mac_chrome"])
         registered = p.rng.random() < 0.35
         device = make_device(p.rng, profile, registered=registered)
-        rows = p.attempt(user, p.at(d, where), device, where, p.app_for(device, browser=True), _neutral(p, user),
-                         "new_device", ("newly registered " if registered else "unregistered ") + profile)
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            device,
+            where,
+            p.app_for(device, browser=True),
+            _neutral(p, user),
+            "new_device",
+            ("newly registered " if registered else "unregistered ") + profile,
+        )
         _retry(p, user, rows[-1], user.method, 0.5)
 
 
@@ -202,14 +293,27 @@ def unknown(p: Planner, n: int) -> None:
         if not user or not (s := p.slot(user)):
             continue
         d, where = s
-        p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop), _neutral(p, user),
-                  "unknown", "no evidence in the log", details=ph.GENERIC_500121_DETAIL, interrupt=False)
+        p.attempt(
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            _neutral(p, user),
+            "unknown",
+            "no evidence in the log",
+            details=ph.GENERIC_500121_DETAIL,
+            interrupt=False,
+        )
 
 
 def risk_block(p: Planner, n: int) -> None:
     """Identity Protection rates the sign-in medium/high risk and the risk policy's MFA fails."""
-    kinds = [("high", ("anonymizedIPAddress",), "bucharest"), ("medium", ("unfamiliarFeatures",), None),
-             ("high", ("maliciousIPAddress", "unfamiliarFeatures"), "hochiminh")]
+    kinds = [
+        ("high", ("anonymizedIPAddress",), "bucharest"),
+        ("medium", ("unfamiliarFeatures",), None),
+        ("high", ("maliciousIPAddress", "unfamiliarFeatures"), "hochiminh"),
+    ]
     for _ in range(n):
         user = p.pick(lambda u: u.method in NEUTRAL_METHODS)
         if not user or not (s := p.slot(user)):
@@ -221,8 +325,17 @@ def risk_block(p: Planner, n: int) -> None:
             where = Where(place, f"{place.prefix}.{p.rng.randint(2, 254)}", False)
         device = make_device(p.rng, "win_chrome") if attacker else user.laptop
         risk = Risk(level, level, "atRisk", "none", events)
-        p.attempt(user, p.at(d, where, 0, 24), device, where, cat.APPS["OfficeHome"], _neutral(p, user),
-                  "risk_block", f"sign-in risk {level}: {', '.join(events)}", risk=risk)
+        p.attempt(
+            user,
+            p.at(d, where, 0, 24),
+            device,
+            where,
+            cat.APPS["OfficeHome"],
+            _neutral(p, user),
+            "risk_block",
+            f"sign-in risk {level}: {', '.join(events)}",
+            risk=risk,
+        )
 
 
 def tap_invalid(p: Planner, n: int) -> None:
@@ -235,9 +348,20 @@ def tap_invalid(p: Planner, n: int) -> None:
         device = make_device(p.rng, user.laptop.profile, registered=False)
         text = ph.TAP_FAILURES[p.ordinal("tap_invalid") % len(ph.TAP_FAILURES)]
         k = p.rng.choice([1, 2])
-        rows = _attempts(p, user, p.at(d, where), device, where, cat.APPS["My Signins"],
-                         lambda: Mfa(ph.TAP, False, text), "tap_invalid", f"TAP rejected: {text}", k,
-                         stage="tap_failed", interrupt=False)
+        rows = _attempts(
+            p,
+            user,
+            p.at(d, where),
+            device,
+            where,
+            cat.APPS["My Signins"],
+            lambda text=text: Mfa(ph.TAP, False, text),
+            "tap_invalid",
+            f"TAP rejected: {text}",
+            k,
+            stage="tap_failed",
+            interrupt=False,
+        )
         _retry(p, user, rows[-1], user.method, 0.5, minutes=(15, 60))
 
 
@@ -254,6 +378,14 @@ def fraud_reported(p: Planner, n: int) -> None:
         events = ("userReportedSuspiciousActivity",) if i % 2 == 0 else ()
         risk = Risk("none", "high", "atRisk", "none", events) if events else Risk()
         deny = [app_policy("Number matching", "numberMatchDeny", "failure")]
-        p.attempt(user, p.at(d, where, 0, 24), make_device(p.rng, "win_chrome"), where, cat.APPS["OfficeHome"],
-                  Mfa(ph.PUSH, False, ph.spell(p.rng, "fraud_reported"), app_policy=deny), "fraud_reported",
-                  "user reported the prompt as fraud" + (" (user risk event)" if events else ""), risk=risk)
+        p.attempt(
+            user,
+            p.at(d, where, 0, 24),
+            make_device(p.rng, "win_chrome"),
+            where,
+            cat.APPS["OfficeHome"],
+            Mfa(ph.PUSH, False, ph.spell(p.rng, "fraud_reported"), app_policy=deny),
+            "fraud_reported",
+            "user reported the prompt as fraud" + (" (user risk event)" if events else ""),
+            risk=risk,
+        )

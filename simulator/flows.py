@@ -5,16 +5,17 @@ An interactive flow is the rows one request id chain leaves behind (an optional
 then the final row), all sharing one ``correlationId``. A refresh burst is the
 non-interactive token requests a rich client makes right after it signs in.
 """
+
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from . import catalog as cat
 from . import phrases as ph
 from .ids import guid
-from .records import Mfa, NO_RISK, Risk, Row
+from .records import NO_RISK, Mfa, Risk, Row
 from .tenant import Device, Tenant, User
 
 
@@ -29,7 +30,7 @@ class Where:
 
 def local_to_utc(day: date, hours: float, place: cat.Place) -> datetime:
     """UTC time of ``hours`` (decimal local time) on ``day`` at ``place``."""
-    local = datetime.combine(day, time(0), tzinfo=timezone.utc) + timedelta(hours=hours)
+    local = datetime.combine(day, time(0), tzinfo=UTC) + timedelta(hours=hours)
     return local - timedelta(hours=place.utc_offset + _summer_time(place.country, day))
 
 
@@ -82,16 +83,40 @@ def default_mfa(user: User, day: int = 0) -> Mfa:
     return Mfa(method, True, ph.MFA_OK)
 
 
-def interactive(rng: random.Random, user: User, when: datetime, device: Device, where: Where, app: cat.App,
-                stage: str, *, code: int = 0, mfa: Mfa | None = None, interrupt: bool = False,
-                kmsi: bool = False, session_id: str | None = None, risk: Risk = NO_RISK,
-                correlation_id: str | None = None, details: str | None = None) -> list[Row]:
+def interactive(
+    rng: random.Random,
+    user: User,
+    when: datetime,
+    device: Device,
+    where: Where,
+    app: cat.App,
+    stage: str,
+    *,
+    code: int = 0,
+    mfa: Mfa | None = None,
+    interrupt: bool = False,
+    kmsi: bool = False,
+    session_id: str | None = None,
+    risk: Risk = NO_RISK,
+    correlation_id: str | None = None,
+    details: str | None = None,
+) -> list[Row]:
     """The rows of one interactive sign-in, oldest first."""
     cid = correlation_id or guid(rng)
     sid = session_id or guid(rng)
     client = "rich" if app.kind == "rich" else "browser"
-    base = dict(user=user, app=app, device=device, place=where.place, ip=where.ip, client=client,
-                correlation_id=cid, session_id=sid, trusted=where.trusted, risk=risk)
+    base = dict(
+        user=user,
+        app=app,
+        device=device,
+        place=where.place,
+        ip=where.ip,
+        client=client,
+        correlation_id=cid,
+        session_id=sid,
+        trusted=where.trusted,
+        risk=risk,
+    )
     rows = []
     if interrupt:
         rows.append(Row(when=when - timedelta(seconds=rng.randint(12, 45)), stage="mfa_pending", code=50074, **base))
@@ -101,8 +126,16 @@ def interactive(rng: random.Random, user: User, when: datetime, device: Device, 
     return rows
 
 
-def refresh_burst(rng: random.Random, user: User, when: datetime, device: Device, where: Where,
-                  session_id: str, count: int, risk: Risk = NO_RISK) -> list[Row]:
+def refresh_burst(
+    rng: random.Random,
+    user: User,
+    when: datetime,
+    device: Device,
+    where: Where,
+    session_id: str,
+    count: int,
+    risk: Risk = NO_RISK,
+) -> list[Row]:
     """Non-interactive token requests a few seconds apart, one correlation id for the burst."""
     cid = guid(rng)
     pool = _MOBILE_REFRESH if device.family in cat.MOBILE_PROFILES else _DESKTOP_REFRESH
@@ -110,9 +143,23 @@ def refresh_burst(rng: random.Random, user: User, when: datetime, device: Device
     rows, t = [], when
     for app in apps:
         t += timedelta(seconds=rng.randint(1, 25))
-        rows.append(Row(user=user, when=t, app=cat.APPS[app], device=device, place=where.place, ip=where.ip,
-                        client="rich", stage="previous", interactive=False, correlation_id=cid,
-                        session_id=session_id, trusted=where.trusted, risk=risk))
+        rows.append(
+            Row(
+                user=user,
+                when=t,
+                app=cat.APPS[app],
+                device=device,
+                place=where.place,
+                ip=where.ip,
+                client="rich",
+                stage="previous",
+                interactive=False,
+                correlation_id=cid,
+                session_id=session_id,
+                trusted=where.trusted,
+                risk=risk,
+            )
+        )
     return rows
 
 

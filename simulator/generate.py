@@ -1,9 +1,10 @@
 """Assemble a sample: tenant, scenarios, baseline, rendered records and ground truth."""
+
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from .baseline import baseline_rows
 from .ids import stream
@@ -41,17 +42,22 @@ class Sample:
         }
 
 
-def generate_sample(seed: int = DEFAULT_SEED, users: int = DEFAULT_USERS, days: int = DEFAULT_DAYS,
-                    end_date: date = DEFAULT_END, activity_seed: int | None = None,
-                    ca_policies: int = SAMPLE_POLICY_COUNT) -> Sample:
+def generate_sample(
+    seed: int = DEFAULT_SEED,
+    users: int = DEFAULT_USERS,
+    days: int = DEFAULT_DAYS,
+    end_date: date = DEFAULT_END,
+    activity_seed: int | None = None,
+    ca_policies: int = SAMPLE_POLICY_COUNT,
+) -> Sample:
     """Simulate ``days`` days ending on ``end_date`` (inclusive, UTC) for a tenant of ``users``."""
     start = end_date - timedelta(days=days - 1)
     tenant = build_tenant(seed, users, start, days, ca_policies)
     if activity_seed is not None:
-        tenant.seed = activity_seed   # same people, different weeks (used by the bulk generator)
+        tenant.seed = activity_seed  # same people, different weeks (used by the bulk generator)
     planner = plan(tenant)
     rows = planner.rows + baseline_rows(tenant, planner.blackouts)
-    lo = datetime.combine(start, time(0), tzinfo=timezone.utc)
+    lo = datetime.combine(start, time(0), tzinfo=UTC)
     hi = lo + timedelta(days=days)
     rows = [r for r in rows if lo <= r.when < hi]
     rng = stream(tenant.seed, "records")
@@ -67,11 +73,16 @@ def generate_sample(seed: int = DEFAULT_SEED, users: int = DEFAULT_USERS, days: 
 
 
 def _truth(record: dict, tags: dict) -> dict:
-    return {"id": record["id"], "correlation_id": record["correlationId"],
-            "user_principal_name": record["userPrincipalName"], "created_date_time": record["createdDateTime"],
-            "cause": tags["cause"], "scenario": tags["scenario"], "noise": tags.get("noise", "")}
+    return {
+        "id": record["id"],
+        "correlation_id": record["correlationId"],
+        "user_principal_name": record["userPrincipalName"],
+        "created_date_time": record["createdDateTime"],
+        "cause": tags["cause"],
+        "scenario": tags["scenario"],
+        "noise": tags.get("noise", ""),
+    }
 
 
 def _sorted(counter: Counter) -> dict:
     return dict(sorted(counter.items()))
-

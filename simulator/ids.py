@@ -3,6 +3,7 @@
 Every random value in the simulator comes from a ``random.Random`` seeded from
 the run seed plus a label, so adding a stream never shifts another one.
 """
+
 from __future__ import annotations
 
 import base64
@@ -10,7 +11,7 @@ import functools
 import hashlib
 import random
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def stream(seed: int, label: str) -> random.Random:
@@ -43,4 +44,4 @@ def stable_guid(*parts: object) -> str:
 
 def iso(ts: datetime) -> str:
     """Graph's ``createdDateTime`` form: UTC, whole seconds, ``Z``."""
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

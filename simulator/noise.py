@@ -17,6 +17,7 @@ by construction. Real logs are not like that. The builders here add a minority o
 
 Ground truth keeps the cause each attempt was generated from; the ``noise`` column names the kind.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -78,13 +79,21 @@ def code_abroad(p: Planner, n: int) -> None:
         if not got:
             continue
         user, when, where = got
-        rows = p.attempt(user, when, user.laptop, where, p.app_for(user.laptop),
-                         Mfa(ph.OATH, False, ph.spell(p.rng, "time_drift")), "new_location",
-                         f"first sign-in from {where.place.country} (trip to {where.place.city}); TOTP code mistyped",
-                         noise="ambiguous_code_abroad")
+        rows = p.attempt(
+            user,
+            when,
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            Mfa(ph.OATH, False, ph.spell(p.rng, "time_drift")),
+            "new_location",
+            f"first sign-in from {where.place.country} (trip to {where.place.city}); TOTP code mistyped",
+            noise="ambiguous_code_abroad",
+        )
         if p.rng.random() < 0.8:
-            p.success(user, rows[-1].when + timedelta(minutes=p.rng.randint(1, 4)), user.laptop, where,
-                      rows[-1].app, ph.OATH)
+            p.success(
+                user, rows[-1].when + timedelta(minutes=p.rng.randint(1, 4)), user.laptop, where, rows[-1].app, ph.OATH
+            )
 
 
 def risky_trip(p: Planner, n: int) -> None:
@@ -94,12 +103,28 @@ def risky_trip(p: Planner, n: int) -> None:
         if not got:
             continue
         user, when, where = got
-        rows = p.attempt(user, when, user.laptop, where, p.app_for(user.laptop), _neutral(p, user), "new_location",
-                         f"first sign-in from {where.place.country} (trip to {where.place.city}); "
-                         "rated unfamiliarFeatures", risk=UNFAMILIAR, noise="ambiguous_risky_trip")
+        rows = p.attempt(
+            user,
+            when,
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            _neutral(p, user),
+            "new_location",
+            f"first sign-in from {where.place.country} (trip to {where.place.city}); rated unfamiliarFeatures",
+            risk=UNFAMILIAR,
+            noise="ambiguous_risky_trip",
+        )
         if p.rng.random() < 0.8:
-            p.success(user, rows[-1].when + timedelta(minutes=p.rng.randint(3, 10)), user.laptop, where,
-                      rows[-1].app, user.method if user.method != ph.PUSH else ph.SMS, risk=UNFAMILIAR)
+            p.success(
+                user,
+                rows[-1].when + timedelta(minutes=p.rng.randint(3, 10)),
+                user.laptop,
+                where,
+                rows[-1].app,
+                user.method if user.method != ph.PUSH else ph.SMS,
+                risk=UNFAMILIAR,
+            )
 
 
 def deny_new_device(p: Planner, n: int) -> None:
@@ -111,9 +136,17 @@ def deny_new_device(p: Planner, n: int) -> None:
         profile = "win_firefox" if user.laptop.family == "mac" else p.rng.choice(["mac", "mac_chrome"])
         device = make_device(p.rng, profile, registered=p.rng.random() < 0.35)
         deny = [app_policy("Number matching", "numberMatchDeny", "failure")] if p.ordinal("deny_new_device") % 2 else []
-        rows = p.attempt(user, p.at(d, where), device, where, p.app_for(device, browser=True),
-                         Mfa(ph.PUSH, False, ph.spell(p.rng, "prompt_denied"), app_policy=deny), "new_device",
-                         f"new {profile} device; user tapped Deny by mistake", noise="ambiguous_deny_new_device")
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            device,
+            where,
+            p.app_for(device, browser=True),
+            Mfa(ph.PUSH, False, ph.spell(p.rng, "prompt_denied"), app_policy=deny),
+            "new_device",
+            f"new {profile} device; user tapped Deny by mistake",
+            noise="ambiguous_deny_new_device",
+        )
         _retry(p, user, rows[-1], ph.PUSH, 0.8)
 
 
@@ -124,10 +157,17 @@ def location_push_timeout(p: Planner, n: int) -> None:
             continue
         user, d, _ = got
         where = Where(cat.PLACES[user.home], user.home_ip, False)
-        rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop),
-                         Mfa(ph.PUSH, False, ph.spell(p.rng, "push_not_delivered"), app_policy=[]),
-                         "ca_location_block", "CA012 outside trusted locations (home network); push timed out",
-                         noise="ambiguous_location_push_timeout")
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            Mfa(ph.PUSH, False, ph.spell(p.rng, "push_not_delivered"), app_policy=[]),
+            "ca_location_block",
+            "CA012 outside trusted locations (home network); push timed out",
+            noise="ambiguous_location_push_timeout",
+        )
         _retry(p, user, rows[-1], ph.PUSH, 0.4)
 
 
@@ -139,10 +179,17 @@ def device_push_unanswered(p: Planner, n: int) -> None:
         user, d, where = got
         personal = next((x for x in user.devices[1:] if not x.managed), None)
         device = personal or make_device(p.rng, p.rng.choice(["ios", "android"]))
-        rows = p.attempt(user, p.at(d, where), device, where, p.app_for(device),
-                         Mfa(ph.PUSH, False, ph.spell(p.rng, "push_not_delivered"), app_policy=[]),
-                         "ca_device_block", f"unmanaged {device.family} device under CA006; the push to the same "
-                         "phone went unanswered", noise="ambiguous_device_push_unanswered")
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            device,
+            where,
+            p.app_for(device),
+            Mfa(ph.PUSH, False, ph.spell(p.rng, "push_not_delivered"), app_policy=[]),
+            "ca_device_block",
+            f"unmanaged {device.family} device under CA006; the push to the same phone went unanswered",
+            noise="ambiguous_device_push_unanswered",
+        )
         _retry(p, user, rows[-1], ph.PUSH, 0.3)
 
 
@@ -154,10 +201,18 @@ def session_duplicate(p: Planner, n: int) -> None:
         user, d, where = got
         text = ph.spell_phrase(p.rng, p.rng.choice(["duplicate authentication attempt", "authentication in-progress"]))
         codes = p.rng.sample(SESSION_ERRORS, k=p.rng.choice([1, 2]))
-        rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop, browser=True),
-                         Mfa(ph.PUSH, False, text, app_policy=[]), "browser_session",
-                         "browser session errors " + "+".join(map(str, codes)) + "; push resubmitted",
-                         interrupt=False, noise="ambiguous_session_duplicate")
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop, browser=True),
+            Mfa(ph.PUSH, False, text, app_policy=[]),
+            "browser_session",
+            "browser session errors " + "+".join(map(str, codes)) + "; push resubmitted",
+            interrupt=False,
+            noise="ambiguous_session_duplicate",
+        )
         for code in codes:
             shift = timedelta(seconds=p.rng.choice([-1, 1]) * p.rng.randint(4, 40))
             p.add([_neighbour(rows[0], code, shift)])
@@ -166,9 +221,13 @@ def session_duplicate(p: Planner, n: int) -> None:
 
 # -- noisy: the generated cause's evidence missing or degraded -----------------------------------
 # Clean evidence per text cause, and who can have it: the starting point that noise then degrades.
-WHO = {"time_drift": lambda u: u.method == ph.OATH, "push_not_delivered": _push_user,
-       "prompt_denied": _push_user, "registration_broken": lambda u: u.method in NEUTRAL_METHODS,
-       "number_mismatch": _push_user}
+WHO = {
+    "time_drift": lambda u: u.method == ph.OATH,
+    "push_not_delivered": _push_user,
+    "prompt_denied": _push_user,
+    "registration_broken": lambda u: u.method in NEUTRAL_METHODS,
+    "number_mismatch": _push_user,
+}
 
 
 def _clean_mfa(p: Planner, user: User, cause: str) -> Mfa:
@@ -178,9 +237,13 @@ def _clean_mfa(p: Planner, user: User, cause: str) -> Mfa:
         phrase = "phone number has an invalid format" if user.method != ph.PUSH else "misconfiguration"
         return Mfa(user.method, False, ph.spell_phrase(p.rng, phrase), app_policy=[])
     if cause == "number_mismatch":
-        return Mfa(ph.PUSH, False, ph.spell(p.rng, cause),
-                   app_policy=[app_policy("Number matching", "numberMatchIncorrectNumberEntered", "failure")])
-    return Mfa(ph.PUSH, False, ph.spell(p.rng, cause), app_policy=[])   # push_not_delivered, prompt_denied
+        return Mfa(
+            ph.PUSH,
+            False,
+            ph.spell(p.rng, cause),
+            app_policy=[app_policy("Number matching", "numberMatchIncorrectNumberEntered", "failure")],
+        )
+    return Mfa(ph.PUSH, False, ph.spell(p.rng, cause), app_policy=[])  # push_not_delivered, prompt_denied
 
 
 def _one(p: Planner, cause: str, degrade, noise: str, scenario: str, retry: float = 0.6) -> None:
@@ -189,8 +252,17 @@ def _one(p: Planner, cause: str, degrade, noise: str, scenario: str, retry: floa
         return
     user, d, where = got
     mfa = degrade(_clean_mfa(p, user, cause))
-    rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop), mfa, cause,
-                     f"{cause.replace('_', ' ')}: {scenario}", noise=noise)
+    rows = p.attempt(
+        user,
+        p.at(d, where),
+        user.laptop,
+        where,
+        p.app_for(user.laptop),
+        mfa,
+        cause,
+        f"{cause.replace('_', ' ')}: {scenario}",
+        noise=noise,
+    )
     _retry(p, user, rows[-1], ph.SMS if user.method == ph.OATH else user.method, retry)
 
 
@@ -200,8 +272,12 @@ NOT_AGGREGATED = [
     ("time_drift", None, ph.GENERIC_500121_DETAIL, "result not aggregated (step null, generic additionalDetails)"),
     ("prompt_denied", AS_DETAIL, None, "additionalDetails null, step result present"),
     ("prompt_denied", None, None, "result not aggregated (both texts null)"),
-    ("push_not_delivered", None, ph.GENERIC_500121_DETAIL,
-     "result not aggregated (step null, generic additionalDetails)"),
+    (
+        "push_not_delivered",
+        None,
+        ph.GENERIC_500121_DETAIL,
+        "result not aggregated (step null, generic additionalDetails)",
+    ),
     ("time_drift", AS_DETAIL, None, "additionalDetails null, step result present"),
 ]
 
@@ -214,6 +290,7 @@ def not_aggregated(p: Planner, n: int) -> None:
         def degrade(mfa: Mfa, step=step, status=status) -> Mfa:
             mfa.step_detail, mfa.status_detail = step, status
             return mfa
+
         _one(p, cause, degrade, "noisy_not_aggregated", note)
 
 
@@ -226,8 +303,9 @@ def claim_shown(p: Planner, n: int) -> None:
         cause = CLAIM_SHOWN[p.ordinal("claim_shown") % len(CLAIM_SHOWN)]
 
         def degrade(mfa: Mfa) -> Mfa:
-            mfa.step_detail = ph.MFA_BY_CLAIM   # additionalDetails still has the real phrase
+            mfa.step_detail = ph.MFA_BY_CLAIM  # additionalDetails still has the real phrase
             return mfa
+
         _one(p, cause, degrade, "noisy_claim_shown", "step result shows 'satisfied by claim in the token'")
 
 
@@ -250,15 +328,18 @@ def unverified_phrase(p: Planner, n: int) -> None:
         def degrade(mfa: Mfa, text=text) -> Mfa:
             mfa.detail = text
             return mfa
+
         _one(p, cause, degrade, "noisy_unverified_phrase", f"result spelled {text.split('; ', 1)[1]!r}")
 
 
 def code_as_push(p: Planner, n: int) -> None:
     """A rejected Authenticator code logged under the method label 'Mobile app notification'."""
     for _ in range(n):
+
         def degrade(mfa: Mfa) -> Mfa:
             mfa.method, mfa.app_policy = ph.PUSH, []
             return mfa
+
         _one(p, "time_drift", degrade, "noisy_code_as_push", "method logged as 'Mobile app notification'")
 
 
@@ -283,13 +364,24 @@ def app_details_missing(p: Planner, n: int) -> None:
             mfa, note = Mfa(ph.PUSH, False, ph.spell(p.rng, "number_mismatch"), app_policy=[]), "no app policy details"
         else:
             old = p.rng.choice(cat.AUTHENTICATOR_OUTDATED[user.phone.family])
-            detail = (ph.spell(p.rng, "push_not_delivered") if text == "push_not_delivered"
-                      else ph.neutral(p.rng, ph.PUSH))
+            detail = (
+                ph.spell(p.rng, "push_not_delivered") if text == "push_not_delivered" else ph.neutral(p.rng, ph.PUSH)
+            )
             mfa = Mfa(ph.PUSH, False, detail, app_version=old, app_policy=[], app_device=device)
-            note = f"Authenticator {old} below minimum; no app policy details" + ("" if device else
-                                                                                  ", no app device details")
-        rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop), mfa, cause,
-                         f"{cause.replace('_', ' ')}: {note}", noise="noisy_app_details_missing")
+            note = f"Authenticator {old} below minimum; no app policy details" + (
+                "" if device else ", no app device details"
+            )
+        rows = p.attempt(
+            user,
+            p.at(d, where),
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            mfa,
+            cause,
+            f"{cause.replace('_', ' ')}: {note}",
+            noise="noisy_app_details_missing",
+        )
         _retry(p, user, rows[-1], ph.PUSH, 0.7, minutes=(5, 20))
 
 
@@ -301,6 +393,14 @@ def risk_not_enriched(p: Planner, n: int) -> None:
         user, d, _ = got
         place = cat.PLACES[("bucharest", "hochiminh")[p.ordinal("risk_not_enriched") % 2]]
         where = Where(place, f"{place.prefix}.{p.rng.randint(2, 254)}", False)
-        p.attempt(user, p.at(d, where, 0, 24), make_device(p.rng, "win_chrome"), where, cat.APPS["OfficeHome"],
-                  _neutral(p, user), "risk_block", "risky sign-in; risk fields not yet enriched",
-                  noise="noisy_risk_not_enriched")
+        p.attempt(
+            user,
+            p.at(d, where, 0, 24),
+            make_device(p.rng, "win_chrome"),
+            where,
+            cat.APPS["OfficeHome"],
+            _neutral(p, user),
+            "risk_block",
+            "risky sign-in; risk fields not yet enriched",
+            noise="noisy_risk_not_enriched",
+        )

@@ -3,6 +3,7 @@
 Output is byte-for-byte reproducible: compact JSON, gzip with ``mtime=0``, stable order,
 and a ``$skiptoken`` derived from the seed and page number rather than from the clock.
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,7 @@ import hashlib
 import io
 import json
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from . import catalog as cat
@@ -30,9 +31,11 @@ def write_sample(sample: Sample, out: Path, page_size: int = PAGE_SIZE) -> list[
     pages_dir = out / "signins"
     pages_dir.mkdir(parents=True, exist_ok=True)
     for stale in pages_dir.glob("page-*.json.gz"):
-        stale.unlink()   # a smaller run must not leave pages of a bigger one behind
-    written = [_write(pages_dir / f"page-{i:04d}.json.gz", gzip.compress(body, 9, mtime=0))
-               for i, body in enumerate(pages(sample, page_size), start=1)]
+        stale.unlink()  # a smaller run must not leave pages of a bigger one behind
+    written = [
+        _write(pages_dir / f"page-{i:04d}.json.gz", gzip.compress(body, 9, mtime=0))
+        for i, body in enumerate(pages(sample, page_size), start=1)
+    ]
     written.append(_write(out / "ground_truth.csv", truth_csv(sample).encode()))
     written.append(_write(out / "tenant.json", (json.dumps(tenant_facts(sample), indent=2) + "\n").encode()))
     return written
@@ -40,7 +43,7 @@ def write_sample(sample: Sample, out: Path, page_size: int = PAGE_SIZE) -> list[
 
 def pages(sample: Sample, page_size: int = PAGE_SIZE):
     """Serialized response pages, newest records first, as ``GET /beta/auditLogs/signIns`` returns them."""
-    chunks = [sample.records[i:i + page_size] for i in range(0, len(sample.records), page_size)]
+    chunks = [sample.records[i : i + page_size] for i in range(0, len(sample.records), page_size)]
     for i, chunk in enumerate(chunks, start=1):
         body = {"@odata.context": CONTEXT}
         if i < len(chunks):
@@ -75,15 +78,25 @@ def tenant_facts(sample: Sample) -> dict:
         "seed": t.seed,
         "window": {"start": iso_day(t, 0), "end_exclusive": iso_day(t, t.days), "days": t.days},
         "users": len(t.users),
-        "privileged_users": [{"user_principal_name": u.upn, "roles": list(u.roles), "break_glass": u.breakglass}
-                             for u in t.privileged],
+        "privileged_users": [
+            {"user_principal_name": u.upn, "roles": list(u.roles), "break_glass": u.breakglass} for u in t.privileged
+        ],
         "break_glass_users": [u.upn for u in t.users if u.breakglass],
-        "conditional_access_policies": [{"id": p.id, "display_name": p.display_name, "state": p.state,
-                                         "grant_controls": list(p.grants), "session_controls": list(p.session)}
-                                        for p in POLICIES if p.number in in_sample],
-        "named_locations": {"trusted": {"Corporate offices": sorted(ip for _, ips in cat.OFFICES.values()
-                                                                    for ip in ips)},
-                            "Allowed countries": ["CA", "DE", "GB", "IE", "NL", "US"]},
+        "conditional_access_policies": [
+            {
+                "id": p.id,
+                "display_name": p.display_name,
+                "state": p.state,
+                "grant_controls": list(p.grants),
+                "session_controls": list(p.session),
+            }
+            for p in POLICIES
+            if p.number in in_sample
+        ],
+        "named_locations": {
+            "trusted": {"Corporate offices": sorted(ip for _, ips in cat.OFFICES.values() for ip in ips)},
+            "Allowed countries": ["CA", "DE", "GB", "IE", "NL", "US"],
+        },
         "authenticator_minimum_version": cat.AUTHENTICATOR_MINIMUM,
         "counts": sample.counts(),
         "expected_findings": expected_findings(sample),
@@ -95,17 +108,28 @@ def expected_findings(sample: Sample) -> dict:
     bursts: dict = {}
     for row in sample.truth:
         if row["cause"] == "mfa_fatigue":
-            b = bursts.setdefault(row["scenario"], {"user_principal_name": row["user_principal_name"],
-                                                    "first": row["created_date_time"], "attempts": set()})
+            b = bursts.setdefault(
+                row["scenario"],
+                {
+                    "user_principal_name": row["user_principal_name"],
+                    "first": row["created_date_time"],
+                    "attempts": set(),
+                },
+            )
             b["last"] = row["created_date_time"]
             b["attempts"].add(row["correlation_id"])
     lockout = [r for r in sample.truth if r["scenario"].startswith("privileged lockout")]
     return {
-        "mfa_fatigue_bursts": [{**b, "scenario": name, "attempts": len(b["attempts"])}
-                               for name, b in sorted(bursts.items())],
-        "privileged_lockout": {"user_principal_name": lockout[0]["user_principal_name"],
-                               "first_failure": lockout[0]["created_date_time"],
-                               "last_failure": lockout[-1]["created_date_time"]} if lockout else None,
+        "mfa_fatigue_bursts": [
+            {**b, "scenario": name, "attempts": len(b["attempts"])} for name, b in sorted(bursts.items())
+        ],
+        "privileged_lockout": {
+            "user_principal_name": lockout[0]["user_principal_name"],
+            "first_failure": lockout[0]["created_date_time"],
+            "last_failure": lockout[-1]["created_date_time"],
+        }
+        if lockout
+        else None,
         "recurring": _recurring(sample.truth),
     }
 
@@ -126,7 +150,7 @@ def _recurring(truth: list) -> list:
 
 def iso_day(tenant, offset: int) -> str:
     """Midnight UTC, ``offset`` days after the window starts."""
-    return iso(datetime.combine(tenant.start, time(0), tzinfo=timezone.utc) + timedelta(days=offset))
+    return iso(datetime.combine(tenant.start, time(0), tzinfo=UTC) + timedelta(days=offset))
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -4,6 +4,7 @@ Every 500121 row a scenario emits is tagged with its cause id and a short scenar
 which become ``ground_truth.csv``. Scenarios run before the baseline so they can black
 out baseline rows (a locked-out admin must not also sign in successfully).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,10 +15,10 @@ from . import catalog as cat
 from . import phrases as ph
 from .flows import Where, day_of, interactive, local_to_utc, refresh_burst, whereabouts
 from .ids import stream
-from .records import Mfa, NO_RISK, Risk, Row
+from .records import NO_RISK, Mfa, Risk, Row
 from .tenant import Tenant, User
 
-MAX_INCIDENT_DAYS = 3   # per user for one-off incidents
+MAX_INCIDENT_DAYS = 3  # per user for one-off incidents
 # causes.md: 500121 on >= 3 distinct days within 14 days is "recurring". One-off incidents keep
 # two days more apart than that, since a local evening can fall on the next UTC date.
 RECURRING = (3, 16)
@@ -37,9 +38,9 @@ class Planner:
         self.rng = stream(tenant.seed, "scenarios")
         self.rows: list[Row] = []
         self.blackouts: dict = defaultdict(list)
-        self.busy: dict = defaultdict(set)       # user index -> booked day indexes
-        self.reserved: set = set()               # users owned by a storyline
-        self.placed: Counter = Counter()         # incidents placed so far, per builder
+        self.busy: dict = defaultdict(set)  # user index -> booked day indexes
+        self.reserved: set = set()  # users owned by a storyline
+        self.placed: Counter = Counter()  # incidents placed so far, per builder
 
     def ordinal(self, name: str) -> int:
         """0, 1, 2, ... on successive calls: lets a builder called once per round vary its variant."""
@@ -49,8 +50,11 @@ class Planner:
     # -- choosing who and when -------------------------------------------------------------
     def pick(self, predicate, reserve: bool = False) -> User | None:
         """A random eligible user not owned by a storyline (and, if asked, reserve them)."""
-        pool = [u for u in self.t.members if u.index not in self.reserved
-                and len(self.busy[u.index]) < MAX_INCIDENT_DAYS and predicate(u)]
+        pool = [
+            u
+            for u in self.t.members
+            if u.index not in self.reserved and len(self.busy[u.index]) < MAX_INCIDENT_DAYS and predicate(u)
+        ]
         if not pool:
             return None
         user = self.rng.choice(pool)
@@ -75,7 +79,7 @@ class Planner:
         if day_of(self.t, d).weekday() >= 5 or d in booked:
             return False
         if one_off and _recurs(booked | {d}):
-            return False   # one-off incidents must not add up to a "recurring" finding by accident
+            return False  # one-off incidents must not add up to a "recurring" finding by accident
         where = whereabouts(self.t, user, d)
         return where is not None and where.place.key in (user.home, user.office)
 
@@ -93,34 +97,82 @@ class Planner:
         self.blackouts[user.index].append((start, end))
 
     # -- emitting rows ---------------------------------------------------------------------
-    def attempt(self, user: User, when: datetime, device, where: Where, app: cat.App, mfa: Mfa, cause: str,
-                scenario: str, *, stage: str = "mfa_failed", risk: Risk = NO_RISK, details: str | None = None,
-                interrupt: bool | None = None, duplicate: bool | None = None, noise: str = "") -> list[Row]:
+    def attempt(
+        self,
+        user: User,
+        when: datetime,
+        device,
+        where: Where,
+        app: cat.App,
+        mfa: Mfa,
+        cause: str,
+        scenario: str,
+        *,
+        stage: str = "mfa_failed",
+        risk: Risk = NO_RISK,
+        details: str | None = None,
+        interrupt: bool | None = None,
+        duplicate: bool | None = None,
+        noise: str = "",
+    ) -> list[Row]:
         """One failed MFA attempt: optional 50074 interrupt, the 500121 row, maybe a duplicate row.
 
         ``noise`` names the kind of ambiguity or log noise the attempt was built with (noise.py), "" if clean.
         """
         rng = self.rng
-        rows = interactive(rng, user, when, device, where, app, stage, code=500121, mfa=mfa, risk=risk,
-                           details=details, interrupt=rng.random() < 0.5 if interrupt is None else interrupt)
+        rows = interactive(
+            rng,
+            user,
+            when,
+            device,
+            where,
+            app,
+            stage,
+            code=500121,
+            mfa=mfa,
+            risk=risk,
+            details=details,
+            interrupt=rng.random() < 0.5 if interrupt is None else interrupt,
+        )
         if duplicate if duplicate is not None else rng.random() < 0.05:
             # Microsoft aggregates MFA events late; one attempt sometimes lands as two rows.
-            rows.append(dataclasses.replace(rows[-1], when=rows[-1].when + timedelta(seconds=rng.randint(1, 3)),
-                                            extra={}))
+            rows.append(
+                dataclasses.replace(rows[-1], when=rows[-1].when + timedelta(seconds=rng.randint(1, 3)), extra={})
+            )
         for row in rows:
             if row.code == 500121:
                 row.extra = {"cause": cause, "scenario": scenario, "noise": noise}
         self.rows += rows
         return rows
 
-    def success(self, user: User, when: datetime, device, where: Where, app: cat.App, method: str,
-                refresh: int = 1, risk: Risk = NO_RISK) -> list[Row]:
+    def success(
+        self,
+        user: User,
+        when: datetime,
+        device,
+        where: Where,
+        app: cat.App,
+        method: str,
+        refresh: int = 1,
+        risk: Risk = NO_RISK,
+    ) -> list[Row]:
         """A completed sign-in (fresh MFA with ``method``) and a short token-refresh burst."""
-        rows = interactive(self.rng, user, when, device, where, app, "mfa_ok", mfa=Mfa(method, True, ph.MFA_OK),
-                           interrupt=self.rng.random() < 0.4, risk=risk)
+        rows = interactive(
+            self.rng,
+            user,
+            when,
+            device,
+            where,
+            app,
+            "mfa_ok",
+            mfa=Mfa(method, True, ph.MFA_OK),
+            interrupt=self.rng.random() < 0.4,
+            risk=risk,
+        )
         if refresh:
-            rows += refresh_burst(self.rng, user, when + timedelta(seconds=15), device, where,
-                                  rows[-1].session_id, refresh, risk=risk)
+            rows += refresh_burst(
+                self.rng, user, when + timedelta(seconds=15), device, where, rows[-1].session_id, refresh, risk=risk
+            )
         self.rows += rows
         return rows
 
@@ -136,6 +188,9 @@ class Planner:
             return cat.APPS[rng.choice(cat.MOBILE_APPS + ["OfficeHome"])]
         if browser is None:
             browser = device.family == "linux" or rng.random() < 0.5
-        names = (["OfficeHome", "Office 365 Exchange Online", "Office 365 SharePoint Online"] if browser
-                 else ["Microsoft Teams", "Microsoft Office", "OneDrive SyncEngine"])
+        names = (
+            ["OfficeHome", "Office 365 Exchange Online", "Office 365 SharePoint Online"]
+            if browser
+            else ["Microsoft Teams", "Microsoft Office", "OneDrive SyncEngine"]
+        )
         return cat.APPS[rng.choice(names)]

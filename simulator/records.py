@@ -1,4 +1,5 @@
 """Build one Graph beta ``signIn`` object from a ``Row`` (what happened on one request)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,13 +16,21 @@ from .policies import Context, evaluate
 from .tenant import Device, User
 
 # stage -> what Conditional Access saw of MFA (see policies.Context.mfa)
-_CA_MFA = {"mfa_ok": "satisfied", "previous": "satisfied", "fido_ok": "satisfied", "mfa_failed": "failed",
-           "tap_failed": "failed", "mfa_pending": "pending", "token_pending": "pending", "password_bad": "none",
-           "no_auth": "none"}
+_CA_MFA = {
+    "mfa_ok": "satisfied",
+    "previous": "satisfied",
+    "fido_ok": "satisfied",
+    "mfa_failed": "failed",
+    "tap_failed": "failed",
+    "mfa_pending": "pending",
+    "token_pending": "pending",
+    "password_bad": "none",
+    "no_auth": "none",
+}
 _CLIENT_APP = {"browser": "Browser", "rich": "Mobile Apps and Desktop clients"}
 
 
-AS_DETAIL = "(as detail)"   # Mfa.step_detail / status_detail default: show ``detail`` unchanged
+AS_DETAIL = "(as detail)"  # Mfa.step_detail / status_detail default: show ``detail`` unchanged
 
 
 @dataclass
@@ -30,14 +39,14 @@ class Mfa:
 
     method: str
     succeeded: bool
-    detail: str                                  # the result text (authenticationStepResultDetail)
-    app_policy: list | None = None               # authenticationAppPolicyEvaluationDetails override
-    app_version: str | None = None               # Authenticator version override (outdated apps)
+    detail: str  # the result text (authenticationStepResultDetail)
+    app_policy: list | None = None  # authenticationAppPolicyEvaluationDetails override
+    app_version: str | None = None  # Authenticator version override (outdated apps)
     # Log noise (see noise.py): what the record shows when it is not what happened. ``None`` is a
     # null field (not yet aggregated); AS_DETAIL shows ``detail`` itself.
-    step_detail: str | None = AS_DETAIL          # authenticationStepResultDetail as logged
-    status_detail: str | None = AS_DETAIL        # status.additionalDetails as logged (500121 rows)
-    app_device: bool = True                      # False: authenticationAppDeviceDetails missing (null)
+    step_detail: str | None = AS_DETAIL  # authenticationStepResultDetail as logged
+    status_detail: str | None = AS_DETAIL  # status.additionalDetails as logged (500121 rows)
+    app_device: bool = True  # False: authenticationAppDeviceDetails missing (null)
 
     def shown(self, field_value: str | None) -> str | None:
         """``field_value`` as logged: the detail itself unless overridden."""
@@ -68,8 +77,8 @@ class Row:
     device: Device
     place: cat.Place
     ip: str
-    client: str = "browser"                      # browser | rich | legacy
-    stage: str = "previous"                      # see _CA_MFA
+    client: str = "browser"  # browser | rich | legacy
+    stage: str = "previous"  # see _CA_MFA
     code: int = 0
     interactive: bool = True
     mfa: Mfa | None = None
@@ -77,9 +86,9 @@ class Row:
     correlation_id: str = ""
     session_id: str = ""
     trusted: bool = False
-    details: str | None = None                   # status.additionalDetails override
+    details: str | None = None  # status.additionalDetails override
     legacy_client: str = "Authenticated SMTP"
-    extra: dict = field(default_factory=dict)    # free-form tags for the generators (not rendered)
+    extra: dict = field(default_factory=dict)  # free-form tags for the generators (not rendered)
 
 
 def build_record(row: Row, policies: list, rng: random.Random) -> dict:
@@ -162,28 +171,34 @@ def build_record(row: Row, policies: list, rng: random.Random) -> dict:
         "globalSecureAccessIpAddress": None,
         "isThroughGlobalSecureAccess": False,
         "azureResourceId": None,
-        "managedServiceIdentity": {"msiType": "none", "associatedResourceId": None, "federatedTokenId": None,
-                                   "federatedTokenIssuer": None},
+        "managedServiceIdentity": {
+            "msiType": "none",
+            "associatedResourceId": None,
+            "federatedTokenId": None,
+            "federatedTokenIssuer": None,
+        },
         "privateLinkDetails": None,
     }
 
 
 def _context(row: Row) -> Context:
     u, d = row.user, row.device
-    return Context(app=row.app.name, roles=u.roles, excluded=u.breakglass, per_user_mfa=u.per_user_mfa,
-                   location_group=u.location_group, guest=u.guest, client=row.client, platform=d.family,
-                   compliant=d.compliant, trusted=row.trusted, country=row.place.country,
-                   risk=row.risk.during, mfa=_CA_MFA[row.stage], strong=row.stage == "fido_ok")
-
-
-
-
-
-
-
-
-
-
+    return Context(
+        app=row.app.name,
+        roles=u.roles,
+        excluded=u.breakglass,
+        per_user_mfa=u.per_user_mfa,
+        location_group=u.location_group,
+        guest=u.guest,
+        client=row.client,
+        platform=d.family,
+        compliant=d.compliant,
+        trusted=row.trusted,
+        country=row.place.country,
+        risk=row.risk.during,
+        mfa=_CA_MFA[row.stage],
+        strong=row.stage == "fido_ok",
+    )
 
 
 def _status(row: Row) -> dict:
@@ -191,8 +206,11 @@ def _status(row: Row) -> dict:
         default = {"mfa_ok": ph.MFA_COMPLETED, "previous": ph.MFA_BY_CLAIM}.get(row.stage)
         return {"errorCode": 0, "failureReason": "Other.", "additionalDetails": row.details or default}
     if row.code == 500121:
-        return {"errorCode": 500121, "failureReason": ph.FAILURE_500121,
-                "additionalDetails": row.details or row.mfa.shown(row.mfa.status_detail)}
+        return {
+            "errorCode": 500121,
+            "failureReason": ph.FAILURE_500121,
+            "additionalDetails": row.details or row.mfa.shown(row.mfa.status_detail),
+        }
     reason, details = ph.OTHER_CODES[row.code]
     return {"errorCode": row.code, "failureReason": reason, "additionalDetails": row.details or details}
 
@@ -202,9 +220,16 @@ def _device_detail(row: Row) -> dict:
     os_name, browser, _ = cat.PROFILES[d.profile]
     if row.client != "browser":
         browser = cat.RICH_CLIENT if row.client == "rich" else ""
-    return {"deviceId": d.id, "displayName": d.name, "operatingSystem": os_name, "browser": browser,
-            "browserId": d.browser_id if row.client == "browser" else "", "isCompliant": d.compliant,
-            "isManaged": d.managed, "trustType": d.trust}
+    return {
+        "deviceId": d.id,
+        "displayName": d.name,
+        "operatingSystem": os_name,
+        "browser": browser,
+        "browserId": d.browser_id if row.client == "browser" else "",
+        "isCompliant": d.compliant,
+        "isManaged": d.managed,
+        "trustType": d.trust,
+    }
 
 
 def _user_agent(row: Row) -> str:
@@ -228,8 +253,12 @@ def _location(row: Row) -> dict:
     h = hashlib.sha256(row.ip.encode()).digest()
     lat = round(p.lat + (h[0] - 128) / 5000, 5)
     lon = round(p.lon + (h[1] - 128) / 5000, 5)
-    return {"city": p.city, "state": p.state, "countryOrRegion": p.country,
-            "geoCoordinates": {"altitude": None, "latitude": lat, "longitude": lon}}
+    return {
+        "city": p.city,
+        "state": p.state,
+        "countryOrRegion": p.country,
+        "geoCoordinates": {"altitude": None, "latitude": lat, "longitude": lon},
+    }
 
 
 def _asn(row: Row) -> int:
@@ -244,19 +273,11 @@ def _network(row: Row) -> list:
     return []
 
 
-
-
-
-
-
-
-
-
-
-
 def _processing(row: Row) -> list:
-    out = [{"key": "Legacy TLS (TLS 1.0, 1.1, 3DES)", "value": "False"},
-           {"key": "Oauth Scope Info", "value": json.dumps(row.app.scopes.split(), separators=(",", ":"))}]
+    out = [
+        {"key": "Legacy TLS (TLS 1.0, 1.1, 3DES)", "value": "False"},
+        {"key": "Oauth Scope Info", "value": json.dumps(row.app.scopes.split(), separators=(",", ":"))},
+    ]
     if row.client == "browser" and row.interactive:
         out.append({"key": "Login Hint Present", "value": "True"})
     if row.user.roles:

@@ -4,6 +4,7 @@ Counts are incidents (an incident is one or more failed attempts) for the refere
 tenant of 250 users over 30 days, and scale with users x days. The mix follows the field
 guide: time drift and undelivered pushes are common, fatigue and fraud are rare.
 """
+
 from __future__ import annotations
 
 from . import causes, noise, stories
@@ -55,7 +56,7 @@ NOISE = [
     ("noisy_app_details_missing", noise.app_details_missing, 5),
     ("noisy_risk_not_enriched", noise.risk_not_enriched, 2),
 ]
-FIXED = {"mfa_fatigue", "privileged_lockout"}   # these do not scale with tenant size
+FIXED = {"mfa_fatigue", "privileged_lockout"}  # these do not scale with tenant size
 
 
 def plan(tenant: Tenant) -> Planner:

@@ -2,6 +2,7 @@
 
 Storylines own their users (``Planner.reserved``) so one-off incidents cannot blur them.
 """
+
 from __future__ import annotations
 
 import math
@@ -9,9 +10,9 @@ from datetime import timedelta
 
 from . import catalog as cat
 from . import phrases as ph
+from .auth import app_policy
 from .flows import Where, day_of, local_to_utc, refresh_burst, whereabouts
 from .planner import Planner
-from .auth import app_policy
 from .records import Mfa, Risk
 from .tenant import User, make_device
 
@@ -33,29 +34,66 @@ def mfa_fatigue(p: Planner, bursts: int) -> None:
         rapid = b == 3
         count = 12 if rapid else p.rng.randint(6, 9)
         gap = (18, 24) if rapid else (35, 520 // (count - 1))
-        label = f"fatigue burst {b} ({'followed by success' if b == 1 else 'rapid, >10 in 5 min' if rapid else 'no success'})"
+        kind = "followed by success" if b == 1 else "rapid, >10 in 5 min" if rapid else "no success"
+        label = f"fatigue burst {b} ({kind})"
         t = start
         for _ in range(count):
-            p.attempt(user, t, device, where, cat.APPS["OfficeHome"], _fatigue_mfa(p), "mfa_fatigue", label,
-                      risk=UNFAMILIAR if p.rng.random() < 0.5 else Risk(), duplicate=False)
+            p.attempt(
+                user,
+                t,
+                device,
+                where,
+                cat.APPS["OfficeHome"],
+                _fatigue_mfa(p),
+                "mfa_fatigue",
+                label,
+                risk=UNFAMILIAR if p.rng.random() < 0.5 else Risk(),
+                duplicate=False,
+            )
             t += timedelta(seconds=p.rng.randint(*gap))
         if b == 1:
             # The worn-down user approves: the attacker is in, and reads mail.
-            won = p.success(user, t + timedelta(minutes=p.rng.randint(6, 25)), device, where,
-                            cat.APPS["OfficeHome"], ph.PUSH, refresh=0, risk=UNFAMILIAR)
-            p.add(refresh_burst(p.rng, user, won[-1].when + timedelta(seconds=30), device, where,
-                                won[-1].session_id, 2, risk=UNFAMILIAR))
+            won = p.success(
+                user,
+                t + timedelta(minutes=p.rng.randint(6, 25)),
+                device,
+                where,
+                cat.APPS["OfficeHome"],
+                ph.PUSH,
+                refresh=0,
+                risk=UNFAMILIAR,
+            )
+            p.add(
+                refresh_burst(
+                    p.rng,
+                    user,
+                    won[-1].when + timedelta(seconds=30),
+                    device,
+                    where,
+                    won[-1].session_id,
+                    2,
+                    risk=UNFAMILIAR,
+                )
+            )
 
 
 def _fatigue_mfa(p: Planner) -> Mfa:
     roll = p.rng.random()
     if roll < 0.45:
-        return Mfa(ph.PUSH, False, ph.spell(p.rng, "prompt_denied"),
-                   app_policy=[app_policy("Number matching", "numberMatchDeny", "failure")])
+        return Mfa(
+            ph.PUSH,
+            False,
+            ph.spell(p.rng, "prompt_denied"),
+            app_policy=[app_policy("Number matching", "numberMatchDeny", "failure")],
+        )
     if roll < 0.85:
         return Mfa(ph.PUSH, False, ph.spell(p.rng, "push_not_delivered"), app_policy=[])
-    return Mfa(ph.PUSH, False, ph.spell(p.rng, "number_mismatch"),
-               app_policy=[app_policy("Number matching", "numberMatchIncorrectNumberEntered", "failure")])
+    return Mfa(
+        ph.PUSH,
+        False,
+        ph.spell(p.rng, "number_mismatch"),
+        app_policy=[app_policy("Number matching", "numberMatchIncorrectNumberEntered", "failure")],
+    )
 
 
 def privileged_lockout(p: Planner) -> None:
@@ -71,9 +109,17 @@ def privileged_lockout(p: Planner) -> None:
     while t < local_to_utc(day_of(p.t, d), 18.5, where.place):
         attempt += 1
         text = ph.spell(p.rng, "push_not_delivered")
-        p.attempt(user, t, user.laptop, where, cat.APPS[p.rng.choice(cat.ADMIN_APPS + ["OfficeHome"])],
-                  Mfa(ph.PUSH, False, text, app_policy=[]), "push_not_delivered",
-                  f"privileged lockout: admin attempt {attempt}", duplicate=False)
+        p.attempt(
+            user,
+            t,
+            user.laptop,
+            where,
+            cat.APPS[p.rng.choice(cat.ADMIN_APPS + ["OfficeHome"])],
+            Mfa(ph.PUSH, False, text, app_policy=[]),
+            "push_not_delivered",
+            f"privileged lockout: admin attempt {attempt}",
+            duplicate=False,
+        )
         t += timedelta(minutes=p.rng.randint(35, 80))
     nxt = next(i for i in range(d + 1, p.t.days) if day_of(p.t, i).weekday() < 5)
     back = whereabouts(p.t, user, nxt)
@@ -96,9 +142,16 @@ def recurring_time_drift(p: Planner, users: int) -> None:
             attempts = p.rng.choice([1, 2, 2, 3])
             t = p.at(d, where)
             for _ in range(attempts):
-                rows = p.attempt(user, t, user.laptop, where, p.app_for(user.laptop),
-                                 Mfa(ph.OATH, False, ph.spell(p.rng, "time_drift")), "time_drift",
-                                 f"recurring time drift (day {k} of {len(days)})")
+                rows = p.attempt(
+                    user,
+                    t,
+                    user.laptop,
+                    where,
+                    p.app_for(user.laptop),
+                    Mfa(ph.OATH, False, ph.spell(p.rng, "time_drift")),
+                    "time_drift",
+                    f"recurring time drift (day {k} of {len(days)})",
+                )
                 t = rows[-1].when + timedelta(seconds=p.rng.randint(40, 110))
             if p.rng.random() < 0.8:
                 p.success(user, t + timedelta(minutes=2), user.laptop, where, rows[-1].app, ph.SMS)
@@ -118,11 +171,27 @@ def app_outdated(p: Planner, users: int) -> None:
             where = whereabouts(p.t, user, d)
             status = p.rng.choice(["numberMatchOutOfDate", "numberMatchOutOfDate", "appContextOutOfDate"])
             text = ph.spell(p.rng, "push_not_delivered") if p.rng.random() < 0.5 else ph.neutral(p.rng, ph.PUSH)
-            mfa = Mfa(ph.PUSH, False, text, app_version=old,
-                      app_policy=[app_policy("Number matching" if status.startswith("number") else
-                                             "Application name", status, "failure")])
-            rows = p.attempt(user, p.at(d, where), user.laptop, where, p.app_for(user.laptop), mfa,
-                             "app_outdated", f"Authenticator {old} below minimum ({status})")
+            mfa = Mfa(
+                ph.PUSH,
+                False,
+                text,
+                app_version=old,
+                app_policy=[
+                    app_policy(
+                        "Number matching" if status.startswith("number") else "Application name", status, "failure"
+                    )
+                ],
+            )
+            rows = p.attempt(
+                user,
+                p.at(d, where),
+                user.laptop,
+                where,
+                p.app_for(user.laptop),
+                mfa,
+                "app_outdated",
+                f"Authenticator {old} below minimum ({status})",
+            )
             if p.rng.random() < 0.8:
                 p.success(user, rows[-1].when + timedelta(minutes=3), user.laptop, where, rows[-1].app, ph.SMS)
 
@@ -137,8 +206,9 @@ def _spread_days(p: Planner, user: User, first: int, last: int, count: int) -> l
 def new_country_trips(p: Planner, trips: int) -> None:
     """A trip abroad: the first sign-in from the new country fails (roaming SMS, push trouble)."""
     for _ in range(trips):
-        user = p.pick(lambda u: u.method in (ph.SMS, ph.VOICE, ph.PUSH) and not u.location_group
-                      and not u.trips, reserve=True)
+        user = p.pick(
+            lambda u: u.method in (ph.SMS, ph.VOICE, ph.PUSH) and not u.location_group and not u.trips, reserve=True
+        )
         if not user:
             continue
         first = p.rng.randint(4, p.t.days - 4)
@@ -151,19 +221,39 @@ def new_country_trips(p: Planner, trips: int) -> None:
         when = local_to_utc(day_of(p.t, first), p.rng.uniform(8.0, 9.5), where.place).replace(microsecond=0)
         p.blackout(user, when - timedelta(hours=12), when + timedelta(minutes=1))
         method = user.method if user.method != ph.PUSH or p.rng.random() < 0.5 else ph.SMS
-        rows = p.attempt(user, when, user.laptop, where, p.app_for(user.laptop),
-                         Mfa(method, False, ph.neutral(p.rng, method), app_policy=[]), "new_location",
-                         f"first sign-in from {where.place.country} (trip to {where.place.city})")
+        rows = p.attempt(
+            user,
+            when,
+            user.laptop,
+            where,
+            p.app_for(user.laptop),
+            Mfa(method, False, ph.neutral(p.rng, method), app_policy=[]),
+            "new_location",
+            f"first sign-in from {where.place.country} (trip to {where.place.city})",
+        )
         if p.rng.random() < 0.8:
-            p.success(user, rows[-1].when + timedelta(minutes=p.rng.randint(2, 8)), user.laptop, where,
-                      rows[-1].app, ph.PUSH if user.method == ph.PUSH else ph.VOICE)
+            p.success(
+                user,
+                rows[-1].when + timedelta(minutes=p.rng.randint(2, 8)),
+                user.laptop,
+                where,
+                rows[-1].app,
+                ph.PUSH if user.method == ph.PUSH else ph.VOICE,
+            )
 
 
 def impossible_travel(p: Planner, cases: int) -> None:
     """A known country, but far from the last sign-in minutes earlier (>= 500 km at >= 800 km/h)."""
     for _ in range(cases):
-        user = p.pick(lambda u: cat.PLACES[u.home].country == "US" and u.method in (ph.SMS, ph.VOICE, ph.PUSH)
-                      and not u.location_group and not u.trips, reserve=True)
+        user = p.pick(
+            lambda u: (
+                cat.PLACES[u.home].country == "US"
+                and u.method in (ph.SMS, ph.VOICE, ph.PUSH)
+                and not u.location_group
+                and not u.trips
+            ),
+            reserve=True,
+        )
         if not user:
             continue
         far = max(cat.DOMESTIC_TRIPS["US"], key=lambda k: distance_km(cat.PLACES[k], cat.PLACES[user.home]))
@@ -180,10 +270,18 @@ def impossible_travel(p: Planner, cases: int) -> None:
         when = t0 + timedelta(minutes=p.rng.randint(20, 50))
         speed = distance_km(place, where.place) / ((when - t0).total_seconds() / 3600)
         method = user.method
-        p.attempt(user, when, user.laptop, away, p.app_for(user.laptop),
-                  Mfa(method, False, ph.neutral(p.rng, method), app_policy=[]), "new_location",
-                  f"impossible travel {where.place.city} -> {place.city} ({speed:.0f} km/h)",
-                  interrupt=False, duplicate=False)
+        p.attempt(
+            user,
+            when,
+            user.laptop,
+            away,
+            p.app_for(user.laptop),
+            Mfa(method, False, ph.neutral(p.rng, method), app_policy=[]),
+            "new_location",
+            f"impossible travel {where.place.city} -> {place.city} ({speed:.0f} km/h)",
+            interrupt=False,
+            duplicate=False,
+        )
 
 
 def distance_km(a: cat.Place, b: cat.Place) -> float:

@@ -1,4 +1,5 @@
 """The sample tenant: users, their devices, networks, MFA methods and policies."""
+
 from __future__ import annotations
 
 import random
@@ -17,8 +18,8 @@ class Device:
 
     id: str
     name: str
-    profile: str            # key of catalog.PROFILES
-    trust: str              # "Azure AD joined", "Azure AD registered" or ""
+    profile: str  # key of catalog.PROFILES
+    trust: str  # "Azure AD joined", "Azure AD registered" or ""
     compliant: bool
     managed: bool
     browser_id: str
@@ -33,11 +34,11 @@ class Device:
 class AuthPhone:
     """The phone that runs Microsoft Authenticator."""
 
-    family: str             # ios | android
+    family: str  # ios | android
     model: str
-    device_id: str          # Entra device id, or "" when the phone is not registered
+    device_id: str  # Entra device id, or "" when the phone is not registered
     app_version: str
-    number_tail: str        # last two digits of the registered phone number
+    number_tail: str  # last two digits of the registered phone number
 
 
 @dataclass
@@ -48,11 +49,11 @@ class User:
     id: str
     upn: str
     name: str
-    home: str               # catalog.PLACES key
+    home: str  # catalog.PLACES key
     office: str | None
     office_days: tuple
     home_ip: str
-    method: str             # usual MFA method label
+    method: str  # usual MFA method label
     devices: list
     phone: AuthPhone
     roles: tuple = ()
@@ -61,9 +62,9 @@ class User:
     per_user_mfa: bool = False
     location_group: bool = False
     activity: float = 1.0
-    trips: list = field(default_factory=list)   # (first_day, last_day, place key)
-    legacy_smtp: bool = False   # owns a scanner that still uses basic-auth SMTP
-    fallback_until: int = -1    # day index before which pushes fail, so the user signs in by SMS
+    trips: list = field(default_factory=list)  # (first_day, last_day, place key)
+    legacy_smtp: bool = False  # owns a scanner that still uses basic-auth SMTP
+    fallback_until: int = -1  # day index before which pushes fail, so the user signs in by SMS
 
     @property
     def privileged(self) -> bool:
@@ -97,8 +98,14 @@ class Tenant:
         return [u for u in self.users if not (u.guest or u.breakglass or u.privileged)]
 
 
-ADMIN_ROLES = [("Global Administrator",), ("Global Administrator",), ("Security Administrator",),
-               ("Conditional Access Administrator",), ("Exchange Administrator",), ("User Administrator",)]
+ADMIN_ROLES = [
+    ("Global Administrator",),
+    ("Global Administrator",),
+    ("Security Administrator",),
+    ("Conditional Access Administrator",),
+    ("Exchange Administrator",),
+    ("User Administrator",),
+]
 
 
 def build_tenant(seed: int, n_users: int, start: date, days: int, n_policies: int = SAMPLE_POLICY_COUNT) -> Tenant:
@@ -113,21 +120,30 @@ def build_tenant(seed: int, n_users: int, start: date, days: int, n_policies: in
 
 
 def _unique_names(rng: random.Random, n: int) -> list:
-    pairs = [(f, l) for f in cat.FIRST_NAMES for l in cat.LAST_NAMES]
+    pairs = [(first, last) for first in cat.FIRST_NAMES for last in cat.LAST_NAMES]
     rng.shuffle(pairs)
     return pairs[:n]
 
 
 def _make_user(rng: random.Random, i: int, first: str, last: str, kind: str) -> User:
     home, office = _pick_home(rng)
-    office = None if kind == "guest" else office   # partners never sit behind our office egress
+    office = None if kind == "guest" else office  # partners never sit behind our office egress
     upn, name = _identity(i, first, last, kind)
     devices = _devices(rng, upn, kind)
     phone = _auth_phone(rng, upn, devices)
-    user = User(index=i, id=stable_guid("user", upn), upn=upn, name=name, home=home, office=office,
-                office_days=tuple(sorted(rng.sample(range(5), rng.choice([2, 3, 3, 4])))) if office else (),
-                home_ip=f"{cat.PLACES[home].prefix}.{rng.randint(2, 254)}", method=_method(rng, kind),
-                devices=devices, phone=phone)
+    user = User(
+        index=i,
+        id=stable_guid("user", upn),
+        upn=upn,
+        name=name,
+        home=home,
+        office=office,
+        office_days=tuple(sorted(rng.sample(range(5), rng.choice([2, 3, 3, 4])))) if office else (),
+        home_ip=f"{cat.PLACES[home].prefix}.{rng.randint(2, 254)}",
+        method=_method(rng, kind),
+        devices=devices,
+        phone=phone,
+    )
     user.breakglass = kind == "breakglass"
     user.guest = kind == "guest"
     user.roles = ("Global Administrator",) if user.breakglass else ADMIN_ROLES[i - 2] if kind == "admin" else ()
@@ -167,15 +183,17 @@ def _devices(rng: random.Random, upn: str, kind: str) -> list[Device]:
     if kind == "guest":
         # A partner's laptop is not registered in this tenant.
         return [Device("", "", profile, "", False, False, guid(rng))]
-    laptop = Device(stable_guid("device", upn, 0), f"{prefix}-{rng.randint(100, 9999):04d}", profile, trust,
-                    True, True, guid(rng))
+    laptop = Device(
+        stable_guid("device", upn, 0), f"{prefix}-{rng.randint(100, 9999):04d}", profile, trust, True, True, guid(rng)
+    )
     devices = [laptop]
     roll = rng.random()
     family = rng.choice(cat.MOBILE_PROFILES)
     if kind in ("member", "admin") and roll < 0.62:
         model = rng.choice(cat.PHONE_MODELS[family])
-        devices.append(Device(stable_guid("device", upn, 1), model, family, "Azure AD registered", True, True,
-                              guid(rng)))
+        devices.append(
+            Device(stable_guid("device", upn, 1), model, family, "Azure AD registered", True, True, guid(rng))
+        )
     elif kind == "member" and roll < 0.72:
         devices.append(Device("", "", family, "", False, False, guid(rng)))
     return devices

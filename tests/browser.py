@@ -29,14 +29,14 @@ def launch(playwright):
 class Visit:
     """What one page did in the browser."""
 
-    errors: list[str] = field(default_factory=list)       # console errors and uncaught exceptions
-    outside: list[str] = field(default_factory=list)      # requests to anything but this machine
+    errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
+    outside: list[str] = field(default_factory=list)  # requests to anything but this machine
     dialogs: list[str] = field(default_factory=list)
-    declared: int = -1                                     # figures the page says it draws
-    placeholders: int = -1                                 # <div class="figure"> on the page
-    drawn: int = -1                                        # of those, rendered by plotly
-    xss: str = ""                                          # typeof window.__xss
-    text: str = ""                                         # the page's text, SVG labels included
+    declared: int = -1  # figures the page says it draws
+    placeholders: int = -1  # <div class="figure"> on the page
+    drawn: int = -1  # of those, rendered by plotly
+    xss: str = ""  # typeof window.__xss
+    text: str = ""  # the page's text, SVG labels included
 
 
 def _leaves_machine(url: str) -> bool:
@@ -72,5 +72,5 @@ class Tab:
         seen.text = page.evaluate("() => document.body.textContent")
         if screenshot:
             page.screenshot(path=str(screenshot), full_page=True)
-        page.goto("about:blank")        # late events (dialogs, errors) of this page land in this visit
+        page.goto("about:blank")  # late events (dialogs, errors) of this page land in this visit
         return seen

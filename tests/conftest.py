@@ -14,14 +14,23 @@ from signins.ingest.load import FileOutcome, ingest_file
 from signins.settings import IngestLimits, switch_off_analytics
 from signins.store.database import connect
 
-switch_off_analytics()   # before any test imports Prefect or Great Expectations
+switch_off_analytics()  # before any test imports Prefect or Great Expectations
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Real files others published, one folder per source (their provenance and licences beside them).
 PUBLIC = FIXTURES / "public"
 # The store's tables of loaded data (raw layer, sign-ins and their child rows, quarantine).
-STORE_TABLES = ["raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "ca_policy_sets",
-                "signin_app_policy_evaluations", "signin_app_device_details", "quarantine"]
+STORE_TABLES = [
+    "raw_files",
+    "raw_records",
+    "signins",
+    "signin_auth_steps",
+    "signin_ca_policies",
+    "ca_policy_sets",
+    "signin_app_policy_evaluations",
+    "signin_app_device_details",
+    "quarantine",
+]
 CHILD_TABLES = [t for t in STORE_TABLES if t.startswith("signin_")]
 LOAD_TIMES = frozenset({"loaded_at", "ingested_at", "ingest_id", "quarantined_at"})
 
@@ -49,9 +58,13 @@ class Store:
 
 def table_content(store: Store, table: str) -> list[tuple]:
     """A table's rows, sorted, without the columns that say when (or in which ingest) they were written."""
-    columns = [c for (c,) in store.rows(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])
-        if c not in LOAD_TIMES | {"first_seen_at"}]
+    columns = [
+        c
+        for (c,) in store.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table]
+        )
+        if c not in LOAD_TIMES | {"first_seen_at"}
+    ]
     return sorted(store.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
 
 
@@ -76,7 +89,9 @@ def tagged_sample(tmp_path_factory) -> Path:
     from transforms.thresholds import load_thresholds
 
     sample = PROJECT_ROOT / "data" / "sample"
-    privileged = [u["user_principal_name"] for u in json.loads((sample / "tenant.json").read_text())["privileged_users"]]
+    privileged = [
+        u["user_principal_name"] for u in json.loads((sample / "tenant.json").read_text())["privileged_users"]
+    ]
     store = Store(tmp_path_factory.mktemp("sample") / "sample.duckdb")
     for page in sorted((sample / "signins").glob("page-*.json.gz")):
         store.ingest(page)
@@ -108,9 +123,10 @@ def prefect_harness():
 
 
 # The tables of older schemas that the latest one no longer has: where their rows are now.
-OLDER_FORMS = {   # sql/schema/008_ca_policy_sets.sql: policy rows of the versions a run kept aside
-    "displaced_ca_policies": "SELECT d.run_name, d.id AS signin_id, p.* EXCLUDE (ca_set), d.created_at AS signin_created_at "
-                             "FROM latest.displaced_signins d JOIN latest.ca_policy_sets p USING (ca_set)",
+OLDER_FORMS = {  # sql/schema/008_ca_policy_sets.sql: policy rows of the versions a run kept aside
+    "displaced_ca_policies": "SELECT d.run_name, d.id AS signin_id, p.* EXCLUDE (ca_set), "
+    "d.created_at AS signin_created_at "
+    "FROM latest.displaced_signins d JOIN latest.ca_policy_sets p USING (ca_set)",
 }
 
 
@@ -123,9 +139,13 @@ def fill_older_store(old: duckdb.DuckDBPyConnection, latest: Path) -> dict[str, 
     for table in base_tables(old, catalog):
         if table in ("schema_migrations", "ca_condition_flags"):
             continue
-        columns = ", ".join(f'"{c}"' for (c,) in old.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ?",
-            [catalog, table]).fetchall())
+        columns = ", ".join(
+            f'"{c}"'
+            for (c,) in old.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ?",
+                [catalog, table],
+            ).fetchall()
+        )
         source = OLDER_FORMS.get(table, f'SELECT * FROM latest."{table}"')
         old.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM ({source})')
         counts[table] = old.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]

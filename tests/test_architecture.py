@@ -23,8 +23,12 @@ def layer_table() -> dict[str, set[str]]:
     allowed = {}
     for name, imports in rows:
         named = set(re.findall(r"`([\w.*]+)`", imports))
-        expanded = {layer for layer in layers for pattern in named
-                    if layer == pattern or (pattern.endswith(".*") and layer.split(".")[0] == pattern[:-2])}
+        expanded = {
+            layer
+            for layer in layers
+            for pattern in named
+            if layer == pattern or (pattern.endswith(".*") and layer.split(".")[0] == pattern[:-2])
+        }
         allowed[name] = expanded | {name}
     return allowed
 
@@ -82,38 +86,57 @@ def test_every_import_points_to_a_layer_its_row_allows():
     assert not problems, "imports against docs/architecture.md:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize(("module", "target", "allowed"), [
-    ("transforms.rules", "signins.errors", False),
-    ("signins.ingest.load", "signins.analysis.tagging", False),
-    ("signins.store.database", "signins.ingest.blobs", False),
-    ("dashboards.site", "flows.steps", False),
-    ("flows.steps", "cli.main", False),
-    ("signins.graph.pull", "signins.ingest.load", True),
-    ("cli.main", "flows.nightly", True),
-])
+@pytest.mark.parametrize(
+    ("module", "target", "allowed"),
+    [
+        ("transforms.rules", "signins.errors", False),
+        ("signins.ingest.load", "signins.analysis.tagging", False),
+        ("signins.store.database", "signins.ingest.blobs", False),
+        ("dashboards.site", "flows.steps", False),
+        ("flows.steps", "cli.main", False),
+        ("signins.graph.pull", "signins.ingest.load", True),
+        ("cli.main", "flows.nightly", True),
+    ],
+)
 def test_the_checker_tells_a_downward_import_from_an_upward_one(module, target, allowed):
     assert (layer_of(target) in LAYERS[layer_of(module)]) is allowed
 
 
 def test_importing_the_flows_changes_no_environment_variable():
     """Libraries may set their own (polars sets its allocator's) when imported; the project's modules do not."""
-    script = ("import os, polars, duckdb, prefect, great_expectations, plotly, msgraph; before = dict(os.environ); "
-              "import flows, flows.steps, flows.nightly, flows.backfill, flows.deployment, cli.main; "
-              "print(sorted(set(os.environ.items()) ^ set(before.items())))")
-    done = subprocess.run([".venv/bin/python", "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    script = (
+        "import os, polars, duckdb, prefect, great_expectations, plotly, msgraph; before = dict(os.environ); "
+        "import flows, flows.steps, flows.nightly, flows.backfill, flows.deployment, cli.main; "
+        "print(sorted(set(os.environ.items()) ^ set(before.items())))"
+    )
+    done = subprocess.run(
+        [".venv/bin/python", "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
 
 def test_nothing_in_the_repository_reads_outside_it():
     """Code, scripts and configuration never name a folder beside the repository (../shared and the like)."""
-    tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT_ROOT,
-                             capture_output=True, text=True, check=True).stdout.split()
-    code = [f for f in tracked if f.endswith((".py", ".sh", ".sql", ".toml", ".yaml", ".cfg"))
-            or f.startswith(("scripts/", ".ci/"))]
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    code = [
+        f
+        for f in tracked
+        if f.endswith((".py", ".sh", ".sql", ".toml", ".yaml", ".cfg")) or f.startswith(("scripts/", ".ci/"))
+    ]
     outside = re.compile(r"(?<![.\w])\.\./|parents\[2\]|/shared/")
-    offenders = [f"{name}:{n}" for name in code if (PROJECT_ROOT / name).is_file() and name != "tests/test_architecture.py"
-                 for n, line in enumerate((PROJECT_ROOT / name).read_text(errors="replace").splitlines(), 1)
-                 if outside.search(line)]
+    offenders = [
+        f"{name}:{n}"
+        for name in code
+        if (PROJECT_ROOT / name).is_file() and name != "tests/test_architecture.py"
+        for n, line in enumerate((PROJECT_ROOT / name).read_text(errors="replace").splitlines(), 1)
+        if outside.search(line)
+    ]
     assert not offenders, offenders

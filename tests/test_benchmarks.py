@@ -14,9 +14,28 @@ from signins import PROJECT_ROOT
 
 def test_pipeline_benchmark_smoke_run(tmp_path):
     out = tmp_path / "pipeline.md"
-    result = subprocess.run([sys.executable, "benchmarks/pipeline.py", "--records", "400", "--workdir", str(tmp_path),
-                             "--out", str(out), "--memory-limit", "1GB", "--stages", *STAGES, "--history-days", "2"],
-                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/pipeline.py",
+            "--records",
+            "400",
+            "--workdir",
+            str(tmp_path),
+            "--out",
+            str(out),
+            "--memory-limit",
+            "1GB",
+            "--stages",
+            *STAGES,
+            "--history-days",
+            "2",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     measured = json.loads(result.stdout.strip().splitlines()[-1])
     assert [(m["stage"], m["contender"]) for m in measured] == [(c.stage, c.name) for c in CONTENDERS]
@@ -26,39 +45,52 @@ def test_pipeline_benchmark_smoke_run(tmp_path):
     assert all(m["seconds"] > 0 and m["peak_rss_mib"] > 50 for m in measured)
     table = out.read_text()
     assert "400 Graph beta sign-ins" in table and "memory limit 1GB" in table
-    assert table.count("\n| ") == len(CONTENDERS) + 1 + 3   # the header and one row per contender; the history
-    assert "| 1 | " in table and "| 2 | " in table and "| 3 | " not in table   # ...of two days
+    assert table.count("\n| ") == len(CONTENDERS) + 1 + 3  # the header and one row per contender; the history
+    assert "| 1 | " in table and "| 2 | " in table and "| 3 | " not in table  # ...of two days
     assert not list(tmp_path.glob("pipeline-bench-*")), "the work folder is removed"
 
 
 def test_rounds_give_medians_and_the_median_of_ratios_within_a_round():
     """A baseline is compared with the contender run next to it, not with another round's."""
-    ingest, pandas = (next(c for c in CONTENDERS if c.name == name) for name in ("signins ingest", "pandas json_normalize"))
-    rounds = [[Measured(ingest, 10.0, 19.0, 3000.0, 1000), Measured(pandas, 40.0, 40.0, 500.0, 1000)],
-              [Measured(ingest, 20.0, 38.0, 3500.0, 1000), Measured(pandas, 60.0, 60.0, 550.0, 1000)],
-              [Measured(ingest, 12.0, 23.0, 3100.0, 1000), Measured(pandas, 42.0, 42.0, 520.0, 1000)]]
+    ingest, pandas = (
+        next(c for c in CONTENDERS if c.name == name) for name in ("signins ingest", "pandas json_normalize")
+    )
+    rounds = [
+        [Measured(ingest, 10.0, 19.0, 3000.0, 1000), Measured(pandas, 40.0, 40.0, 500.0, 1000)],
+        [Measured(ingest, 20.0, 38.0, 3500.0, 1000), Measured(pandas, 60.0, 60.0, 550.0, 1000)],
+        [Measured(ingest, 12.0, 23.0, 3100.0, 1000), Measured(pandas, 42.0, 42.0, 520.0, 1000)],
+    ]
     rows = table(rounds, 1000, 10_000_000, None).splitlines()
     assert "Medians of 3 rounds" in rows[0]
     # seconds: median 12 (10-20); MB/s and records/s from the median; CPU median; the highest peak;
     # ratios 4.0, 3.0 and 3.5: median 3.5
-    assert rows[4] == "| ingest | signins ingest | 12.00 (10.0-20.0) | 1 | 83 | 23.0 | 3,500 | 3.50x pandas json_normalize |"
+    assert (
+        rows[4]
+        == "| ingest | signins ingest | 12.00 (10.0-20.0) | 1 | 83 | 23.0 | 3,500 | 3.50x pandas json_normalize |"
+    )
     # ratios 4.0, 3.0 and 2.5: median 3.0, where the ratio of the medians would be 40 / 12 = 3.33
     rounds[2][1] = Measured(pandas, 30.0, 30.0, 520.0, 1000)
     assert table(rounds, 1000, 10_000_000, None).splitlines()[4].endswith("| 3.00x pandas json_normalize |")
     assert table(rounds[:1], 1000, 10_000_000, None).splitlines()[4] == (
-        "| ingest | signins ingest | 10.00 | 1 | 100 | 19.0 | 3,000 | 4.00x pandas json_normalize |")
+        "| ingest | signins ingest | 10.00 | 1 | 100 | 19.0 | 3,000 | 4.00x pandas json_normalize |"
+    )
 
 
 def test_a_day_of_the_history_is_new_sign_ins_of_the_same_users_on_that_day():
-    line = (b'{"id":"b0e4952d-f717-4f9b-a49b-aba447339800","createdDateTime":"2026-11-27T23:43:22Z",'
-            b'"userId":"44c6ec45-9d47-4d19-b0b9-03a2a73734e8","correlationId":"ef1ffaa8-3278-4612-8569-2b0f39de5a9b",'
-            b'"originalRequestId":"fd8fd8a0-e7d5-4c60-b683-d9918eef7600",'
-            b'"authenticationDetails":[{"authenticationStepDateTime":"2026-11-27T23:43:22Z"}]}')
+    line = (
+        b'{"id":"b0e4952d-f717-4f9b-a49b-aba447339800","createdDateTime":"2026-11-27T23:43:22Z",'
+        b'"userId":"44c6ec45-9d47-4d19-b0b9-03a2a73734e8","correlationId":"ef1ffaa8-3278-4612-8569-2b0f39de5a9b",'
+        b'"originalRequestId":"fd8fd8a0-e7d5-4c60-b683-d9918eef7600",'
+        b'"authenticationDetails":[{"authenticationStepDateTime":"2026-11-27T23:43:22Z"}]}'
+    )
     assert json.loads(day_line(line, 3)) == {
-        "id": "d003-b0e4952d-f717-4f9b-a49b-aba447339800", "createdDateTime": "2026-11-03T23:43:22Z",
-        "userId": "44c6ec45-9d47-4d19-b0b9-03a2a73734e8", "correlationId": "d003-ef1ffaa8-3278-4612-8569-2b0f39de5a9b",
+        "id": "d003-b0e4952d-f717-4f9b-a49b-aba447339800",
+        "createdDateTime": "2026-11-03T23:43:22Z",
+        "userId": "44c6ec45-9d47-4d19-b0b9-03a2a73734e8",
+        "correlationId": "d003-ef1ffaa8-3278-4612-8569-2b0f39de5a9b",
         "originalRequestId": "d003-fd8fd8a0-e7d5-4c60-b683-d9918eef7600",
-        "authenticationDetails": [{"authenticationStepDateTime": "2026-11-03T23:43:22Z"}]}
+        "authenticationDetails": [{"authenticationStepDateTime": "2026-11-03T23:43:22Z"}],
+    }
 
 
 def test_a_contenders_peak_memory_is_its_own_not_that_of_the_benchmark_process():

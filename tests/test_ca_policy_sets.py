@@ -7,17 +7,21 @@ import json
 from pathlib import Path
 
 from signins.ingest import load
-from signins.runs import landing
 from signins.ingest.batches import batches
 from signins.ingest.reader import read_file
+from signins.runs import landing
 from signins.settings import IngestLimits
 from signins.store.database import run_script
 from tests.conftest import Store, table_content
 from tests.test_runs import RECORD, land, lines, signin, snapshot
 
-POLICIES = RECORD["appliedConditionalAccessPolicies"]            # three, the first two failing
-EXTRA = {**POLICIES[2], "id": "11111111-aaaa-4bbb-8ccc-000000000099", "displayName": "CA099: Block legacy auth",
-         "result": "success"}
+POLICIES = RECORD["appliedConditionalAccessPolicies"]  # three, the first two failing
+EXTRA = {
+    **POLICIES[2],
+    "id": "11111111-aaaa-4bbb-8ccc-000000000099",
+    "displayName": "CA099: Block legacy auth",
+    "result": "success",
+}
 
 
 def stored_lists(store: Store) -> set:
@@ -25,28 +29,47 @@ def stored_lists(store: Store) -> set:
 
 
 def used_lists(store: Store) -> set:
-    return {key for (key,) in store.rows("SELECT ca_set FROM signins WHERE ca_set IS NOT NULL "
-                                         "UNION SELECT ca_set FROM displaced_signins WHERE ca_set IS NOT NULL")}
+    return {
+        key
+        for (key,) in store.rows(
+            "SELECT ca_set FROM signins WHERE ca_set IS NOT NULL "
+            "UNION SELECT ca_set FROM displaced_signins WHERE ca_set IS NOT NULL"
+        )
+    }
 
 
 def test_one_list_however_spelled_is_stored_once_and_read_back_per_sign_in(store: Store, tmp_path: Path):
     """Key order, flags as names or as their integer, a capitalised result: one list. No list, an empty one
     or null: no list and no rows."""
-    respelled = [{"conditionsNotSatisfied": p["conditionsNotSatisfied"], "result": p["result"][0].upper() + p["result"][1:],
-                  **{k: v for k, v in p.items() if k not in ("result", "conditionsNotSatisfied")}} for p in POLICIES]
-    respelled[0]["conditionsSatisfied"] = "3"          # application (1) + users (2)
-    records = [signin(1), signin(2, appliedConditionalAccessPolicies=respelled),
-               signin(3, appliedConditionalAccessPolicies=[]), signin(4, appliedConditionalAccessPolicies=None),
-               {k: v for k, v in signin(5).items() if k != "appliedConditionalAccessPolicies"}]
+    respelled = [
+        {
+            "conditionsNotSatisfied": p["conditionsNotSatisfied"],
+            "result": p["result"][0].upper() + p["result"][1:],
+            **{k: v for k, v in p.items() if k not in ("result", "conditionsNotSatisfied")},
+        }
+        for p in POLICIES
+    ]
+    respelled[0]["conditionsSatisfied"] = "3"  # application (1) + users (2)
+    records = [
+        signin(1),
+        signin(2, appliedConditionalAccessPolicies=respelled),
+        signin(3, appliedConditionalAccessPolicies=[]),
+        signin(4, appliedConditionalAccessPolicies=None),
+        {k: v for k, v in signin(5).items() if k != "appliedConditionalAccessPolicies"},
+    ]
     outcome = store.ingest(lines(tmp_path / "a.jsonl", records))
     assert outcome.new_signins == 5 and outcome.quarantined == 0
     assert store.scalar("SELECT count(DISTINCT ca_set) FROM signins") == 1
     assert store.scalar("SELECT count(*) FROM signins WHERE ca_set IS NULL") == 3
     assert store.scalar("SELECT count(*) FROM ca_policy_sets") == 3
-    rows = store.rows("SELECT signin_id, policy_no, display_name, result, conditions_satisfied, "
-                      "conditions_not_satisfied FROM signin_ca_policies ORDER BY ALL")
-    expected = [(p["displayName"], p["result"], satisfied, not_satisfied)
-                for p, satisfied, not_satisfied in zip(POLICIES, [3, 11, 1], [0, 0, 2])]
+    rows = store.rows(
+        "SELECT signin_id, policy_no, display_name, result, conditions_satisfied, "
+        "conditions_not_satisfied FROM signin_ca_policies ORDER BY ALL"
+    )
+    expected = [
+        (p["displayName"], p["result"], satisfied, not_satisfied)
+        for p, satisfied, not_satisfied in zip(POLICIES, [3, 11, 1], [0, 0, 2], strict=True)
+    ]
     assert rows == [(signin(n)["id"], no, *row) for n in (1, 2) for no, row in enumerate(expected, 1)]
 
 
@@ -70,15 +93,33 @@ def test_a_run_undone_drops_the_lists_it_brought_and_a_run_kept_those_it_displac
     store = Store(tmp_path / "s.duckdb")
     store.ingest(lines(tmp_path / "before.jsonl", [signin(1)]))
     before, first = snapshot(store), stored_lists(store)
-    run_files = [lines(tmp_path / "run.jsonl", [signin(1, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
-                                                signin(2, appliedConditionalAccessPolicies=[EXTRA])])]
+    run_files = [
+        lines(
+            tmp_path / "run.jsonl",
+            [
+                signin(1, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
+                signin(2, appliedConditionalAccessPolicies=[EXTRA]),
+            ],
+        )
+    ]
     land(store, "r1", run_files)
-    assert len(stored_lists(store)) == 3 == len(used_lists(store))     # the displaced version's list kept
+    assert len(stored_lists(store)) == 3 == len(used_lists(store))  # the displaced version's list kept
     landing.undo(store.con, "r1")
     assert snapshot(store) == before
 
-    land(store, "r2", [lines(tmp_path / "again.jsonl", [signin(1, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
-                                                         signin(2, appliedConditionalAccessPolicies=[EXTRA])])])
+    land(
+        store,
+        "r2",
+        [
+            lines(
+                tmp_path / "again.jsonl",
+                [
+                    signin(1, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
+                    signin(2, appliedConditionalAccessPolicies=[EXTRA]),
+                ],
+            )
+        ],
+    )
     landing.keep(store.con, "r2")
     assert len(stored_lists(store)) == 2 and stored_lists(store) == used_lists(store)
     assert not first & stored_lists(store)
@@ -89,10 +130,16 @@ def test_lists_met_in_later_batches_are_keyed_as_in_one_batch(tmp_path: Path):
     (load/20_staged_records.sql): lists new in a later batch, a list spelled anew in a later batch, a
     batch with a line that is not UTF-8 (staged again leniently) all load as one batch of the file does."""
     respelled = [{**p, "result": p["result"][0].upper() + p["result"][1:]} for p in POLICIES]
-    records = [signin(1), signin(2), signin(3, appliedConditionalAccessPolicies=[EXTRA]), signin(4),
-               signin(5, appliedConditionalAccessPolicies=respelled), signin(6, appliedConditionalAccessPolicies=[]),
-               signin(7, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
-               signin(8, appliedConditionalAccessPolicies=[EXTRA])]
+    records = [
+        signin(1),
+        signin(2),
+        signin(3, appliedConditionalAccessPolicies=[EXTRA]),
+        signin(4),
+        signin(5, appliedConditionalAccessPolicies=respelled),
+        signin(6, appliedConditionalAccessPolicies=[]),
+        signin(7, appliedConditionalAccessPolicies=[*POLICIES, EXTRA]),
+        signin(8, appliedConditionalAccessPolicies=[EXTRA]),
+    ]
     path = lines(tmp_path / "a.jsonl", records)
     with path.open("ab") as fh:
         fh.write(b'{"id": "not-utf8-\xff", "createdDateTime": "2026-11-02T10:00:00Z"}\n')
@@ -122,7 +169,7 @@ def test_a_staging_connection_forgets_lists_beyond_the_bound_and_stores_the_same
         if batch.table is not None:
             load.stage(forgetful.con, batch.table, None, lenient=False)
             remembered.append(forgetful.scalar("SELECT count(*) FROM ca_known"))
-    assert max(remembered) == 2 and 0 in remembered   # two lists a batch: kept, then all forgotten
+    assert max(remembered) == 2 and 0 in remembered  # two lists a batch: kept, then all forgotten
     assert forgetful.ingest(path, IngestLimits(batch_records=2)).new_signins == 12
     for table in ("signins", "ca_policy_sets"):
         assert table_content(forgetful, table) == table_content(whole, table), table

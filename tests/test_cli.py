@@ -20,6 +20,7 @@ def signins(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 def subcommands() -> list[str]:
     from cli.main import cli
+
     return sorted(cli.commands)
 
 
@@ -42,14 +43,19 @@ SURFACE = {
 
 def test_the_commands_and_their_options_stay_as_scripts_know_them():
     from cli.main import cli
-    surface = {name: {opt for param in command.params for opt in (param.opts if param.opts[0].startswith("-")
-                                                                  else [param.name])}
-               for name, command in cli.commands.items()}
+
+    surface = {
+        name: {
+            opt for param in command.params for opt in (param.opts if param.opts[0].startswith("-") else [param.name])
+        }
+        for name, command in cli.commands.items()
+    }
     assert surface == SURFACE
 
 
 def test_version_names_the_installed_release():
     from importlib.metadata import version
+
     result = signins("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"signins {version('signin-analytics')}"
@@ -64,8 +70,13 @@ def test_every_command_has_help(command: str):
 
 def test_ingest_prints_a_line_per_file_and_exit_5_on_quarantine(tmp_path: Path):
     db = tmp_path / "s.duckdb"
-    result = signins("ingest", str(FIXTURES / "cross_format" / "azure_monitor.log"),
-                     str(PUBLIC / "elastic-integrations" / "test-invalid-time.log"), "--db", str(db))
+    result = signins(
+        "ingest",
+        str(FIXTURES / "cross_format" / "azure_monitor.log"),
+        str(PUBLIC / "elastic-integrations" / "test-invalid-time.log"),
+        "--db",
+        str(db),
+    )
     assert result.returncode == 5, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("OK   ") and "1 new" in lines[0]
@@ -96,5 +107,7 @@ def test_an_unwritable_blob_store_is_one_line_and_exit_3(tmp_path: Path):
     assert result.returncode == 3, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "cannot keep the raw file" in result.stderr
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT (SELECT count(*) FROM raw_records) + (SELECT count(*) FROM signins)").fetchall() == [(0,)]
+    assert con.execute("SELECT (SELECT count(*) FROM raw_records) + (SELECT count(*) FROM signins)").fetchall() == [
+        (0,)
+    ]
     con.close()

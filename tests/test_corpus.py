@@ -12,16 +12,21 @@ import pytest
 from reliability.corpus import cases, problems
 from signins import PROJECT_ROOT
 
-SECONDS_PER_FILE = 20      # measured: under 1 s each on a 2-core machine
-PEAK_RSS_MIB = 1024        # measured: ~350 MiB for the whole corpus, 100 MB line and zip bomb included
+SECONDS_PER_FILE = 20  # measured: under 1 s each on a 2-core machine
+PEAK_RSS_MIB = 1024  # measured: ~350 MiB for the whole corpus, 100 MB line and zip bomb included
 CASES = {case.name: case for case in cases()}
 
 
 @pytest.fixture(scope="session")
 def measured(tmp_path_factory) -> dict[str, dict]:
     folder = tmp_path_factory.mktemp("corpus")
-    run = lambda *args: subprocess.run([sys.executable, "-m", "reliability.corpus", *args, str(folder)],
-                                       cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    run = lambda *args: subprocess.run(
+        [sys.executable, "-m", "reliability.corpus", *args, str(folder)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run("write").returncode == 0
     done = run("run")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import zstandard
+
 from reliability.graph_server import GraphServer, make_records
-from signins.ingest.blobs import BlobCopy, file_sha256, relative_blob_path
 from signins.graph.fleet import run_sync
 from signins.graph.pull import pull_tenant, pulls_root
 from signins.graph.settings import GraphSettings
+from signins.ingest.blobs import BlobCopy, file_sha256, relative_blob_path
 
 
 def dead_pid() -> int:
@@ -30,7 +31,7 @@ def test_half_written_blob_of_a_killed_writer_is_removed(tmp_path):
     target.parent.mkdir(parents=True)
     dead = dead_pid()
     stale = [root / f".incoming-abc.{dead}.tmp", target.with_name(f".{target.name}.{dead}.tmp")]
-    busy = root / ".incoming-def.1.tmp"   # pid 1 is alive: another writer's copy is left alone
+    busy = root / ".incoming-def.1.tmp"  # pid 1 is alive: another writer's copy is left alone
     for path in [*stale, busy]:
         path.write_bytes(b"half")
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -44,11 +45,16 @@ def test_pages_a_killed_pull_left_are_removed(store, monkeypatch):
     folder.mkdir(parents=True)
     for name in ("20260101T000000Z-20251231T000000-p00001.json", ".tmp-abc.json"):
         (folder / name).write_bytes(b"{}")
-    records = make_records(20, datetime.now(timezone.utc) - timedelta(hours=20))
+    records = make_records(20, datetime.now(UTC) - timedelta(hours=20))
     with GraphServer(records) as server:
-        for key, value in {"SIGNINS_GRAPH_BASE_URL": server.base_url, "SIGNINS_GRAPH_TOKEN": "t",
-                           "SIGNINS_TENANT_ID": "contoso", "SIGNINS_EVENT_TYPES": "interactiveUser",
-                           "SIGNINS_GRAPH_RATE_LIMIT": "100/1", "SIGNINS_RETENTION_DAYS": "2"}.items():
+        for key, value in {
+            "SIGNINS_GRAPH_BASE_URL": server.base_url,
+            "SIGNINS_GRAPH_TOKEN": "t",
+            "SIGNINS_TENANT_ID": "contoso",
+            "SIGNINS_EVENT_TYPES": "interactiveUser",
+            "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+            "SIGNINS_RETENTION_DAYS": "2",
+        }.items():
             monkeypatch.setenv(key, value)
         outcome = run_sync(pull_tenant(store.con, store.db_path, GraphSettings.from_env()))
     assert outcome.new_signins == 5

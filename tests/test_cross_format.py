@@ -20,10 +20,17 @@ def normalised(tmp_path: Path, name: str) -> dict:
     assert (outcome.records, outcome.quarantined) == (1, 0)
     cursor = store.con.execute("SELECT * FROM signins")
     columns = [d[0] for d in cursor.description]
-    row = dict(zip(columns, cursor.fetchall()[0]))
+    row = dict(zip(columns, cursor.fetchall()[0], strict=True))
     # StatusSequence / RequestSequence exist only in Azure Monitor exports: not part of the comparison.
-    children = {t: rows_of(store, f"SELECT * EXCLUDE ({SOURCE_ONLY[t]}) FROM {t} ORDER BY ALL" if t in SOURCE_ONLY
-                           else f"SELECT * FROM {t} ORDER BY ALL") for t in CHILD_TABLES}
+    children = {
+        t: rows_of(
+            store,
+            f"SELECT * EXCLUDE ({SOURCE_ONLY[t]}) FROM {t} ORDER BY ALL"
+            if t in SOURCE_ONLY
+            else f"SELECT * FROM {t} ORDER BY ALL",
+        )
+        for t in CHILD_TABLES
+    }
     store.con.close()
     return {"signin": {k: v for k, v in row.items() if k not in PER_SOURCE}, **children}
 
@@ -31,7 +38,7 @@ def normalised(tmp_path: Path, name: str) -> dict:
 def rows_of(store: Store, sql: str) -> list[dict]:
     cursor = store.con.execute(sql)
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +62,10 @@ def test_graph_row_has_the_mfa_evidence(graph_form):
     assert signin["requirement_providers"] == ["multiConditionalAccess"]
     assert signin["network_types"] == ["extranet"]
     policies = {row["policy_id"]: row for row in graph_form["signin_ca_policies"]}
-    assert policies["11111111-aaaa-4bbb-8ccc-000000000012"]["conditions_satisfied"] == 1 | 2 | 8   # application, users, location
-    assert policies["11111111-aaaa-4bbb-8ccc-000000000004"]["conditions_not_satisfied"] == 2      # users
+    assert (
+        policies["11111111-aaaa-4bbb-8ccc-000000000012"]["conditions_satisfied"] == 1 | 2 | 8
+    )  # application, users, location
+    assert policies["11111111-aaaa-4bbb-8ccc-000000000004"]["conditions_not_satisfied"] == 2  # users
     assert graph_form["signin_app_policy_evaluations"][0]["status"] == "numberMatchDeny"
     assert {row["signin_created_at"] for table in CHILD_TABLES for row in graph_form[table]} == {signin["created_at"]}
 

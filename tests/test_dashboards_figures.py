@@ -17,11 +17,16 @@ KEY = b"test key"
 
 
 def test_stacked_bars_one_trace_per_series_largest_first_summed_per_bar():
-    frame = pl.DataFrame({"day": [date(2026, 11, 1), date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 2)],
-                          "cause": ["time_drift", "prompt_denied", "prompt_denied", "prompt_denied"],
-                          "attempts": [1, 2, 3, 4]})
-    fig = figures.stacked_bars(frame, "day", "cause", "attempts", x_title="day", y_title="attempts",
-                               colors={"time_drift": "#123456"})
+    frame = pl.DataFrame(
+        {
+            "day": [date(2026, 11, 1), date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 2)],
+            "cause": ["time_drift", "prompt_denied", "prompt_denied", "prompt_denied"],
+            "attempts": [1, 2, 3, 4],
+        }
+    )
+    fig = figures.stacked_bars(
+        frame, "day", "cause", "attempts", x_title="day", y_title="attempts", colors={"time_drift": "#123456"}
+    )
     assert [t.name for t in fig.data] == ["prompt_denied", "time_drift"]
     assert all(t.type == "bar" and t.orientation == "v" for t in fig.data)
     assert list(fig.data[0].x) == [date(2026, 11, 1), date(2026, 11, 2)] and list(fig.data[0].y) == [2, 7]
@@ -32,13 +37,14 @@ def test_stacked_bars_one_trace_per_series_largest_first_summed_per_bar():
 
 def test_horizontal_stacked_bars_put_categories_on_y_largest_on_top():
     frame = pl.DataFrame({"policy": ["CA1", "CA2", "CA2"], "value": ["iOS", "iOS", "Windows"], "attempts": [1, 5, 2]})
-    fig = figures.stacked_bars(frame, "policy", "value", "attempts", x_title="policy", y_title="attempts",
-                               horizontal=True)
+    fig = figures.stacked_bars(
+        frame, "policy", "value", "attempts", x_title="policy", y_title="attempts", horizontal=True
+    )
     assert all(t.orientation == "h" for t in fig.data)
-    assert list(fig.layout.yaxis.categoryarray) == ["CA1", "CA2"]          # drawn bottom-up: CA2 on top
+    assert list(fig.layout.yaxis.categoryarray) == ["CA1", "CA2"]  # drawn bottom-up: CA2 on top
     assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("attempts", "policy")
     ios = next(t for t in fig.data if t.name == "iOS")
-    assert dict(zip(ios.y, ios.x)) == {"CA1": 1, "CA2": 5}
+    assert dict(zip(ios.y, ios.x, strict=True)) == {"CA1": 1, "CA2": 5}
 
 
 def test_grouped_bars_keep_frame_order_and_cut_long_labels_on_the_axis_only():
@@ -54,9 +60,14 @@ def test_grouped_bars_keep_frame_order_and_cut_long_labels_on_the_axis_only():
 
 
 def test_daily_lines_dash_report_only_series():
-    frame = pl.DataFrame({"day": [date(2026, 11, 2), date(2026, 11, 1), date(2026, 11, 1)],
-                          "label": ["CA1", "CA1", "CA9 (report-only)"], "failures": [4, 2, 1],
-                          "report_only": [False, False, True]})
+    frame = pl.DataFrame(
+        {
+            "day": [date(2026, 11, 2), date(2026, 11, 1), date(2026, 11, 1)],
+            "label": ["CA1", "CA1", "CA9 (report-only)"],
+            "failures": [4, 2, 1],
+            "report_only": [False, False, True],
+        }
+    )
     fig = figures.daily_lines(frame, "day", "label", "failures", dashed="report_only", x_title="d", y_title="n")
     assert [(t.name, t.line.dash) for t in fig.data] == [("CA1", "solid"), ("CA9 (report-only)", "dash")]
     assert list(fig.data[0].x) == [date(2026, 11, 1), date(2026, 11, 2)] and list(fig.data[0].y) == [2, 4]
@@ -65,8 +76,17 @@ def test_daily_lines_dash_report_only_series():
 def test_heatmap_fills_missing_cells_with_zero_in_the_given_order():
     frame = pl.DataFrame({"user": ["b", "a"], "day": [date(2026, 11, 2), date(2026, 11, 1)], "attempts": [3, 1]})
     days = [date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)]
-    fig = figures.heatmap(frame, "day", "user", "attempts", x_values=days, y_values=["b", "a"],
-                          x_title="day", y_title="user", z_title="attempts")
+    fig = figures.heatmap(
+        frame,
+        "day",
+        "user",
+        "attempts",
+        x_values=days,
+        y_values=["b", "a"],
+        x_title="day",
+        y_title="user",
+        z_title="attempts",
+    )
     (trace,) = fig.data
     assert trace.type == "heatmap" and list(trace.y) == ["b", "a"] and list(trace.x) == days
     assert [list(row) for row in trace.z] == [[0, 3, 0], [1, 0, 0]]
@@ -74,29 +94,36 @@ def test_heatmap_fills_missing_cells_with_zero_in_the_given_order():
 
 
 def test_timeline_one_trace_per_colour_sized_by_count_with_hover_columns():
-    frame = pl.DataFrame({"at": [datetime(2026, 11, 1, 9), datetime(2026, 11, 1, 10), datetime(2026, 11, 2, 8)],
-                          "user": ["u1", "u2", "u1"], "cause": ["time_drift", "time_drift", "mfa_fatigue"],
-                          "attempts": [1, 4, 2], "ip": ["10.0.0.1", "10.0.0.2", "10.0.0.3"]})
-    fig = figures.timeline(frame, "at", "user", "cause", "attempts", y_values=["u1", "u2"], x_title="t",
-                           y_title="user", hover={"ip": "IP"})
+    frame = pl.DataFrame(
+        {
+            "at": [datetime(2026, 11, 1, 9), datetime(2026, 11, 1, 10), datetime(2026, 11, 2, 8)],
+            "user": ["u1", "u2", "u1"],
+            "cause": ["time_drift", "time_drift", "mfa_fatigue"],
+            "attempts": [1, 4, 2],
+            "ip": ["10.0.0.1", "10.0.0.2", "10.0.0.3"],
+        }
+    )
+    fig = figures.timeline(
+        frame, "at", "user", "cause", "attempts", y_values=["u1", "u2"], x_title="t", y_title="user", hover={"ip": "IP"}
+    )
     assert [t.name for t in fig.data] == ["time_drift", "mfa_fatigue"]
     drift = fig.data[0]
     assert drift.mode == "markers" and list(drift.y) == ["u1", "u2"]
-    assert drift.marker.size[1] > drift.marker.size[0]                     # more attempts, bigger marker
+    assert drift.marker.size[1] > drift.marker.size[0]  # more attempts, bigger marker
     assert [list(row) for row in drift.customdata] == [[1, "10.0.0.1"], [4, "10.0.0.2"]]
     assert "IP: %{customdata[1]}" in drift.hovertemplate
     assert list(fig.layout.yaxis.categoryarray) == ["u2", "u1"]
 
 
 def test_log_strings_reach_plotly_as_entities_never_as_markup():
-    payload = '<img src=x onerror=alert(1)> & <b>'
+    payload = "<img src=x onerror=alert(1)> & <b>"
     frame = pl.DataFrame({"value": [payload], "cause": [payload], "attempts": [1]})
     fig = figures.stacked_bars(frame, "value", "cause", "attempts", x_title="x", y_title="y")
     assert fig.data[0].name == "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;"
     assert list(fig.data[0].x) == [fig.data[0].name]
     assert "{" not in fig.data[0].name and "fullData.name" in fig.data[0].hovertemplate
     long = figures.bars(pl.DataFrame({"value": ["<" * 60], "n": [1]}), "value", {"n": "n"}, x_title="", y_title="")
-    assert long.layout.yaxis.ticktext == ("&lt;" * (figures.LABEL_CHARS - 1) + "…",)   # cut as shown, not mid-entity
+    assert long.layout.yaxis.ticktext == ("&lt;" * (figures.LABEL_CHARS - 1) + "…",)  # cut as shown, not mid-entity
 
 
 def test_figure_json_has_no_markup_characters_and_round_trips():
@@ -115,8 +142,9 @@ def test_pseudonyms_are_keyed_stable_and_case_insensitive():
 
 
 def test_pseudonymize_replaces_personal_columns_only():
-    frame = pl.DataFrame({"user": ["a@x.com", None], "ip": ["10.0.0.1", ""], "device": ["LAPTOP-ANNA", "x"],
-                          "app": ["Teams", "Teams"]})
+    frame = pl.DataFrame(
+        {"user": ["a@x.com", None], "ip": ["10.0.0.1", ""], "device": ["LAPTOP-ANNA", "x"], "app": ["Teams", "Teams"]}
+    )
     out = pseudonymize(frame, KEY)
     assert out["user"].to_list() == [pseudonym("a@x.com", "user", KEY), None]
     assert out["ip"].to_list() == [pseudonym("10.0.0.1", "ip", KEY), ""]

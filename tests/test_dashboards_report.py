@@ -76,15 +76,14 @@ def test_hover_and_zoom_work(tab, site: Path):
     page.mouse.down()
     page.mouse.move(area["x"] + area["width"] * 0.6, area["y"] + area["height"] * 0.5, steps=5)
     page.mouse.up()
-    page.wait_for_function("() => document.getElementById('figure-0').layout.xaxis.autorange === false",
-                           timeout=5_000)
+    page.wait_for_function("() => document.getElementById('figure-0').layout.xaxis.autorange === false", timeout=5_000)
     assert seen.errors == []
 
 
 def test_figures_and_summaries_agree_with_the_store(tagged_sample: Path, site: Path):
     attempts = store_values(tagged_sample, "SELECT coalesce(correlation_id, signin_id) FROM cause_tags")
     daily = figures_of(site / "overview.html")[0]
-    assert sum(sum(trace["y"]) for trace in daily["data"]) >= len(attempts)   # per day and cause: an attempt may span
+    assert sum(sum(trace["y"]) for trace in daily["data"]) >= len(attempts)  # per day and cause: an attempt may span
     causes = {trace["name"] for trace in daily["data"]}
     assert causes == store_values(tagged_sample, "SELECT primary_cause FROM cause_tags")
     overview = (site / "overview.html").read_text(encoding="utf-8")
@@ -92,8 +91,9 @@ def test_figures_and_summaries_agree_with_the_store(tagged_sample: Path, site: P
     users = (site / "users.html").read_text(encoding="utf-8")
     recurring = store_values(tagged_sample, "SELECT user_principal_name FROM user_findings WHERE finding = 'recurring'")
     assert recurring and all(upn in users for upn in recurring)
-    compromised, = store_values(tagged_sample,
-                                "SELECT user_principal_name FROM user_findings WHERE finding = 'fatigue_then_success'")
+    (compromised,) = store_values(
+        tagged_sample, "SELECT user_principal_name FROM user_findings WHERE finding = 'fatigue_then_success'"
+    )
     summary = re.search(r'<section class="summary">(.*?)</section>', (site / "security.html").read_text()).group(1)
     assert compromised in summary
 
@@ -101,8 +101,12 @@ def test_figures_and_summaries_agree_with_the_store(tagged_sample: Path, site: P
 def test_no_raw_rows_reach_the_browser(tagged_sample: Path, site: Path):
     ids = store_values(tagged_sample, "SELECT id FROM signins UNION SELECT correlation_id FROM signins")
     for name in PAGES:
-        found = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                               (site / f"{name}.html").read_text(encoding="utf-8")))
+        found = set(
+            re.findall(
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                (site / f"{name}.html").read_text(encoding="utf-8"),
+            )
+        )
         assert not found & ids, name
 
 
@@ -110,9 +114,13 @@ def test_pseudonymized_report_hides_every_user_name_and_ip(tagged_sample: Path, 
     upns = {u.lower() for u in store_values(tagged_sample, "SELECT user_principal_name FROM signins")}
     ips = store_values(tagged_sample, "SELECT ip_address FROM signins")
     out = tmp_path / "pseudonymized"
-    result = subprocess.run([*SIGNINS, "report", "--db", str(tagged_sample), "--out", str(out), "--pseudonymize"],
-                            capture_output=True, text=True, timeout=300,
-                            env={**_env(), "SIGNINS_PSEUDONYM_KEY": KEY})
+    result = subprocess.run(
+        [*SIGNINS, "report", "--db", str(tagged_sample), "--out", str(out), "--pseudonymize"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**_env(), "SIGNINS_PSEUDONYM_KEY": KEY},
+    )
     assert result.returncode == 0, result.stderr
     assert KEY not in result.stdout + result.stderr
     tokens = {pseudonym(upn, "user", KEY.encode()) for upn in upns}
@@ -121,14 +129,14 @@ def test_pseudonymized_report_hides_every_user_name_and_ip(tagged_sample: Path, 
         text = path.read_text(encoding="utf-8")
         assert KEY not in text, path.name
         if path.name == "plotly.min.js":
-            assert text == plotly.offline.get_plotlyjs()      # plotly's own bundle: carries no data
+            assert text == plotly.offline.get_plotlyjs()  # plotly's own bundle: carries no data
             continue
         lowered = text.lower()
         assert not [u for u in upns if u in lowered], path.name
         assert not set(re.findall(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])", text)) & ips, path.name
         pages[path.name] = set(re.findall(r"user-[0-9a-f]{12}", text))
     assert pages["users.html"] and pages["security.html"]
-    assert set().union(*pages.values()) <= tokens                # every token is a store user's keyed hash
+    assert set().union(*pages.values()) <= tokens  # every token is a store user's keyed hash
     again = build_report(tagged_sample, tmp_path / "again", key=KEY.encode())
     for page in again.pages:
         assert set(re.findall(r"user-[0-9a-f]{12}", page.path.read_text())) == pages[page.path.name]
@@ -139,16 +147,25 @@ def test_pseudonymized_report_hides_every_user_name_and_ip(tagged_sample: Path, 
 
 def _env() -> dict:
     import os
+
     return {k: v for k, v in os.environ.items() if k != "SIGNINS_PSEUDONYM_KEY"}
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["--pseudonymize"], 2, "error: --pseudonymize needs a secret key in $SIGNINS_PSEUDONYM_KEY"),
-    (["--since", "2026-11-20", "--until", "2026-11-10"], 2, "error: the report window is empty"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--pseudonymize"], 2, "error: --pseudonymize needs a secret key in $SIGNINS_PSEUDONYM_KEY"),
+        (["--since", "2026-11-20", "--until", "2026-11-10"], 2, "error: the report window is empty"),
+    ],
+)
 def test_report_usage_errors_are_one_line_and_exit_2(tagged_sample: Path, tmp_path: Path, args, code, message):
-    result = subprocess.run([*SIGNINS, "report", "--db", str(tagged_sample), "--out", str(tmp_path), *args],
-                            capture_output=True, text=True, timeout=300, env=_env())
+    result = subprocess.run(
+        [*SIGNINS, "report", "--db", str(tagged_sample), "--out", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(),
+    )
     assert result.returncode == code
     assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1
 
@@ -156,13 +173,21 @@ def test_report_usage_errors_are_one_line_and_exit_2(tagged_sample: Path, tmp_pa
 def test_report_on_a_missing_or_untagged_store_is_exit_3(tmp_path: Path):
     from signins.store.database import connect
 
-    missing = subprocess.run([*SIGNINS, "report", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "o")],
-                             capture_output=True, text=True, timeout=300)
+    missing = subprocess.run(
+        [*SIGNINS, "report", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert missing.returncode == 3 and missing.stderr.strip() == f"error: {tmp_path / 'none.duckdb'}: no such database"
     garbage = tmp_path / "garbage.duckdb"
     garbage.write_bytes(b"garbage" * 100)
-    broken = subprocess.run([*SIGNINS, "report", "--db", str(garbage), "--out", str(tmp_path / "o")],
-                            capture_output=True, text=True, timeout=300)
+    broken = subprocess.run(
+        [*SIGNINS, "report", "--db", str(garbage), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert broken.returncode == 3 and "cannot open the database" in broken.stderr and "Traceback" not in broken.stderr
-    connect(tmp_path / "empty.duckdb").close()             # migrated, nothing loaded: an empty report
+    connect(tmp_path / "empty.duckdb").close()  # migrated, nothing loaded: an empty report
     assert build_report(tmp_path / "empty.duckdb", tmp_path / "empty").pages

@@ -21,14 +21,25 @@ from tests.conftest import FIXTURES, OLDER_FORMS, fill_older_store
 
 INPUT = FIXTURES / "cross_format" / "azure_monitor.log"
 # every command that opens the store for writing or reading, with what it needs besides --db
-COMMANDS = [("ingest", str(INPUT)), ("tag",), ("explain", "some-id"), ("export", "causes", "--out", "{tmp}/x.csv"),
-            ("evaluate",), ("report", "--out", "{tmp}/report")]
+COMMANDS = [
+    ("ingest", str(INPUT)),
+    ("tag",),
+    ("explain", "some-id"),
+    ("export", "causes", "--out", "{tmp}/x.csv"),
+    ("evaluate",),
+    ("report", "--out", "{tmp}/report"),
+]
 
 
 def signins(tmp: Path, db: Path, *args: str) -> subprocess.CompletedProcess:
     argv = [a.format(tmp=tmp) for a in args]
-    return subprocess.run([sys.executable, "-m", "cli", *argv, "--db", str(db)], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *argv, "--db", str(db)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess) -> None:
@@ -47,7 +58,9 @@ def small_store(tmp_path_factory) -> Path:
     bad = folder / "bad.log"
     bad.write_bytes(INPUT.read_bytes() + b"{not json\n")
     db = folder / "signins.duckdb"
-    assert signins(folder, db, "ingest", str(FIXTURES / "cross_format" / "graph_beta_page.json"), str(bad)).returncode == 5
+    assert (
+        signins(folder, db, "ingest", str(FIXTURES / "cross_format" / "graph_beta_page.json"), str(bad)).returncode == 5
+    )
     return db
 
 
@@ -73,10 +86,10 @@ def test_every_older_schema_migrates_without_losing_data(tmp_path, tagged_sample
     counts = fill_older_store(old, tagged_sample)
     old.close()
     assert counts["signins"] > 0 and sum(counts.values()) > counts["signins"]
-    con = connect(db)   # today's code
+    con = connect(db)  # today's code
     try:
         assert schema_version(con) == LATEST_VERSION
-        kept = {t: n for t, n in counts.items() if t not in OLDER_FORMS}   # gone tables: their rows live on elsewhere
+        kept = {t: n for t, n in counts.items() if t not in OLDER_FORMS}  # gone tables: their rows live on elsewhere
         assert {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in kept} == kept
         assert checksum(con, "signins") == checksum_of(tagged_sample, "signins")
     finally:
@@ -122,12 +135,13 @@ def test_full_disk_is_one_line_error_and_keeps_what_was_there(tmp_path, small_st
     """A tmpfs just larger than the store; ingesting 100 MB into it fills it."""
     big = tmp_path / "big.log"
     line = INPUT.read_bytes().splitlines()[0]
-    big.write_bytes(b"".join(line.replace(b'"properties": {', b'"properties": {"n%d": 1, ' % i) + b"\n"
-                             for i in range(20_000)))
+    big.write_bytes(
+        b"".join(line.replace(b'"properties": {', b'"properties": {"n%d": 1, ' % i) + b"\n" for i in range(20_000))
+    )
     size = sum(p.stat().st_size for p in small_store.parent.rglob("*") if p.is_file()) + 512 * 1024
     with mounted("-t", "tmpfs", "-o", f"size={size}", "tmpfs", at=tmp_path / "small-disk") as disk:
         shutil.copytree(small_store.parent, disk / "store")
         db = disk / "store" / small_store.name
         assert_one_line_error(signins(tmp_path, db, "ingest", str(big)))
-        _mount("-o", f"remount,size={size + 256 * 1024 * 1024}", str(disk))   # room again: what was there is intact
+        _mount("-o", f"remount,size={size + 256 * 1024 * 1024}", str(disk))  # room again: what was there is intact
         assert all(d.lost == 0 for d in compare_stores(small_store, db))

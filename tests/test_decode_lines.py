@@ -32,7 +32,9 @@ def test_block_reads_give_the_lines_a_line_by_line_read_gives(monkeypatch, seed:
     rnd = random.Random(seed)
     pieces = [b"", b"{}", b"\r", b'{"a":1}\r', b"  ", *(b"x" * n for n in (1, 7, 20, 39, 40, 41, 90))]
     for _ in range(800):
-        text = b"".join(rnd.choice(pieces) + b"\n" for _ in range(rnd.randint(0, 12))) + rnd.choice([b"", b"tail", b"y" * 50])
+        text = b"".join(rnd.choice(pieces) + b"\n" for _ in range(rnd.randint(0, 12))) + rnd.choice(
+            [b"", b"tail", b"y" * 50]
+        )
         max_line = rnd.randint(1, 45)
         monkeypatch.setattr(decode, "BLOCK_BYTES", rnd.randint(1, 64))
         blocks = decode.Decoded(io.BufferedReader(io.BytesIO(text)), "utf-8", b"").blocks(max_line)
@@ -41,7 +43,7 @@ def test_block_reads_give_the_lines_a_line_by_line_read_gives(monkeypatch, seed:
 
 
 def test_a_block_of_lines_knows_where_each_lies():
-    data = b"{}\r\n{\"a\":1}\n\nlast"
+    data = b'{}\r\n{"a":1}\n\nlast'
     block = decode.LineBlock(5, 100, data, 0, [4, 12, 13, 17])
     assert block.starts == [0, 4, 12, 13] and block.content_lengths() == [2, 7, 0, 4]
     assert block.line(1) == (6, 104, b'{"a":1}')

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -11,13 +11,20 @@ from transforms.columns import FACT_COLUMNS, frame_of
 from transforms.features import normalised_phrase, signin_features
 from transforms.thresholds import load_thresholds
 
-T0 = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 DECLINED = "MFA denied; user declined the authentication"
 
 
 def event(n: int, at: datetime, code: int = 500121, user: str = "u1", **facts) -> dict:
-    base = {"signin_id": f"s{n:04d}", "correlation_id": f"c{n:04d}", "created_at": at, "user_key": user,
-            "user_principal_name": f"{user}@contoso.com", "event_type": "interactiveUser", "error_code": code}
+    base = {
+        "signin_id": f"s{n:04d}",
+        "correlation_id": f"c{n:04d}",
+        "created_at": at,
+        "user_key": user,
+        "user_principal_name": f"{user}@contoso.com",
+        "event_type": "interactiveUser",
+        "error_code": code,
+    }
     if code == 500121:
         base["mfa_result_detail"] = DECLINED
     return {**base, **facts}
@@ -28,10 +35,16 @@ def features(events: list[dict], **overrides) -> pl.DataFrame:
     return signin_features(facts, load_thresholds(overrides=overrides or None)).collect().sort("signin_id")
 
 
-@pytest.mark.parametrize("spelling", [
-    "MFA denied; user declined the authentication", "MFA Denied; User declined the authentication",
-    "MFA denied, user declined  the authentication", "  mfa denied;user declined the authentication ",
-    "Azure Multi-Factor Authentication denied; user declined the authentication"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "MFA denied; user declined the authentication",
+        "MFA Denied; User declined the authentication",
+        "MFA denied, user declined  the authentication",
+        "  mfa denied;user declined the authentication ",
+        "Azure Multi-Factor Authentication denied; user declined the authentication",
+    ],
+)
 def test_result_phrase_spellings_agree(spelling):
     got = pl.select(normalised_phrase(pl.lit(spelling))).item()
     assert got == "user declined the authentication"
@@ -40,16 +53,21 @@ def test_result_phrase_spellings_agree(spelling):
 def test_apostrophes_and_contractions():
     got = pl.select(normalised_phrase(pl.lit("MFA denied; user didn’t respond to mobile app notification"))).item()
     assert got == "user did not respond to mobile app notification"
-    got = pl.select(normalised_phrase(pl.lit("MFA denied; user doesn't have any verification methods registered"))).item()
+    got = pl.select(
+        normalised_phrase(pl.lit("MFA denied; user doesn't have any verification methods registered"))
+    ).item()
     assert got == "user does not have any verification methods registered"
 
 
-@pytest.mark.parametrize("attempts, spacing, expected", [
-    (4, timedelta(minutes=2), 4),               # 4 in 8 minutes: below the default 5
-    (5, timedelta(minutes=2), 5),               # 5 in 8 minutes
-    (5, timedelta(seconds=149.75), 5),          # first to last 9:59
-    (5, timedelta(seconds=150.25), 4),          # first to last 10:01: never 5 in one window
-])
+@pytest.mark.parametrize(
+    "attempts, spacing, expected",
+    [
+        (4, timedelta(minutes=2), 4),  # 4 in 8 minutes: below the default 5
+        (5, timedelta(minutes=2), 5),  # 5 in 8 minutes
+        (5, timedelta(seconds=149.75), 5),  # first to last 9:59
+        (5, timedelta(seconds=150.25), 4),  # first to last 10:01: never 5 in one window
+    ],
+)
 def test_fatigue_window_edges(attempts, spacing, expected):
     rows = features([event(n, T0 + n * spacing) for n in range(attempts)])
     assert rows["fatigue_attempts"].to_list() == [expected] * attempts
@@ -61,8 +79,14 @@ def test_rows_of_one_attempt_count_once():
 
 
 def test_success_timing():
-    rows = features([event(0, T0 - timedelta(hours=3), code=0), event(1, T0),
-                     event(2, T0 + timedelta(hours=2)), event(3, T0 + timedelta(minutes=59), code=0)])
+    rows = features(
+        [
+            event(0, T0 - timedelta(hours=3), code=0),
+            event(1, T0),
+            event(2, T0 + timedelta(hours=2)),
+            event(3, T0 + timedelta(minutes=59), code=0),
+        ]
+    )
     by_id = {r["signin_id"]: r for r in rows.iter_rows(named=True)}
     assert by_id["s0001"]["hours_since_last_success"] == pytest.approx(3.0)
     assert by_id["s0001"]["success_within_hour"] is True
@@ -73,23 +97,29 @@ def test_success_timing():
 def test_failure_days_in_the_last_14():
     days = [0, 3, 13, 14]
     rows = features([event(n, T0 + timedelta(days=d)) for n, d in enumerate(days)])
-    assert rows["failure_days_14"].to_list() == [1, 2, 3, 3]   # day 0 drops out at day 14
+    assert rows["failure_days_14"].to_list() == [1, 2, 3, 3]  # day 0 drops out at day 14
 
 
 def test_new_country_and_device_need_successful_history():
-    rows = features([
-        event(0, T0, code=0, country_or_region="DE", device_id="laptop"),
-        event(1, T0 + timedelta(hours=1), country_or_region="BR", device_id="phone-x"),  # failure: not history
-        event(2, T0 + timedelta(hours=2), country_or_region="BR", device_id="phone-x"),
-        event(3, T0 + timedelta(hours=3), country_or_region="DE", device_id="laptop"),
-    ])
+    rows = features(
+        [
+            event(0, T0, code=0, country_or_region="DE", device_id="laptop"),
+            event(1, T0 + timedelta(hours=1), country_or_region="BR", device_id="phone-x"),  # failure: not history
+            event(2, T0 + timedelta(hours=2), country_or_region="BR", device_id="phone-x"),
+            event(3, T0 + timedelta(hours=3), country_or_region="DE", device_id="laptop"),
+        ]
+    )
     assert rows["is_new_country"].to_list() == [False, True, True, False]
     assert rows["is_new_device"].to_list() == [False, True, True, False]
 
 
 def test_device_key_without_an_id():
-    rows = features([event(0, T0, code=0, device_operating_system="Windows 10", device_browser="Edge 126"),
-                     event(1, T0 + timedelta(hours=1), device_operating_system="Windows 10", device_browser="Edge 126")])
+    rows = features(
+        [
+            event(0, T0, code=0, device_operating_system="Windows 10", device_browser="Edge 126"),
+            event(1, T0 + timedelta(hours=1), device_operating_system="Windows 10", device_browser="Edge 126"),
+        ]
+    )
     assert rows["device_key"].to_list() == ["Windows 10 | Edge 126"] * 2
     assert rows["is_new_device"].to_list() == [False, False]
 
@@ -104,32 +134,63 @@ def test_impossible_travel():
 
 
 def test_session_error_neighbours_share_the_correlation_id():
-    rows = features([event(0, T0, code=50140, correlation_id="c"), event(1, T0 + timedelta(seconds=5), correlation_id="c"),
-                     event(2, T0 + timedelta(seconds=9), correlation_id="other")])
+    rows = features(
+        [
+            event(0, T0, code=50140, correlation_id="c"),
+            event(1, T0 + timedelta(seconds=5), correlation_id="c"),
+            event(2, T0 + timedelta(seconds=9), correlation_id="other"),
+        ]
+    )
     assert rows["session_error_neighbours"].to_list() == [[], [50140], []]
 
 
 def test_session_error_neighbours_lie_within_the_hour():
-    rows = features([event(0, T0, code=50140, correlation_id="c"), event(1, T0 + timedelta(hours=1), correlation_id="c"),
-                     event(2, T0 - timedelta(minutes=61), correlation_id="c")])
+    rows = features(
+        [
+            event(0, T0, code=50140, correlation_id="c"),
+            event(1, T0 + timedelta(hours=1), correlation_id="c"),
+            event(2, T0 - timedelta(minutes=61), correlation_id="c"),
+        ]
+    )
     assert rows["session_error_neighbours"].to_list() == [[], [50140], []]
 
 
-@pytest.mark.parametrize("platform, version, outdated", [
-    ("iOS 17.5", "6.6.9", True), ("iOS 17.5", "6.10.0", False), ("iOS 17.5", "6.7.0", False),
-    ("Android 14", "6.2312.8000", True), ("Android 14", "6.2401.0", False), (None, "1.0", False)])
+@pytest.mark.parametrize(
+    "platform, version, outdated",
+    [
+        ("iOS 17.5", "6.6.9", True),
+        ("iOS 17.5", "6.10.0", False),
+        ("iOS 17.5", "6.7.0", False),
+        ("Android 14", "6.2312.8000", True),
+        ("Android 14", "6.2401.0", False),
+        (None, "1.0", False),
+    ],
+)
 def test_authenticator_version_against_the_minimum(platform, version, outdated):
     rows = features([event(0, T0, app_operating_system=platform, app_version=version)])
     assert rows["app_version_outdated"].to_list() == [outdated]
 
 
 def test_ca_failure_conditions_split_device_and_location():
-    rows = features([event(0, T0, ca_failure_conditions=1 | 2 | 256), event(1, T0, ca_failure_conditions=1 | 2 | 8),
-                     event(2, T0, ca_failure_conditions=3)])
-    assert rows.select("ca_failure_device", "ca_failure_location").rows() == [(True, False), (False, True), (False, False)]
+    rows = features(
+        [
+            event(0, T0, ca_failure_conditions=1 | 2 | 256),
+            event(1, T0, ca_failure_conditions=1 | 2 | 8),
+            event(2, T0, ca_failure_conditions=3),
+        ]
+    )
+    assert rows.select("ca_failure_device", "ca_failure_location").rows() == [
+        (True, False),
+        (False, True),
+        (False, False),
+    ]
 
 
 def test_new_city_within_a_known_country():
-    rows = features([event(0, T0, code=0, country_or_region="DE", city="Berlin"),
-                     event(1, T0 + timedelta(hours=1), country_or_region="DE", city="Munich")])
+    rows = features(
+        [
+            event(0, T0, code=0, country_or_region="DE", city="Berlin"),
+            event(1, T0 + timedelta(hours=1), country_or_region="DE", city="Munich"),
+        ]
+    )
     assert rows.select("is_new_country", "is_new_city").rows() == [(False, False), (False, True)]

@@ -96,8 +96,9 @@ def test_damaged_exports_never_raise_and_keep_ids(content: bytes):
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(SEEDS[0].splitlines(keepends=True) + [b"garbage\n", b"{\n", b"[]\n", b"\n"]),
-                max_size=12))
+@given(
+    st.lists(st.sampled_from(SEEDS[0].splitlines(keepends=True) + [b"garbage\n", b"{\n", b"[]\n", b"\n"]), max_size=12)
+)
 def test_json_lines_count_every_non_blank_line(lines: list[bytes]):
     """Every non-blank line is one record, found or rejected (an empty array holds none)."""
     content = b"".join(lines)
@@ -117,7 +118,9 @@ def test_other_formats_never_raise(content: bytes, name: str):
 @given(damaged(SEEDS + MORE_SEEDS), st.sampled_from(["utf-16-le", "utf-16-be"]), st.booleans())
 def test_utf16_exports_never_raise(content: bytes, encoding: str, bom: bool):
     text = content.decode("utf-8", errors="replace")
-    assert_accounted(read_all(("\ufeff" if bom else "").encode(encoding) + text.encode(encoding, errors="surrogatepass")))
+    assert_accounted(
+        read_all(("\ufeff" if bom else "").encode(encoding) + text.encode(encoding, errors="surrogatepass"))
+    )
 
 
 @FUZZ

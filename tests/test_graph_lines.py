@@ -19,8 +19,17 @@ from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, Store
 from tests.test_fuzz_readers import damage_once
 
-TABLES = ["raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "signin_app_policy_evaluations",
-          "signin_app_device_details", "quarantine", "raw_files", "ingest_log"]
+TABLES = [
+    "raw_records",
+    "signins",
+    "signin_auth_steps",
+    "signin_ca_policies",
+    "signin_app_policy_evaluations",
+    "signin_app_device_details",
+    "quarantine",
+    "raw_files",
+    "ingest_log",
+]
 VOLATILE = {"loaded_at", "ingested_at", "ingest_id", "quarantined_at", "first_seen_at", "started_at", "finished_at"}
 PYTHON_ONLY = IngestLimits(database_reads_graph_lines=False)
 
@@ -35,12 +44,12 @@ def graph(n: int, **changes) -> bytes:
 
 TRICKY_LINES = [
     graph(1),
-    graph(2, userDisplayName="Zoë 🙂 \"quoted\" \\ back"),
+    graph(2, userDisplayName='Zoë 🙂 "quoted" \\ back'),
     graph(3).replace(b'"userDisplayName":', b'"userDisplayName":"\\u00e9t\\u00e9","x":'),
-    graph(4, createdDateTime="2026-11-27T23:43:22.6195838Z"),       # 7 fraction digits: cut, not rounded
-    graph(5, createdDateTime="2026-11-27T23:43:22.5+02:00"),        # an offset: Python's reading
-    graph(6, createdDateTime="2026-02-30T00:00:00Z"),               # no such day
-    graph(7, createdDateTime="1900-01-01T00:00:00Z"),               # out of range
+    graph(4, createdDateTime="2026-11-27T23:43:22.6195838Z"),  # 7 fraction digits: cut, not rounded
+    graph(5, createdDateTime="2026-11-27T23:43:22.5+02:00"),  # an offset: Python's reading
+    graph(6, createdDateTime="2026-02-30T00:00:00Z"),  # no such day
+    graph(7, createdDateTime="1900-01-01T00:00:00Z"),  # out of range
     graph(8, createdDateTime=20261127),
     graph(9, createdDateTime=...),
     graph(10, signInEventTypes=..., isInteractive=False),
@@ -49,17 +58,17 @@ TRICKY_LINES = [
     graph(13, properties=None),
     graph(14, conditionalAccessPolicies=[]),
     graph(15, resourceTenantId=None),
-    graph(16) + b",",                                                # trailing comma
-    graph(17)[:-40],                                                 # cut short
+    graph(16) + b",",  # trailing comma
+    graph(17)[:-40],  # cut short
     graph(18).replace(b"Kai", b"K\xffi").replace(b'"userDisplayName":"', b'"userDisplayName":"\xff'),
-    b'{"value": [' + graph(19) + b"," + graph(20) + b"]}",           # a page on one line
+    b'{"value": [' + graph(19) + b"," + graph(20) + b"]}",  # a page on one line
     DIAG,
     b'{"RecordType": 15, "Operation": "UserLoggedIn", "CreationTime": "2026-11-27T23:43:22"}',
     b"{}",
     b"[]",
-    b"  " + graph(21),                                               # leading blanks
+    b"  " + graph(21),  # leading blanks
     graph(22, userAgent="a\u0000b"),
-    graph(1),                                                        # the same sign-in again
+    graph(1),  # the same sign-in again
     b"5",
 ]
 TRICKY_LINES = [graph(0)] + [line.replace(b"\n", b" ") for line in TRICKY_LINES]
@@ -74,14 +83,19 @@ def read_size(request, monkeypatch) -> int:
 
 
 def table_rows(store: Store, table: str) -> list[tuple]:
-    columns = [c for (c,) in store.rows(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])
-        if c not in VOLATILE]
+    columns = [
+        c
+        for (c,) in store.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table]
+        )
+        if c not in VOLATILE
+    ]
     return sorted(store.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
 
 
-def ingest_both_ways(tmp_path: Path, content: bytes | list[Path], name: str = "signins.jsonl",
-                     **limits) -> tuple[Store, Store]:
+def ingest_both_ways(
+    tmp_path: Path, content: bytes | list[Path], name: str = "signins.jsonl", **limits
+) -> tuple[Store, Store]:
     """The file (or files) ingested into two stores: with the database lanes, and by Python alone."""
     paths = content if isinstance(content, list) else [tmp_path / name]
     if not isinstance(content, list):
@@ -130,14 +144,16 @@ def test_versions_of_a_sign_in_the_database_refuses_fare_as_python_would_have_th
     """A line the database refuses and Python reads is merged with the versions of its sign-in the
     batch holds: equally complete, the smaller locator wins; more complete, it is no update."""
     lines = [graph(n) for n in range(12)]
-    lines[2] = graph(2, correlationId=...)                                  # less complete ...
-    lines[3] = graph(2, createdDateTime="2026-11-27T23:43:22+00:00")        # ... than the one Python reads
-    lines[9] = graph(8, createdDateTime="2026-11-27T23:43:22+00:00")        # line:10 sorts before line:9
-    lines[11] = graph(11, resourceTenantId=11)                              # not a tenant id to Python
+    lines[2] = graph(2, correlationId=...)  # less complete ...
+    lines[3] = graph(2, createdDateTime="2026-11-27T23:43:22+00:00")  # ... than the one Python reads
+    lines[9] = graph(8, createdDateTime="2026-11-27T23:43:22+00:00")  # line:10 sorts before line:9
+    lines[11] = graph(11, resourceTenantId=11)  # not a tenant id to Python
     database, python = ingest_both_ways(tmp_path, b"\n".join(lines) + b"\n")
     assert_same_tables(database, python)
     assert database.rows("SELECT id[-1:], day(created_at) FROM signins WHERE id[-1:] IN ('2', '8') ORDER BY 1") == [
-        ("2", 27), ("8", 27)]
+        ("2", 27),
+        ("8", 27),
+    ]
     assert database.rows("SELECT new_signins, updated_signins FROM ingest_log") == [(10, 0)]
     assert database.scalar("SELECT tenant_id FROM signins WHERE id LIKE '%11'") is None
 
@@ -164,7 +180,9 @@ def damaged_lines(draw) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(damaged_lines())
 def test_damaged_graph_lines_load_the_same_either_way(tmp_path_factory, content: bytes):
     database, python = ingest_both_ways(tmp_path_factory.mktemp("lanes"), content)

@@ -31,7 +31,9 @@ def laid_out(elements: list[bytes], layout: str) -> bytes:
     """Elements as a file: a Graph page over several lines (read as a document), a page on one line
     (as Graph sends it and `signins pull` keeps it), a bare array, or two pages on two lines."""
     if layout == "document":
-        return b"{\n  " + CONTEXT + b',\n  "value": [\n    ' + b",\n    ".join(elements) + b"\n  ],\n  " + NEXT + b"\n}\n"
+        return (
+            b"{\n  " + CONTEXT + b',\n  "value": [\n    ' + b",\n    ".join(elements) + b"\n  ],\n  " + NEXT + b"\n}\n"
+        )
     if layout == "line":
         return b"{" + CONTEXT + b', "value": [' + b",".join(elements) + b"], " + NEXT + b"}\n"
     if layout == "array":
@@ -44,8 +46,8 @@ def laid_out(elements: list[bytes], layout: str) -> bytes:
 LAYOUTS = ["document", "line", "array", "two lines"]
 
 
-def candidates(path: Path, limits: IngestLimits = IngestLimits()) -> list[Candidate]:
-    return [item for item in read_file(path, limits).items if isinstance(item, Candidate)]
+def candidates(path: Path, limits: IngestLimits | None = None) -> list[Candidate]:
+    return [item for item in read_file(path, limits or IngestLimits()).items if isinstance(item, Candidate)]
 
 
 def ingest_page(tmp_path: Path, elements: list[bytes], layout: str, **limits) -> tuple[Store, Store, list[Candidate]]:
@@ -67,26 +69,46 @@ ELASTIC = (PUBLIC / "elastic-integrations" / "test-signinlogs-sample.log").read_
 ODD_ELEMENTS = [
     graph(0),
     graph(1),
-    graph(2, userDisplayName="Zoë 🙂 \"quoted\" \\ back"),
-    b"{}", b"5", b"null", b'"a string"', b"[]", b"[" + graph(3) + b"]",      # not sign-ins
-    O365, DIAG, LOG_ANALYTICS, ELASTIC,                                     # other shapes in a Graph array
-    graph(4, id=4), graph(5, createdDateTime=20261127), graph(6, resourceTenantId=6),      # wrong types
-    graph(7, userId=7, isInteractive="yes"), graph(8, status="failed"), graph(9, signInEventTypes="interactiveUser"),
-    graph(10, authenticationDetails={"step": 1}), graph(11, location=[1, 2]), graph(12, resourceTenantId={"a": 1}),
+    graph(2, userDisplayName='Zoë 🙂 "quoted" \\ back'),
+    b"{}",
+    b"5",
+    b"null",
+    b'"a string"',
+    b"[]",
+    b"[" + graph(3) + b"]",  # not sign-ins
+    O365,
+    DIAG,
+    LOG_ANALYTICS,
+    ELASTIC,  # other shapes in a Graph array
+    graph(4, id=4),
+    graph(5, createdDateTime=20261127),
+    graph(6, resourceTenantId=6),  # wrong types
+    graph(7, userId=7, isInteractive="yes"),
+    graph(8, status="failed"),
+    graph(9, signInEventTypes="interactiveUser"),
+    graph(10, authenticationDetails={"step": 1}),
+    graph(11, location=[1, 2]),
+    graph(12, resourceTenantId={"a": 1}),
     graph(13, appliedConditionalAccessPolicies=[{"conditionsSatisfied": 3, "result": None}, 7]),
     with_raw(graph(14), b'"autonomousSystemNumber":64500', b'"autonomousSystemNumber":123456789012345678901234567890'),
-    graph(15, createdDateTime="2026-11-27T23:43:22.6195838Z"),    # 7 fraction digits: cut, not rounded
-    graph(16, createdDateTime="2026-11-27T23:43:22.5+02:00"),     # an offset: Python's reading
-    graph(17, createdDateTime="1900-01-01T00:00:00Z"),            # out of the database's range
-    graph(18, createdDateTime=...), graph(19, id=...), graph(20, id=" padded "), graph(21, id=""),
-    graph(22, signInEventTypes=[]), graph(23, signInEventTypes=["SERVICEPRINCIPAL"]),
-    graph(24, properties=None), graph(25, conditionalAccessPolicies=[]),  # plain, then the legacy shape
-    graph(26, userAgent="a\u0000b"), graph(27, userDisplayName="\u00e9t\u00e9"),
-    graph(1),                                                     # the same sign-in again
-    graph(28, correlationId=...),                                 # a less complete version ...
-    graph(28, createdDateTime="2026-11-27T23:43:22+00:00"),       # ... and a more complete one Python must read
-    graph(29, createdDateTime="2026-11-27T23:43:22+00:00"),       # equally complete versions: the one at the
-    graph(29),                                                    # smaller locator wins, whoever reads it
+    graph(15, createdDateTime="2026-11-27T23:43:22.6195838Z"),  # 7 fraction digits: cut, not rounded
+    graph(16, createdDateTime="2026-11-27T23:43:22.5+02:00"),  # an offset: Python's reading
+    graph(17, createdDateTime="1900-01-01T00:00:00Z"),  # out of the database's range
+    graph(18, createdDateTime=...),
+    graph(19, id=...),
+    graph(20, id=" padded "),
+    graph(21, id=""),
+    graph(22, signInEventTypes=[]),
+    graph(23, signInEventTypes=["SERVICEPRINCIPAL"]),
+    graph(24, properties=None),
+    graph(25, conditionalAccessPolicies=[]),  # plain, then the legacy shape
+    graph(26, userAgent="a\u0000b"),
+    graph(27, userDisplayName="\u00e9t\u00e9"),
+    graph(1),  # the same sign-in again
+    graph(28, correlationId=...),  # a less complete version ...
+    graph(28, createdDateTime="2026-11-27T23:43:22+00:00"),  # ... and a more complete one Python must read
+    graph(29, createdDateTime="2026-11-27T23:43:22+00:00"),  # equally complete versions: the one at the
+    graph(29),  # smaller locator wins, whoever reads it
 ]
 
 
@@ -136,9 +158,17 @@ def test_a_refused_element_keeps_the_place_python_gives_it(tmp_path: Path, layou
     assert_same_tables(database, python)
     where = "line:1/value" if layout == "line" else "/value"
     assert database.rows("SELECT locator, line FROM quarantine") == [(f"{where}/2", 1 if layout == "line" else None)]
-    assert database.rows("SELECT locator, line, byte_offset, byte_length, format FROM raw_records "
-                         "WHERE signin_id LIKE '%000000000003'") == [
-        (f"{where}/3", 1 if layout == "line" else None, None, None, f"graph/{'page' if layout == 'line' else 'document'}")]
+    assert database.rows(
+        "SELECT locator, line, byte_offset, byte_length, format FROM raw_records WHERE signin_id LIKE '%000000000003'"
+    ) == [
+        (
+            f"{where}/3",
+            1 if layout == "line" else None,
+            None,
+            None,
+            f"graph/{'page' if layout == 'line' else 'document'}",
+        )
+    ]
 
 
 @pytest.mark.parametrize("layout", ["document", "line"])
@@ -149,7 +179,8 @@ def test_pages_that_needed_leniency_are_read_by_python(tmp_path: Path, layout: s
     plain = [graph(0), graph(1), graph(2)]
     repeated = with_raw(graph(2), b'"userDisplayName":', b'"userDisplayName":"first","userDisplayName":')
     cases = {
-        "comma inside": laid_out(plain, layout).replace(b"]", b",]", 1) if layout == "line"
+        "comma inside": laid_out(plain, layout).replace(b"]", b",]", 1)
+        if layout == "line"
         else laid_out([graph(0), graph(1), graph(2) + b","], layout),
         "comma after": laid_out(plain, layout).rstrip(b"\n") + b",\n",
         "repeated key": laid_out([graph(0), graph(1), repeated], layout),
@@ -163,7 +194,10 @@ def test_pages_that_needed_leniency_are_read_by_python(tmp_path: Path, layout: s
         notes, quarantined = database.rows("SELECT notes, quarantined FROM ingest_log")[0]
         if layout == "line" and case == "repeated key":
             assert len(handed) == 2 and not notes
-            assert database.scalar("SELECT user_display_name FROM signins WHERE id LIKE '%000000000002'") == GRAPH["userDisplayName"]
+            assert (
+                database.scalar("SELECT user_display_name FROM signins WHERE id LIKE '%000000000002'")
+                == GRAPH["userDisplayName"]
+            )
         elif layout == "line" and case == "comma inside":
             assert not handed and quarantined == 1
         else:  # tolerated with a note, or (a comma after a document) the text after the array quarantined
@@ -184,7 +218,9 @@ def test_an_event_hub_body_and_a_streamed_document_are_read_by_python(tmp_path: 
     (tmp_path / "body.json").write_bytes(body)
     assert not candidates(tmp_path / "body.json")
     streamed = dict(max_document_bytes=1024)
-    database, python = ingest_both_ways(tmp_path, laid_out([graph(n) for n in range(3)], "document"), "big.json", **streamed)
+    database, python = ingest_both_ways(
+        tmp_path, laid_out([graph(n) for n in range(3)], "document"), "big.json", **streamed
+    )
     assert not candidates(tmp_path / "big.json", IngestLimits(**streamed))
     assert_same_tables(database, python)
     assert database.scalar("SELECT count(*) FROM signins") == 3
@@ -221,9 +257,16 @@ def test_the_public_graph_pages_load_the_same_either_way(tmp_path: Path):
     assert not any(candidates(path) for path in files)
     records = [orjson.dumps(element) for path in files for _, element in parse_document(path.read_bytes()).items]
     beta = orjson.loads(records[-1])
-    elements = [records[-1], orjson.dumps({**beta, "id": beta["id"][:-4] + "0001"}), *records[:-1],
-                orjson.dumps({**beta, "id": beta["id"][:-4] + "0002", "resourceTenantId": 42}), DIAG, LOG_ANALYTICS, ELASTIC,
-                *(FIXTURES / "cross_format" / "azure_monitor.log").read_bytes().splitlines()]
+    elements = [
+        records[-1],
+        orjson.dumps({**beta, "id": beta["id"][:-4] + "0001"}),
+        *records[:-1],
+        orjson.dumps({**beta, "id": beta["id"][:-4] + "0002", "resourceTenantId": 42}),
+        DIAG,
+        LOG_ANALYTICS,
+        ELASTIC,
+        *(FIXTURES / "cross_format" / "azure_monitor.log").read_bytes().splitlines(),
+    ]
     for layout in ("document", "line"):
         (tmp_path / layout).mkdir()
         database, python, handed = ingest_page(tmp_path / layout, elements, layout)
@@ -245,16 +288,34 @@ def test_the_duplicate_key_check_is_skipped_only_when_no_key_repeats():
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12) | st.sampled_from(["2026-11-27T23:43:22Z", "interactiveUser", "", " "]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(sorted(GRAPH)[:12] + ["x"]), inner, max_size=3),
-    max_leaves=6)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["2026-11-27T23:43:22Z", "interactiveUser", "", " "]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(sorted(GRAPH)[:12] + ["x"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 # The keys Python looks at to say what a Graph record is (signins.ingest.shapes), which the database
 # must judge alike.
-READ_BY_PYTHON = ["id", "createdDateTime", "signInEventTypes", "isInteractive", "userId", "servicePrincipalId",
-                  "resourceTenantId", "properties", "event", "conditionalAccessPolicies", "conditionalAccessApplied"]
+READ_BY_PYTHON = [
+    "id",
+    "createdDateTime",
+    "signInEventTypes",
+    "isInteractive",
+    "userId",
+    "servicePrincipalId",
+    "resourceTenantId",
+    "properties",
+    "event",
+    "conditionalAccessPolicies",
+    "conditionalAccessApplied",
+]
 
 
 @st.composite
@@ -271,7 +332,9 @@ def pages_with_wrong_types(draw) -> tuple[list[bytes], str]:
     return [orjson.dumps(e) for e in elements], draw(st.sampled_from(["document", "line"]))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(pages_with_wrong_types())
 def test_pages_with_wrong_types_load_the_same_either_way(tmp_path_factory, case: tuple[list[bytes], str]):
     elements, layout = case

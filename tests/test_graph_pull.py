@@ -7,23 +7,23 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from conftest import Store
+
 from reliability.graph_server import GraphServer, make_records
 from signins import PROJECT_ROOT
+from signins.graph import pull
 from signins.graph.client import RateLimiter
 from signins.graph.errors import GraphAccessError, GraphUnavailableError
-from signins.graph import pull
 from signins.graph.fleet import run_sync
 from signins.graph.pull import pull_tenant
 from signins.graph.settings import GraphSettings
 
 TOKEN = "eyFAKE.tok-SECRET-do-not-print.sig"
-NOW = datetime(2026, 11, 5, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 5, 0, 0, tzinfo=UTC)
 START = NOW - timedelta(days=3, hours=12)
 CHILD_TABLES = ("signins", "signin_auth_steps")
 
@@ -31,15 +31,23 @@ CHILD_TABLES = ("signins", "signin_auth_steps")
 @pytest.fixture
 def graph_env(monkeypatch):
     """Settings for a pull against the local server (a fast rate limit; a 4-day retention window)."""
+
     def apply(server: GraphServer, **extra: str) -> GraphSettings:
-        values = {"SIGNINS_GRAPH_BASE_URL": server.base_url, "SIGNINS_GRAPH_TOKEN": TOKEN,
-                  "SIGNINS_TENANT_ID": "contoso", "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
-                  "SIGNINS_RETENTION_DAYS": "4", "SIGNINS_GRAPH_MAX_RETRIES": "3", **extra}
+        values = {
+            "SIGNINS_GRAPH_BASE_URL": server.base_url,
+            "SIGNINS_GRAPH_TOKEN": TOKEN,
+            "SIGNINS_TENANT_ID": "contoso",
+            "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+            "SIGNINS_RETENTION_DAYS": "4",
+            "SIGNINS_GRAPH_MAX_RETRIES": "3",
+            **extra,
+        }
         for key in ("SIGNINS_CLIENT_SECRET", "SIGNINS_CERTIFICATE_PATH", "SIGNINS_EVENT_TYPES"):
             monkeypatch.delenv(key, raising=False)
         for key, value in values.items():
             monkeypatch.setenv(key, value)
         return GraphSettings.from_env()
+
     return apply
 
 
@@ -60,10 +68,14 @@ def test_full_pull_lands_every_record_once(store, graph_env):
     assert outcome.pages >= 8  # several pages per event type
     assert store.scalar("SELECT count(*) FROM raw_records") == 300
     # every request carried the Prefer header and $top=1000, and asked for one event type in a time window
-    assert server.requests and all(r["headers"].get("prefer") == "include-unknown-enum-members" for r in server.requests)
+    assert server.requests and all(
+        r["headers"].get("prefer") == "include-unknown-enum-members" for r in server.requests
+    )
     assert all(r["query"].get("$top") == "1000" for r in server.requests)
-    assert all("createdDateTime ge " in r["query"]["$filter"] and "signInEventTypes/any" in r["query"]["$filter"]
-               for r in server.requests)
+    assert all(
+        "createdDateTime ge " in r["query"]["$filter"] and "signInEventTypes/any" in r["query"]["$filter"]
+        for r in server.requests
+    )
     # the beta-only fields survived: the raw page bytes were landed, not re-serialised models
     assert store.scalar("SELECT count(*) FROM signin_auth_steps") > 0
     assert store.scalar("SELECT count(DISTINCT tenant_id) FROM signins") == 1
@@ -125,8 +137,11 @@ def test_429_with_retry_after_is_absorbed(store, graph_env):
     assert outcome.new_signins == 120 and ids(store) == {r["id"] for r in records}
     retried = [r for r in server.requests if "retry-attempt" in r["headers"]]
     assert len(retried) == 2
-    gaps = [server.requests[i]["time"] - server.requests[i - 1]["time"]
-            for i, r in enumerate(server.requests) if "retry-attempt" in r["headers"]]
+    gaps = [
+        server.requests[i]["time"] - server.requests[i - 1]["time"]
+        for i, r in enumerate(server.requests)
+        if "retry-attempt" in r["headers"]
+    ]
     assert all(gap >= 0.95 for gap in gaps)  # Retry-After: 1 honoured
 
 
@@ -146,7 +161,10 @@ def test_throttled_past_the_retries_stops_resumably(store, graph_env):
 
 def test_rate_limit_is_respected(store, graph_env):
     with GraphServer(make_records(120, START), max_page=30) as server:
-        run_pull(store, graph_env(server, SIGNINS_GRAPH_RATE_LIMIT="3/0.5", SIGNINS_EVENT_TYPES="interactiveUser,servicePrincipal"))
+        run_pull(
+            store,
+            graph_env(server, SIGNINS_GRAPH_RATE_LIMIT="3/0.5", SIGNINS_EVENT_TYPES="interactiveUser,servicePrincipal"),
+        )
     times = [r["time"] for r in server.requests]
     assert len(times) >= 6
     # measured where the server receives them, so allow for network jitter (unlimited: ~10 ms apart)
@@ -177,7 +195,9 @@ def _same_store(a, b) -> None:
     for table in CHILD_TABLES:
         assert a.checksum(table) == b.checksum(table), table
     # (window_start may differ: event types finished before the crash re-read their overlap window)
-    state = "SELECT tenant_id, event_type, window_end, committed_until, max_created_at FROM pull_watermarks ORDER BY ALL"
+    state = (
+        "SELECT tenant_id, event_type, window_end, committed_until, max_created_at FROM pull_watermarks ORDER BY ALL"
+    )
     assert a.rows(state) == b.rows(state)
 
 
@@ -237,22 +257,37 @@ def test_in_process_errors_are_typed(store, graph_env):
 
 def _cli_env(server: GraphServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNINS_")}
-    env.update(SIGNINS_GRAPH_BASE_URL=server.base_url, SIGNINS_GRAPH_TOKEN=TOKEN, SIGNINS_TENANT_ID="contoso",
-               SIGNINS_GRAPH_RATE_LIMIT="100/1", SIGNINS_RETENTION_DAYS="2", **extra)
+    env.update(
+        SIGNINS_GRAPH_BASE_URL=server.base_url,
+        SIGNINS_GRAPH_TOKEN=TOKEN,
+        SIGNINS_TENANT_ID="contoso",
+        SIGNINS_GRAPH_RATE_LIMIT="100/1",
+        SIGNINS_RETENTION_DAYS="2",
+        **extra,
+    )
     return env
 
 
 def _cli(server: GraphServer, tmp_path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "cli.duckdb"), *args],
-                          cwd=PROJECT_ROOT, env=_cli_env(server, **extra), capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "cli.duckdb"), *args],
+        cwd=PROJECT_ROOT,
+        env=_cli_env(server, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-@pytest.mark.parametrize("fault, exit_code, phrase", [
-    ("403-premium", 7, "no Microsoft Entra ID P1/P2 licence"),
-    ("401", 7, "expired or invalid"),
-    ("403-denied", 7, "AuditLog.Read.All"),
-    ("500", 8, "rerun `signins pull` to resume"),
-])
+@pytest.mark.parametrize(
+    "fault, exit_code, phrase",
+    [
+        ("403-premium", 7, "no Microsoft Entra ID P1/P2 licence"),
+        ("401", 7, "expired or invalid"),
+        ("403-denied", 7, "AuditLog.Read.All"),
+        ("500", 8, "rerun `signins pull` to resume"),
+    ],
+)
 def test_cli_errors_are_one_line_without_the_token(tmp_path, fault, exit_code, phrase):
     with GraphServer(make_records(20, NOW - timedelta(days=1))) as server:
         server.fault_in(1, fault)
@@ -280,10 +315,20 @@ def test_cli_pull_and_help(tmp_path):
 def test_cli_bad_credential_setting_is_one_line(tmp_path):
     with GraphServer([]) as server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNINS_")}
-        env.update(SIGNINS_GRAPH_BASE_URL=server.base_url, SIGNINS_TENANT_ID="contoso", SIGNINS_CLIENT_ID="app",
-                   SIGNINS_CERTIFICATE_PATH=str(tmp_path / "missing.pem"))
-        done = subprocess.run([sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "c.duckdb")],
-                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+        env.update(
+            SIGNINS_GRAPH_BASE_URL=server.base_url,
+            SIGNINS_TENANT_ID="contoso",
+            SIGNINS_CLIENT_ID="app",
+            SIGNINS_CERTIFICATE_PATH=str(tmp_path / "missing.pem"),
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "c.duckdb")],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert done.stderr.startswith("error: cannot set up the certificate credential") and not server.requests
 
@@ -314,10 +359,11 @@ def test_503_and_504_are_retried_honouring_retry_after(store, graph_env, status,
 
 @pytest.mark.parametrize("status", ["503", "504"])
 def test_503_and_504_past_the_retries_stop_resumably(store, graph_env, status):
-    records = make_records(80, START, step=timedelta(hours=1))   # every slice has sign-ins
+    records = make_records(80, START, step=timedelta(hours=1))  # every slice has sign-ins
     with GraphServer(records, max_page=50) as server:
-        settings = graph_env(server, SIGNINS_GRAPH_RETRY_DELAY="0", SIGNINS_GRAPH_MAX_RETRIES="1",
-                             SIGNINS_EVENT_TYPES="interactiveUser")
+        settings = graph_env(
+            server, SIGNINS_GRAPH_RETRY_DELAY="0", SIGNINS_GRAPH_MAX_RETRIES="1", SIGNINS_EVENT_TYPES="interactiveUser"
+        )
         server.fault_in(3, status, seconds=None)
         server.fault_in(4, status, seconds=None)
         with pytest.raises(GraphUnavailableError, match=f"HTTP {status} after retries; rerun"):
@@ -362,7 +408,7 @@ def test_resume_inside_a_slice_continues_after_the_last_landed_page(tmp_path, gr
         with GraphServer(SLICE_RECORDS, max_page=10) as server:
             settings = graph_env(server, **ONE_TYPE)
             run_pull(whole, settings)
-            server.fault_in(7, "500")            # page 4 of the slice
+            server.fault_in(7, "500")  # page 4 of the slice
             with pytest.raises(GraphUnavailableError):
                 run_pull(crashed, settings)
             assert _pages(crashed) == [1, 2, 3]
@@ -374,7 +420,9 @@ def test_resume_inside_a_slice_continues_after_the_last_landed_page(tmp_path, gr
         assert [r["query"].get("$skiptoken") for r in rerun] == ["30", "40"]
         assert _pages(crashed) == [1, 2, 3, 4, 5]
         _same_store(whole, crashed)
-        assert crashed.scalar("SELECT count(*) FROM raw_records") == crashed.scalar("SELECT count(*) FROM signins") == 50
+        assert (
+            crashed.scalar("SELECT count(*) FROM raw_records") == crashed.scalar("SELECT count(*) FROM signins") == 50
+        )
     finally:
         whole.con.close()
         crashed.con.close()
@@ -386,7 +434,7 @@ def test_resume_reads_the_slice_again_when_graph_refuses_the_saved_link(store, g
         server.fault_in(7, "500")
         with pytest.raises(GraphUnavailableError):
             run_pull(store, settings)
-        server.fault_in(1, "400")                 # the saved $skiptoken has expired
+        server.fault_in(1, "400")  # the saved $skiptoken has expired
         before, skipped = len(server.requests), store.scalar(SKIPPED)
         with caplog.at_level(logging.WARNING, logger="signins.graph"):
             run_pull(store, settings)
@@ -402,13 +450,18 @@ def test_resume_reads_the_slice_again_when_graph_refuses_the_saved_link(store, g
 def test_killed_pull_resumes_inside_the_slice(tmp_path):
     """A real `kill -9` of `signins pull` inside a slice (page 3 landing, page 4 asked for); the rerun
     finishes the slice."""
-    records = make_records(200, datetime.now(timezone.utc) - timedelta(hours=20), step=timedelta(minutes=5))
+    records = make_records(200, datetime.now(UTC) - timedelta(hours=20), step=timedelta(minutes=5))
     with GraphServer(records, max_page=10) as server:
         # request 1: the empty first slice; 2-4: pages 1-3; 5: page 4, fetched while page 3 lands
         server.fault_in(5, "delay", seconds=60)
         command = [sys.executable, "-m", "cli", "pull", "--db", str(tmp_path / "cli.duckdb")]
-        victim = subprocess.Popen(command, cwd=PROJECT_ROOT, env=_cli_env(server, **ONE_TYPE),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        victim = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=_cli_env(server, **ONE_TYPE),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         server.wait_for(5)
         victim.kill()
         victim.wait(timeout=30)

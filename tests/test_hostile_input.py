@@ -26,38 +26,109 @@ def ndjson(*records) -> bytes:
 
 
 def page(*records) -> bytes:
-    return json.dumps({"@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
-                       "value": list(records)}, indent=2).encode()
+    return json.dumps(
+        {"@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns", "value": list(records)},
+        indent=2,
+    ).encode()
 
 
 GOOD3 = ndjson(signin(1), signin(2), signin(3))
-O365 = {"CreationTime": "2022-10-14T13:48:03", "Id": "x", "Operation": "UserLoginFailed", "RecordType": 15,
-        "Workload": "AzureActiveDirectory", "ErrorNumber": "500121", "LogonError": "AuthenticationFailedSasError"}
-DIAG_LINE = json.dumps({"time": "2026-11-03T08:16:40Z", "category": "NonInteractiveUserSignInLogs",
-                        "operationName": "Sign-in activity", "tenantId": "t", "properties": signin(11)}).encode()
-LA_LINE = json.dumps({"Id": "00000000-0000-4000-8000-000000000012", "CreatedDateTime": "2026-11-03T08:14:22Z",
-                      "ResultType": "0", "UserPrincipalName": "a@b.c", "Category": "SignInLogs"}).encode()
+O365 = {
+    "CreationTime": "2022-10-14T13:48:03",
+    "Id": "x",
+    "Operation": "UserLoginFailed",
+    "RecordType": 15,
+    "Workload": "AzureActiveDirectory",
+    "ErrorNumber": "500121",
+    "LogonError": "AuthenticationFailedSasError",
+}
+DIAG_LINE = json.dumps(
+    {
+        "time": "2026-11-03T08:16:40Z",
+        "category": "NonInteractiveUserSignInLogs",
+        "operationName": "Sign-in activity",
+        "tenantId": "t",
+        "properties": signin(11),
+    }
+).encode()
+LA_LINE = json.dumps(
+    {
+        "Id": "00000000-0000-4000-8000-000000000012",
+        "CreatedDateTime": "2026-11-03T08:14:22Z",
+        "ResultType": "0",
+        "UserPrincipalName": "a@b.c",
+        "Category": "SignInLogs",
+    }
+).encode()
 
 # name: (file bytes, records, sign-ins loaded, quarantined, [(locator, reason fragment)], note fragment)
 CASES = {
-    "truncated-ndjson.log": (GOOD3 + json.dumps(signin(4)).encode()[:300], 4, 3, 1, [("line:4", "malformed JSON")], None),
+    "truncated-ndjson.log": (
+        GOOD3 + json.dumps(signin(4)).encode()[:300],
+        4,
+        3,
+        1,
+        [("line:4", "malformed JSON")],
+        None,
+    ),
     "truncated-page.json": (page(signin(1), signin(2), signin(3))[:-900], 3, 2, 1, [("/value/2", "truncated")], None),
     "bom.log": (codecs.BOM_UTF8 + GOOD3, 3, 3, 0, [], "byte order mark"),
-    "powershell-utf16le.json": (codecs.BOM_UTF16_LE + page(signin(1), signin(2)).decode().encode("utf-16-le"), 2, 2, 0, [], None),
+    "powershell-utf16le.json": (
+        codecs.BOM_UTF16_LE + page(signin(1), signin(2)).decode().encode("utf-16-le"),
+        2,
+        2,
+        0,
+        [],
+        None,
+    ),
     "utf16be.json": (codecs.BOM_UTF16_BE + page(signin(1)).decode().encode("utf-16-be"), 1, 1, 0, [], None),
     "utf16le-no-bom.log": (GOOD3.decode().encode("utf-16-le"), 3, 3, 0, [], None),
     "garbage.bin": (bytes(range(256)) * 64, 1, 0, 1, [("/", "binary data")], None),
-    "bad-utf8-line.log": (ndjson(signin(1), b'{"id": "\xff\xfe", "createdDateTime": "2026-11-03T08:14:22Z"}', signin(3)),
-                          3, 2, 1, [("line:2", "malformed JSON")], None),
-    "wrong-types.log": (ndjson(signin(1, status={"errorCode": "500121"}, isInteractive="true"),
-                               signin(2, createdDateTime=12345), signin(3, id=7)),
-                        3, 1, 2, [("line:2", "createdDateTime is unreadable"), ("line:3", "no sign-in id")], None),
+    "bad-utf8-line.log": (
+        ndjson(signin(1), b'{"id": "\xff\xfe", "createdDateTime": "2026-11-03T08:14:22Z"}', signin(3)),
+        3,
+        2,
+        1,
+        [("line:2", "malformed JSON")],
+        None,
+    ),
+    "wrong-types.log": (
+        ndjson(
+            signin(1, status={"errorCode": "500121"}, isInteractive="true"),
+            signin(2, createdDateTime=12345),
+            signin(3, id=7),
+        ),
+        3,
+        1,
+        2,
+        [("line:2", "createdDateTime is unreadable"), ("line:3", "no sign-in id")],
+        None,
+    ),
     "deeply-nested.log": (ndjson(signin(1), b"[" * 10_000 + b"]" * 10_000), 2, 1, 1, [("line:2", "depth limit")], None),
-    "deeply-nested.json": (b'{"value": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", 1, 0, 1, [("line:1", "depth limit")], None),
-    "deeply-nested-pretty.json": (b'{\n"value": [\n' + b"[" * 10_000 + b"]" * 10_000 + b"]}", 1, 0, 1,
-                                  [("/value/0", "recursion")], None),
-    "missing-id-and-time.log": (ndjson(signin(1, id=...), signin(2, createdDateTime=...)), 2, 0, 2,
-                                [("line:1", "no sign-in id"), ("line:2", "createdDateTime is missing")], None),
+    "deeply-nested.json": (
+        b'{"value": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+        1,
+        0,
+        1,
+        [("line:1", "depth limit")],
+        None,
+    ),
+    "deeply-nested-pretty.json": (
+        b'{\n"value": [\n' + b"[" * 10_000 + b"]" * 10_000 + b"]}",
+        1,
+        0,
+        1,
+        [("/value/0", "recursion")],
+        None,
+    ),
+    "missing-id-and-time.log": (
+        ndjson(signin(1, id=...), signin(2, createdDateTime=...)),
+        2,
+        0,
+        2,
+        [("line:1", "no sign-in id"), ("line:2", "createdDateTime is missing")],
+        None,
+    ),
     "scalar.log": (ndjson(signin(1), b"42"), 2, 1, 1, [("line:2", "not an object")], None),
     "o365.json": (json.dumps([O365]).encode(), 1, 0, 1, [("/0", "Office 365 audit record")], None),
     "mixed-shapes.log": (ndjson(signin(10), DIAG_LINE, LA_LINE), 3, 3, 0, [], None),
@@ -66,8 +137,14 @@ CASES = {
     "empty.json": (b"", 0, 0, 0, [], "empty file"),
     "notes.txt": (b"hello, this is not an export\n", 1, 0, 1, [("row:0", "unknown columns")], None),
     "plain.txt": (b"hello world\nsecond line\n", 1, 0, 1, [("/", "unknown format")], None),
-    "bad-row.csv": ((FIXTURES / "cross_format" / "log_analytics.csv").read_bytes() + b"only,three,cells\r\n",
-                    2, 1, 1, [("row:2", "row has 3 cells")], None),
+    "bad-row.csv": (
+        (FIXTURES / "cross_format" / "log_analytics.csv").read_bytes() + b"only,three,cells\r\n",
+        2,
+        1,
+        1,
+        [("row:2", "row has 3 cells")],
+        None,
+    ),
     "gzipped.log.gz": (gzip.compress(GOOD3, mtime=0), 3, 3, 0, [], None),
     "truncated.log.gz": (gzip.compress(GOOD3 * 200, mtime=0)[:-40], 600, 1, 1, [("eof", "truncated")], None),
 }

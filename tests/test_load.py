@@ -10,10 +10,10 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from signins.ingest import blobs, load
-from signins.ingest.replay import record_text
 from signins.ingest.batches import Batch
 from signins.ingest.load import FileOutcome, _FileLoad, ingest_paths
 from signins.ingest.reader import read_file
+from signins.ingest.replay import record_text
 from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store, public_files
 
@@ -33,7 +33,7 @@ def test_ingest_twice_equals_once(store: Store):
     again = [store.ingest(path) for path in files]
     assert all(o.already_ingested and o.new_signins == 0 for o in again)
     assert snapshot(store) == once
-    assert blob_files(store) == stored_blobs(store)   # the copies made again were dropped
+    assert blob_files(store) == stored_blobs(store)  # the copies made again were dropped
 
 
 def test_same_content_under_another_name_adds_nothing(store: Store, tmp_path: Path):
@@ -63,7 +63,7 @@ def test_an_interrupted_file_is_completed_by_the_next_run(store: Store, tmp_path
     reference = Store(tmp_path / "reference.duckdb")
     reference.ingest(path)
     store.ingest(path, IngestLimits(batch_records=10))
-    store.con.execute("DELETE FROM ingest_log")                       # as if killed before the last step
+    store.con.execute("DELETE FROM ingest_log")  # as if killed before the last step
     store.con.execute("DELETE FROM signins WHERE id IN (SELECT id FROM signins LIMIT 5)")  # and mid-batch
     outcome = store.ingest(path, IngestLimits(batch_records=7))
     assert not outcome.already_ingested
@@ -95,7 +95,11 @@ def test_most_complete_version_wins_in_any_order(tmp_path: Path):
 def test_every_record_replays_from_the_blob_store(store: Store, tmp_path: Path):
     gz = tmp_path / "sample.log.gz"
     gz.write_bytes(gzip.compress((PUBLIC / "elastic-integrations/test-signinlogs-sample.log").read_bytes(), mtime=0))
-    sources = [gz, PUBLIC / "azure-sentinel/sign-in_adelete.csv", PUBLIC / "msgraph-docs/signin-list_beta_example1_response.json"]
+    sources = [
+        gz,
+        PUBLIC / "azure-sentinel/sign-in_adelete.csv",
+        PUBLIC / "msgraph-docs/signin-list_beta_example1_response.json",
+    ]
     for path in sources:
         store.ingest(path)
     root = blobs.blob_root(store.db_path)
@@ -147,7 +151,9 @@ def test_a_small_file_is_read_while_the_one_before_it_is_written(store: Store, t
         following = pages.index(self.outcome.path) + 1
         deadline = time.monotonic() + 10
         while following < len(pages) and pages[following] not in opened:
-            assert time.monotonic() < deadline, f"{pages[following].name} was not read while the file before it was written"
+            assert time.monotonic() < deadline, (
+                f"{pages[following].name} was not read while the file before it was written"
+            )
             time.sleep(0.01)
         write(self, batch, lenient)
 
@@ -171,7 +177,8 @@ def test_a_folder_read_ahead_equals_its_files_loaded_one_by_one(tmp_path: Path):
     files = "SELECT * EXCLUDE (first_seen_at) FROM raw_files ORDER BY ALL"
     assert folder.rows(files) == one_by_one.rows(files)
     assert {t: c for t, c in snapshot(folder).items() if t != "raw_files"} == {
-        t: c for t, c in snapshot(one_by_one).items() if t != "raw_files"}
+        t: c for t, c in snapshot(one_by_one).items() if t != "raw_files"
+    }
 
 
 def test_a_version_stored_outside_the_batchs_time_span_is_still_replaced(store: Store, tmp_path: Path):
@@ -181,7 +188,7 @@ def test_a_version_stored_outside_the_batchs_time_span_is_still_replaced(store: 
     record = json.loads((CROSS / "graph_beta_page.json").read_text())["value"][0]
     sparse = {**record, "userAgent": None, "ipAddress": None, "createdDateTime": "2026-10-01T08:00:00Z"}
     (tmp_path / "old.jsonl").write_text(json.dumps(sparse) + "\n")
-    (tmp_path / "new.jsonl").write_text(json.dumps(record) + "\n")   # its time: 2026-11-03
+    (tmp_path / "new.jsonl").write_text(json.dumps(record) + "\n")  # its time: 2026-11-03
     store.ingest(tmp_path / "old.jsonl")
     outcome = store.ingest(tmp_path / "new.jsonl")
     assert (outcome.new_signins, outcome.updated_signins) == (0, 1)

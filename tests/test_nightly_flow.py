@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -19,16 +19,25 @@ import pytest
 import yaml
 
 from signins import PROJECT_ROOT
-from signins.ingest import blobs
-from signins.runs import landing
 from signins.errors import GateFailed
+from signins.ingest import blobs
 from signins.ingest.load import ingest_paths
-from signins.store.runlock import RunLocked
+from signins.runs import landing
 from signins.settings import IngestLimits
+from signins.store.runlock import RunLocked
 from tests.conftest import FIXTURES, Store
 
-TABLES = ("raw_files", "raw_records", "signins", "signin_auth_steps", "signin_ca_policies", "quarantine",
-          "cause_tags", "user_findings", "policy_daily")
+TABLES = (
+    "raw_files",
+    "raw_records",
+    "signins",
+    "signin_auth_steps",
+    "signin_ca_policies",
+    "quarantine",
+    "cause_tags",
+    "user_findings",
+    "policy_daily",
+)
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
@@ -41,9 +50,14 @@ def checksums(db: Path, ignore: frozenset = frozenset()) -> dict:
     try:
         sums = {}
         for table in TABLES:
-            columns = [c for (c,) in store.rows("SELECT column_name FROM information_schema.columns "
-                                                "WHERE table_name = ? ORDER BY ordinal_position", [table])
-                       if c not in WRITTEN_AT | ignore]
+            columns = [
+                c
+                for (c,) in store.rows(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                    [table],
+                )
+                if c not in WRITTEN_AT | ignore
+            ]
             row = ", ".join(f'"{c}"' for c in columns)
             sums[table] = store.rows(f"SELECT count(*), coalesce(sum(hash(({row}))), 0) FROM {table}")[0]
         return sums
@@ -93,8 +107,10 @@ def test_nightly_run_lands_gates_merges_tags_reports_and_alerts(clean_run):
     db, totals, alerts = clean_run
     store = Store(db)
     failures = store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121")
-    alerting = store.rows("SELECT finding, user_principal_name FROM user_findings "
-                          "WHERE finding IN ('fatigue_then_success', 'privileged_lockout')")
+    alerting = store.rows(
+        "SELECT finding, user_principal_name FROM user_findings "
+        "WHERE finding IN ('fatigue_then_success', 'privileged_lockout')"
+    )
     store.con.close()
     assert totals["sources"] == 20 and totals["new_signins"] == totals["records"] == 19_168
     assert totals["quarantined"] == 0 and totals["tagged"] == failures and totals["findings"] >= 3
@@ -102,7 +118,7 @@ def test_nightly_run_lands_gates_merges_tags_reports_and_alerts(clean_run):
     record = Path(totals["run_record"])
     assert json.loads((record / "validation.json").read_text())["passed"] is True
     assert json.loads((record / "summary.json").read_text())["merged"]["new_signins"] == 19_168
-    assert not db.with_name(db.name + ".staging").exists()   # files land in the store itself
+    assert not db.with_name(db.name + ".staging").exists()  # files land in the store itself
     store = Store(db)
     assert store.rows("SELECT run_name, state FROM runs") == [(record.name, "kept")]
     assert store.scalar("SELECT count(*) FROM displaced_signins") == 0
@@ -126,7 +142,7 @@ def test_a_task_failing_mid_run_then_a_rerun_ends_as_a_clean_run(clean_run, tmp_
     from flows.nightly import nightly
 
     db = tmp_path / "nightly.duckdb"
-    with pytest.raises(Exception, match="no-such-preset"):   # tagging fails after the merge
+    with pytest.raises(Exception, match="no-such-preset"):  # tagging fails after the merge
         nightly(source="sample", db_path=str(db), out=str(tmp_path / "report"), preset="no-such-preset")
     assert Store(db).scalar("SELECT count(*) FROM cause_tags") == 0
     nightly(source="sample", db_path=str(db), out=str(tmp_path / "report"))
@@ -168,18 +184,21 @@ def test_a_failing_gate_fails_the_run_and_leaves_the_store_as_it_was(tmp_path: P
     with pytest.raises(GateFailed, match=r"10 of 10 sign-ins \(100.0%\) failed row checks, above the 5% threshold"):
         nightly(source=str(bad), db_path=str(db), out=str(tmp_path / "report"))
     assert checksums(db) == before
-    store = Store(db)   # the bad file was landed in the store, then undone: it is not even logged as read
+    store = Store(db)  # the bad file was landed in the store, then undone: it is not even logged as read
     assert store.rows("SELECT file_sha256 FROM ingest_log") == store.rows("SELECT file_sha256 FROM raw_files")
     assert store.scalar("SELECT count(*) FROM ingest_log") == 1
     (failed,) = store.rows("SELECT run_name FROM runs WHERE state = 'undone'")
     store.con.close()
     saved = json.loads((db.with_name(db.name + ".runs") / failed[0] / "validation.json").read_text())
-    assert saved["passed"] is False and any(r["name"] == "latitude within -90..90" and r["unexpected"] == 10
-                                            for r in saved["results"])
+    assert saved["passed"] is False and any(
+        r["name"] == "latitude within -90..90" and r["unexpected"] == 10 for r in saved["results"]
+    )
 
 
-HOLD_LOCK = ("import sys, time; from pathlib import Path; from signins.store.runlock import run_lock\n"
-             "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n")
+HOLD_LOCK = (
+    "import sys, time; from pathlib import Path; from signins.store.runlock import run_lock\n"
+    "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
+)
 
 
 def test_two_runs_on_one_database_never_interleave(tmp_path: Path, monkeypatch):
@@ -189,30 +208,35 @@ def test_two_runs_on_one_database_never_interleave(tmp_path: Path, monkeypatch):
     source = tmp_path / "in"
     source.mkdir()
     (source / "signins.jsonl").write_bytes(b"\n".join(graph_line(n) for n in range(5)) + b"\n")
-    other = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db), "4"], stdout=subprocess.PIPE, text=True,
-                             cwd=PROJECT_ROOT)
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db), "4"], stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT
+    )
     assert other.stdout.readline().strip() == "held"
     monkeypatch.setenv("SIGNINS_RUN_WAIT_SECONDS", "0")
     with pytest.raises(RunLocked, match=f"another run is writing to this database \\(process {other.pid}\\)"):
         nightly(source=str(source), db_path=str(db), out=str(tmp_path / "report"))
-    assert not db.exists()   # the refused run wrote nothing
+    assert not db.exists()  # the refused run wrote nothing
     monkeypatch.setenv("SIGNINS_RUN_WAIT_SECONDS", "60")
     started = time.monotonic()
     totals = nightly(source=str(source), db_path=str(db), out=str(tmp_path / "report"))
     other.wait()
-    assert time.monotonic() - started > 2 and totals["new_signins"] == 5   # it waited for the other run
+    assert time.monotonic() - started > 2 and totals["new_signins"] == 5  # it waited for the other run
 
 
 def test_backfill_pulls_day_by_day_and_equals_one_pull(tmp_path: Path, monkeypatch):
     from flows.backfill import backfill, day_chunks
     from reliability.graph_server import GraphServer, make_records
 
-    start = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
-    records = make_records(60, start, step=timedelta(hours=1))   # 2.5 days
+    start = datetime(2026, 11, 20, 6, tzinfo=UTC)
+    records = make_records(60, start, step=timedelta(hours=1))  # 2.5 days
     db = tmp_path / "backfill.duckdb"
     with GraphServer(records, max_page=20) as server:
-        for key, value in {"SIGNINS_GRAPH_BASE_URL": server.base_url, "SIGNINS_GRAPH_TOKEN": "test-token",
-                           "SIGNINS_TENANT_ID": "contoso", "SIGNINS_GRAPH_RATE_LIMIT": "100/1"}.items():
+        for key, value in {
+            "SIGNINS_GRAPH_BASE_URL": server.base_url,
+            "SIGNINS_GRAPH_TOKEN": "test-token",
+            "SIGNINS_TENANT_ID": "contoso",
+            "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+        }.items():
             monkeypatch.setenv(key, value)
         for key in ("SIGNINS_CLIENT_SECRET", "SIGNINS_CERTIFICATE_PATH", "SIGNINS_EVENT_TYPES", "SIGNINS_TENANTS_FILE"):
             monkeypatch.delenv(key, raising=False)
@@ -220,7 +244,7 @@ def test_backfill_pulls_day_by_day_and_equals_one_pull(tmp_path: Path, monkeypat
         totals = backfill(since=start, until=end, db_path=str(db), out=str(tmp_path / "report"))
     assert len(day_chunks(start, end)) == 4 and totals["new_signins"] == 60
     assert Store(db).scalar("SELECT count(DISTINCT id) FROM signins") == 60
-    assert len(list(db.with_name(db.name + ".runs").iterdir())) == 4 + 1   # a record per day, one for the run
+    assert len(list(db.with_name(db.name + ".runs").iterdir())) == 4 + 1  # a record per day, one for the run
 
 
 def test_the_deployment_carries_the_nightly_schedule():
@@ -234,7 +258,7 @@ def test_the_deployment_carries_the_nightly_schedule():
     (schedule,) = deployment["schedules"]
     assert flow.name == "nightly" and deployment["parameters"] == {"source": "graph"}
     assert (schedule["cron"], schedule["timezone"]) == ("30 2 * * *", "UTC")
-    Cron(schedule["cron"], timezone=schedule["timezone"])   # a valid cron
+    Cron(schedule["cron"], timezone=schedule["timezone"])  # a valid cron
     served = nightly_deployment("graph", Path("data/signins.duckdb"), "30 2 * * *")
     assert served.schedules[0].schedule.cron == "30 2 * * *" and served.schedules[0].schedule.timezone == "UTC"
 
@@ -245,12 +269,16 @@ def test_nightly_flow_from_graph(tmp_path: Path, monkeypatch):
     from flows.nightly import nightly
     from reliability.graph_server import GraphServer, make_records
 
-    records = make_records(120, datetime.now(timezone.utc) - timedelta(days=2))
+    records = make_records(120, datetime.now(UTC) - timedelta(days=2))
     db = tmp_path / "graph.duckdb"
     with GraphServer(records, max_page=50) as server:
-        for key, value in {"SIGNINS_GRAPH_BASE_URL": server.base_url, "SIGNINS_GRAPH_TOKEN": "test-token",
-                           "SIGNINS_TENANT_ID": "contoso", "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
-                           "SIGNINS_RETENTION_DAYS": "4"}.items():
+        for key, value in {
+            "SIGNINS_GRAPH_BASE_URL": server.base_url,
+            "SIGNINS_GRAPH_TOKEN": "test-token",
+            "SIGNINS_TENANT_ID": "contoso",
+            "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+            "SIGNINS_RETENTION_DAYS": "4",
+        }.items():
             monkeypatch.setenv(key, value)
         for key in ("SIGNINS_CLIENT_SECRET", "SIGNINS_CERTIFICATE_PATH", "SIGNINS_EVENT_TYPES"):
             monkeypatch.delenv(key, raising=False)
@@ -258,8 +286,14 @@ def test_nightly_flow_from_graph(tmp_path: Path, monkeypatch):
         second = nightly(source="graph", db_path=str(db), out=str(tmp_path / "report"))
     store = Store(db)
     assert store.scalar("SELECT count(*) FROM signins") == first["new_signins"] == 120
-    assert first["tagged"] == store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121 AND event_type "
-                                           "IN ('interactiveUser', 'nonInteractiveUser')") > 0   # user sign-ins only
+    assert (
+        first["tagged"]
+        == store.scalar(
+            "SELECT count(*) FROM signins WHERE error_code = 500121 AND event_type "
+            "IN ('interactiveUser', 'nonInteractiveUser')"
+        )
+        > 0
+    )  # user sign-ins only
     assert second["new_signins"] == 0
 
 
@@ -272,4 +306,4 @@ def test_ingest_files_lands_a_drop_folder_and_skips_what_it_has_seen(tmp_path: P
     (drop / "more.jsonl").write_bytes(graph_line(1) + b"\n")
     second = ingest_files(folder=str(drop), db_path=str(db), out=str(tmp_path / "report"))
     assert (first["sources"], first["new_signins"]) == (4, Store(db).scalar("SELECT count(*) FROM signins") - 1)
-    assert (second["records"], second["new_signins"]) == (1, 1)   # only the new file was read
+    assert (second["records"], second["new_signins"]) == (1, 1)  # only the new file was read

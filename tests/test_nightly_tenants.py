@@ -5,11 +5,12 @@ store pulling them one after another gives."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from conftest import Store
-from reliability.graph_server import GraphServer, make_records
 from test_graph_secrets import SECRETS, assert_no_secret, store_text
+
+from reliability.graph_server import GraphServer, make_records
 
 CONTOSO_TOKEN, FABRIKAM_TOKEN, NORTHWIND_TOKEN = SECRETS
 
@@ -17,17 +18,17 @@ CONTOSO_TOKEN, FABRIKAM_TOKEN, NORTHWIND_TOKEN = SECRETS
 def prefect_texts(flow_run_id) -> list[str]:
     """Every log line and artifact the Prefect API holds for a flow run (logs flushed first)."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterFlowRunId, LogFilter,
-                                                LogFilterFlowRunId)
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, LogFilter, LogFilterFlowRunId
     from prefect.logging.handlers import APILogHandler
 
     APILogHandler().flush()
     logs, by_run = [], LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
     with get_client(sync_client=True) as client:
-        while page := client.read_logs(by_run, limit=200, offset=len(logs)):   # the API's page limit
+        while page := client.read_logs(by_run, limit=200, offset=len(logs)):  # the API's page limit
             logs += page
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
     return [log.message for log in logs] + [str(artifact.data) for artifact in artifacts]
 
 
@@ -37,11 +38,14 @@ def test_nightly_pulls_each_tenant_in_its_own_task(tmp_path, monkeypatch, prefec
     from flows.nightly import nightly
 
     Secret(value=CONTOSO_TOKEN).save("nightly-contoso-token", overwrite=True, _sync=True)
-    records = make_records(120, datetime.now(timezone.utc) - timedelta(days=2))
-    with GraphServer(records, max_page=50, token=CONTOSO_TOKEN) as contoso, GraphServer(records) as fabrikam, \
-            GraphServer(records) as northwind:
-        fabrikam.fail_from(1, "503")        # unavailable on every try: a network error, retried
-        northwind.fail_from(1, "401")       # echoes the token it got; an access error, not retried
+    records = make_records(120, datetime.now(UTC) - timedelta(days=2))
+    with (
+        GraphServer(records, max_page=50, token=CONTOSO_TOKEN) as contoso,
+        GraphServer(records) as fabrikam,
+        GraphServer(records) as northwind,
+    ):
+        fabrikam.fail_from(1, "503")  # unavailable on every try: a network error, retried
+        northwind.fail_from(1, "401")  # echoes the token it got; an access error, not retried
         tenants = tmp_path / "tenants.toml"
         tenants.write_text(
             f'[[tenant]]\nname = "contoso"\ntenant_id = "t-contoso"\ntoken = "prefect-secret:nightly-contoso-token"\n'
@@ -49,24 +53,31 @@ def test_nightly_pulls_each_tenant_in_its_own_task(tmp_path, monkeypatch, prefec
             f'[[tenant]]\nname = "fabrikam"\ntenant_id = "t-fabrikam"\ntoken = "env:FABRIKAM_TOKEN"\n'
             f'base_url = "{fabrikam.base_url}"\n'
             f'[[tenant]]\nname = "northwind"\ntenant_id = "t-northwind"\ntoken = "env:NORTHWIND_TOKEN"\n'
-            f'base_url = "{northwind.base_url}"\n')
+            f'base_url = "{northwind.base_url}"\n'
+        )
         for key in ("SIGNINS_GRAPH_TOKEN", "SIGNINS_CLIENT_SECRET", "SIGNINS_EVENT_TYPES"):
             monkeypatch.delenv(key, raising=False)
-        for key, value in {"SIGNINS_TENANTS_FILE": str(tenants), "FABRIKAM_TOKEN": FABRIKAM_TOKEN,
-                           "NORTHWIND_TOKEN": NORTHWIND_TOKEN, "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
-                           "SIGNINS_RETENTION_DAYS": "4", "SIGNINS_GRAPH_MAX_RETRIES": "0",
-                           "SIGNINS_PULL_TASK_RETRY_DELAYS": "0,0", "SIGNINS_DASK_SCHEDULER": "off"}.items():
+        for key, value in {
+            "SIGNINS_TENANTS_FILE": str(tenants),
+            "FABRIKAM_TOKEN": FABRIKAM_TOKEN,
+            "NORTHWIND_TOKEN": NORTHWIND_TOKEN,
+            "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+            "SIGNINS_RETENTION_DAYS": "4",
+            "SIGNINS_GRAPH_MAX_RETRIES": "0",
+            "SIGNINS_PULL_TASK_RETRY_DELAYS": "0,0",
+            "SIGNINS_DASK_SCHEDULER": "off",
+        }.items():
             monkeypatch.setenv(key, value)
         db = tmp_path / "tenants.duckdb"
         state = nightly(source="graph", db_path=str(db), out=str(tmp_path / "report"), return_state=True)
-    error = state.result(raise_on_failure=False, _sync=True)   # blocking even under a running event loop
+    error = state.result(raise_on_failure=False, _sync=True)  # blocking even under a running event loop
     assert state.is_failed() and error.exit_code == 7
     assert str(error) == "2 of 3 tenant(s) failed: fabrikam, northwind"
-    assert len(fabrikam.requests) == 3 and len(northwind.requests) == 1   # 1 + 2 retries; never retried
+    assert len(fabrikam.requests) == 3 and len(northwind.requests) == 1  # 1 + 2 retries; never retried
     store = Store(db)
     try:
         assert dict(store.rows("SELECT tenant_id, count(*) FROM signins GROUP BY 1")) == {"t-contoso": 120}
-        assert store.scalar("SELECT count(*) FROM cause_tags") > 0    # the healthy tenant was tagged
+        assert store.scalar("SELECT count(*) FROM cause_tags") > 0  # the healthy tenant was tagged
     finally:
         store.con.close()
     texts = prefect_texts(state.state_details.flow_run_id)
@@ -85,19 +96,27 @@ def test_tenants_fanned_out_on_a_dask_cluster_give_the_sequential_store(tmp_path
     from flows.nightly import nightly
     from tests.test_nightly_flow import checksums
 
-    start = datetime.now(timezone.utc) - timedelta(days=2)
+    start = datetime.now(UTC) - timedelta(days=2)
     servers = [GraphServer(make_records(40, start, prefix=prefix), max_page=15) for prefix in "abc"]
     for server in servers:
         server.__enter__()
     try:
         tenants = tmp_path / "tenants.toml"
-        tenants.write_text("".join(f'[[tenant]]\nname = "{name}"\ntenant_id = "t-{name}"\ntoken = "env:TENANT_TOKEN"\n'
-                                   f'base_url = "{server.base_url}"\n'
-                                   for name, server in zip(("contoso", "fabrikam", "northwind"), servers)))
+        tenants.write_text(
+            "".join(
+                f'[[tenant]]\nname = "{name}"\ntenant_id = "t-{name}"\ntoken = "env:TENANT_TOKEN"\n'
+                f'base_url = "{server.base_url}"\n'
+                for name, server in zip(("contoso", "fabrikam", "northwind"), servers, strict=True)
+            )
+        )
         for key in ("SIGNINS_GRAPH_TOKEN", "SIGNINS_CLIENT_SECRET", "SIGNINS_EVENT_TYPES"):
             monkeypatch.delenv(key, raising=False)
-        for key, value in {"SIGNINS_TENANTS_FILE": str(tenants), "TENANT_TOKEN": "test-token",
-                           "SIGNINS_GRAPH_RATE_LIMIT": "100/1", "SIGNINS_RETENTION_DAYS": "4"}.items():
+        for key, value in {
+            "SIGNINS_TENANTS_FILE": str(tenants),
+            "TENANT_TOKEN": "test-token",
+            "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+            "SIGNINS_RETENTION_DAYS": "4",
+        }.items():
             monkeypatch.setenv(key, value)
         stores = {}
         for scheduler in ("local", "off"):
@@ -109,13 +128,18 @@ def test_tenants_fanned_out_on_a_dask_cluster_give_the_sequential_store(tmp_path
     finally:
         for server in servers:
             server.__exit__(None, None, None)
-    sums = {scheduler: checksums(db, ignore=frozenset({"first_path"})) for scheduler, db in stores.items()}   # paths differ
+    sums = {
+        scheduler: checksums(db, ignore=frozenset({"first_path"})) for scheduler, db in stores.items()
+    }  # paths differ
     assert sums["local"] == sums["off"]
     store = Store(stores["local"])
-    assert dict(store.rows("SELECT tenant_id, count(*) FROM signins GROUP BY 1")) == \
-        {"t-contoso": 40, "t-fabrikam": 40, "t-northwind": 40}
+    assert dict(store.rows("SELECT tenant_id, count(*) FROM signins GROUP BY 1")) == {
+        "t-contoso": 40,
+        "t-fabrikam": 40,
+        "t-northwind": 40,
+    }
     assert store.scalar("SELECT count(DISTINCT tenant_id) FROM pull_watermarks") == 3
-    assert not list(stores["local"].with_name("tenants.duckdb.staging").glob("*.duckdb"))   # partitions merged, gone
+    assert not list(stores["local"].with_name("tenants.duckdb.staging").glob("*.duckdb"))  # partitions merged, gone
 
 
 def test_backfill_fanned_out_on_a_dask_cluster_gives_the_sequential_store(tmp_path, monkeypatch, prefect_harness):
@@ -130,24 +154,43 @@ def test_backfill_fanned_out_on_a_dask_cluster_gives_the_sequential_store(tmp_pa
     from signins.graph.tenants import load_tenants
     from tests.test_nightly_flow import checksums
 
-    start = datetime(2026, 11, 20, 6, tzinfo=timezone.utc)
-    servers = {name: GraphServer(make_records(60, start, step=timedelta(hours=1), prefix=name[0]), max_page=20)
-               for name in ("contoso", "fabrikam")}   # 60 hourly sign-ins each, to 2026-11-22 17:00
+    start = datetime(2026, 11, 20, 6, tzinfo=UTC)
+    servers = {
+        name: GraphServer(make_records(60, start, step=timedelta(hours=1), prefix=name[0]), max_page=20)
+        for name in ("contoso", "fabrikam")
+    }  # 60 hourly sign-ins each, to 2026-11-22 17:00
     for server in servers.values():
         server.__enter__()
     try:
         tenants = tmp_path / "tenants.toml"
-        tenants.write_text("".join(f'[[tenant]]\nname = "{name}"\ntenant_id = "t-{name}"\ntoken = "env:TENANT_TOKEN"\n'
-                                   f'base_url = "{server.base_url}"\n' for name, server in servers.items()))
+        tenants.write_text(
+            "".join(
+                f'[[tenant]]\nname = "{name}"\ntenant_id = "t-{name}"\ntoken = "env:TENANT_TOKEN"\n'
+                f'base_url = "{server.base_url}"\n'
+                for name, server in servers.items()
+            )
+        )
         for key in ("SIGNINS_GRAPH_TOKEN", "SIGNINS_CLIENT_SECRET", "SIGNINS_EVENT_TYPES"):
             monkeypatch.delenv(key, raising=False)
-        for key, value in {"SIGNINS_TENANTS_FILE": str(tenants), "TENANT_TOKEN": "test-token",
-                           "SIGNINS_GRAPH_RATE_LIMIT": "100/1"}.items():
+        for key, value in {
+            "SIGNINS_TENANTS_FILE": str(tenants),
+            "TENANT_TOKEN": "test-token",
+            "SIGNINS_GRAPH_RATE_LIMIT": "100/1",
+        }.items():
             monkeypatch.setenv(key, value)
-        first_day = tmp_path / "base" / "backfill.duckdb"   # the first 18 hours, pulled before
+        first_day = tmp_path / "base" / "backfill.duckdb"  # the first 18 hours, pulled before
         store = Store(first_day)
-        assert all(r.error is None for r in pull_tenants(store.con, first_day, load_tenants(tenants),
-                                                         GraphSettings.from_env(), start, start + timedelta(hours=18)))
+        assert all(
+            r.error is None
+            for r in pull_tenants(
+                store.con,
+                first_day,
+                load_tenants(tenants),
+                GraphSettings.from_env(),
+                start,
+                start + timedelta(hours=18),
+            )
+        )
         pulled_before = store.scalar("SELECT count(*) FROM signins")
         store.con.close()
         stores, totals = {}, {}
@@ -157,15 +200,19 @@ def test_backfill_fanned_out_on_a_dask_cluster_gives_the_sequential_store(tmp_pa
                 shutil.copytree(tmp_path / "base", tmp_path / mode)
                 monkeypatch.setenv("SIGNINS_DASK_SCHEDULER", scheduler)
                 stores[mode] = tmp_path / mode / "backfill.duckdb"
-                totals[mode] = backfill(since=start + timedelta(hours=18), until=start + timedelta(days=3),
-                                        db_path=str(stores[mode]), out=str(tmp_path / mode / "report"))
+                totals[mode] = backfill(
+                    since=start + timedelta(hours=18),
+                    until=start + timedelta(days=3),
+                    db_path=str(stores[mode]),
+                    out=str(tmp_path / mode / "report"),
+                )
             pulled_on_dask = cluster.scheduler.task_prefixes["pull_graph_tenant"].state_counts["memory"]
     finally:
         for server in servers.values():
             server.__exit__(None, None, None)
-    assert pulled_on_dask == 2 * 3   # a task per (tenant, day): 21, 22 and 23 November
+    assert pulled_on_dask == 2 * 3  # a task per (tenant, day): 21, 22 and 23 November
     for run in totals.values():
-        del run["report"], run["run_record"]   # paths
+        del run["report"], run["run_record"]  # paths
     assert totals["dask"] == totals["off"] and totals["dask"]["new_signins"] == 2 * 60 - pulled_before > 0
     sums = {mode: checksums(db, ignore=frozenset({"first_path"})) for mode, db in stores.items()}
     assert sums["dask"] == sums["off"]
@@ -175,4 +222,4 @@ def test_backfill_fanned_out_on_a_dask_cluster_gives_the_sequential_store(tmp_pa
     assert dask.rows(watermarks) == off.rows(watermarks) and len(dask.rows(watermarks)) == 2 * 4
     assert dask.rows(pages) == off.rows(pages)
     assert dict(dask.rows("SELECT tenant_id, count(*) FROM signins GROUP BY 1")) == {"t-contoso": 60, "t-fabrikam": 60}
-    assert not list(stores["dask"].with_name("backfill.duckdb.staging").iterdir())   # partitions merged, gone
+    assert not list(stores["dask"].with_name("backfill.duckdb.staging").iterdir())  # partitions merged, gone

@@ -30,17 +30,21 @@ KEY_COLUMNS = {
 STORE_ROWS = {
     "signins": "SELECT *, (created_at AT TIME ZONE 'UTC')::DATE AS day FROM signins",
     "cause_tags": "SELECT t.*, s.tenant_id, (t.created_at AT TIME ZONE 'UTC')::DATE AS day "
-                  "FROM cause_tags t LEFT JOIN signins s ON s.id = t.signin_id",
+    "FROM cause_tags t LEFT JOIN signins s ON s.id = t.signin_id",
 }
-CHILD_ROWS = ("SELECT c.*, s.tenant_id, (s.created_at AT TIME ZONE 'UTC')::DATE AS day "
-              "FROM {table} c JOIN signins s ON s.id = c.signin_id")
+CHILD_ROWS = (
+    "SELECT c.*, s.tenant_id, (s.created_at AT TIME ZONE 'UTC')::DATE AS day "
+    "FROM {table} c JOIN signins s ON s.id = c.signin_id"
+)
 TABLES = list(KEY_COLUMNS)
 PARTITION = re.compile(r"^tenant_id=[^/]+/day=\d{4}-\d{2}-\d{2}/[^/]+\.parquet$")
 
 
 def exported(table: str, out: Path) -> str:
-    return (f"read_parquet('{out / table}/**/*.parquet', hive_partitioning = true, "
-            f"hive_types = {{'tenant_id': 'VARCHAR', 'day': 'DATE'}})")
+    return (
+        f"read_parquet('{out / table}/**/*.parquet', hive_partitioning = true, "
+        f"hive_types = {{'tenant_id': 'VARCHAR', 'day': 'DATE'}})"
+    )
 
 
 def summary(con: duckdb.DuckDBPyConnection, table: str, source: str) -> tuple[int, int]:
@@ -61,8 +65,11 @@ def export_summary(out: Path, table: str, where: str = "") -> tuple[int, int]:
 
 def files(out: Path) -> dict[str, int]:
     """Every file under the export (hidden staging excluded): relative path -> inode."""
-    return {str(p.relative_to(out)): p.stat().st_ino for p in out.rglob("*")
-            if p.is_file() and not p.relative_to(out).parts[0].startswith(".")}
+    return {
+        str(p.relative_to(out)): p.stat().st_ino
+        for p in out.rglob("*")
+        if p.is_file() and not p.relative_to(out).parts[0].startswith(".")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +108,9 @@ def test_the_layout_is_hive_tenant_then_day(store_db: Path, full_export: Path):
         assert PARTITION.match(path.split("/", 1)[1]), path
     tenants = {p.split("/")[1] for p in written if p.startswith("signins/")}
     with duckdb.connect(str(store_db), read_only=True) as con:
-        real = {t for (t,) in con.execute("SELECT DISTINCT tenant_id FROM signins WHERE tenant_id IS NOT NULL").fetchall()}
+        real = {
+            t for (t,) in con.execute("SELECT DISTINCT tenant_id FROM signins WHERE tenant_id IS NOT NULL").fetchall()
+        }
     assert tenants == {f"tenant_id={t}" for t in real} | {"tenant_id=__HIVE_DEFAULT_PARTITION__"}
     assert not (full_export / ".staging").exists()
 
@@ -110,17 +119,23 @@ def test_a_missing_tenant_reads_back_as_null(store_db: Path, full_export: Path):
     with duckdb.connect(str(store_db), read_only=True) as con:
         expected = con.execute("SELECT count(*) FROM signins WHERE tenant_id IS NULL").fetchone()[0]
     with duckdb.connect() as con:
-        got = con.execute(f"SELECT count(*) FROM {exported('signins', full_export)} WHERE tenant_id IS NULL").fetchone()[0]
+        got = con.execute(
+            f"SELECT count(*) FROM {exported('signins', full_export)} WHERE tenant_id IS NULL"
+        ).fetchone()[0]
     assert expected > 0 and got == expected
 
 
 def file_rows(out: Path) -> dict[str, tuple[int, int]]:
     """Per exported file: (rows, checksum of its key columns); row order inside a file may differ run to run."""
     with duckdb.connect() as con:
-        return {table + "/" + name.split(f"/{table}/", 1)[1]: (rows, checksum) for table in TABLES
-                for name, rows, checksum in con.execute(
-                    f"SELECT filename, count(*), sum(hash({KEY_COLUMNS[table]})) "
-                    f"FROM read_parquet('{out / table}/**/*.parquet', filename = true) GROUP BY filename").fetchall()}
+        return {
+            table + "/" + name.split(f"/{table}/", 1)[1]: (rows, checksum)
+            for table in TABLES
+            for name, rows, checksum in con.execute(
+                f"SELECT filename, count(*), sum(hash({KEY_COLUMNS[table]})) "
+                f"FROM read_parquet('{out / table}/**/*.parquet', filename = true) GROUP BY filename"
+            ).fetchall()
+        }
 
 
 def test_rerunning_changes_nothing(store_db: Path, tmp_path: Path):
@@ -142,9 +157,13 @@ def test_a_window_exports_only_its_days(store_db: Path, tmp_path: Path):
     assert exported_days == set(days[3:6])
     signins = next(r for r in results if r.table == "signins")
     with duckdb.connect(str(store_db), read_only=True) as con:
-        assert signins.rows == con.execute(
-            "SELECT count(*) FROM signins WHERE created_at >= ? AND created_at < ?",
-            [f"{first} 00:00:00+00", f"{end} 00:00:00+00"]).fetchone()[0]
+        assert (
+            signins.rows
+            == con.execute(
+                "SELECT count(*) FROM signins WHERE created_at >= ? AND created_at < ?",
+                [f"{first} 00:00:00+00", f"{end} 00:00:00+00"],
+            ).fetchone()[0]
+        )
 
 
 def test_reexporting_a_day_replaces_it_and_leaves_the_others(store_db: Path, tmp_path: Path):
@@ -154,17 +173,21 @@ def test_reexporting_a_day_replaces_it_and_leaves_the_others(store_db: Path, tmp
     export_parquet(db, out)
     day = _days(db)[10]
     untouched = {p: inode for p, inode in files(out).items() if f"/day={day}/" not in p}
-    with duckdb.connect(str(db)) as con:   # the other tenant's sign-ins of that day are gone, one error code changed
-        con.execute("DELETE FROM signins WHERE tenant_id = ? AND (created_at AT TIME ZONE 'UTC')::DATE = ?", [OTHER_TENANT, day])
-        con.execute("UPDATE signins SET error_code = 1 WHERE (created_at AT TIME ZONE 'UTC')::DATE = ? "
-                    "AND tenant_id <> ?", [day, OTHER_TENANT])
+    with duckdb.connect(str(db)) as con:  # the other tenant's sign-ins of that day are gone, one error code changed
+        con.execute(
+            "DELETE FROM signins WHERE tenant_id = ? AND (created_at AT TIME ZONE 'UTC')::DATE = ?", [OTHER_TENANT, day]
+        )
+        con.execute(
+            "UPDATE signins SET error_code = 1 WHERE (created_at AT TIME ZONE 'UTC')::DATE = ? AND tenant_id <> ?",
+            [day, OTHER_TENANT],
+        )
 
     results = export_parquet(db, out, DayWindow(day, date.fromordinal(day.toordinal() + 1)))
 
     assert next(r for r in results if r.table == "signins").removed == 1
     assert not (out / "signins" / f"tenant_id={OTHER_TENANT}" / f"day={day}").exists()
     assert export_summary(out, "signins") == store_summary(db, "signins")
-    assert {p: (out / p).stat().st_ino for p in untouched} == untouched   # the same files, not rewritten
+    assert {p: (out / p).stat().st_ino for p in untouched} == untouched  # the same files, not rewritten
 
 
 def test_a_crashed_exports_leftovers_are_removed(store_db: Path, tmp_path: Path):
@@ -178,25 +201,29 @@ def test_a_crashed_exports_leftovers_are_removed(store_db: Path, tmp_path: Path)
 
 
 def signins(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli", "export-parquet", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "export-parquet", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_command_prints_a_line_per_table(store_db: Path, tmp_path: Path):
     days = _days(store_db)
-    result = signins("--db", str(store_db), "--out", str(tmp_path / "h"), "--since", str(days[0]),
-                     "--until", f"{days[0]}T06:00:00Z")   # a time inside a day includes that day
+    result = signins(
+        "--db", str(store_db), "--out", str(tmp_path / "h"), "--since", str(days[0]), "--until", f"{days[0]}T06:00:00Z"
+    )  # a time inside a day includes that day
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == TABLES
     assert {p.split("/")[2] for p in files(tmp_path / "h")} == {f"day={days[0]}"}
 
 
-@pytest.mark.parametrize("since, until", [("' OR 1=1 --", None), ("2025-01-02", "2025-01-01"),
-                                          ("2025-01-01", "1; DROP TABLE signins")])
+@pytest.mark.parametrize(
+    "since, until", [("' OR 1=1 --", None), ("2025-01-02", "2025-01-01"), ("2025-01-01", "1; DROP TABLE signins")]
+)
 def test_a_bad_window_is_one_line_and_exit_2(store_db: Path, tmp_path: Path, since: str, until: str | None):
-    result = signins("--db", str(store_db), "--out", str(tmp_path / "h"), "--since", since,
-                     *(["--until", until] if until else []))
+    result = signins(
+        "--db", str(store_db), "--out", str(tmp_path / "h"), "--since", since, *(["--until", until] if until else [])
+    )
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: --")
     assert not (tmp_path / "h").exists()
@@ -204,5 +231,9 @@ def test_a_bad_window_is_one_line_and_exit_2(store_db: Path, tmp_path: Path, sin
 
 def _days(db: Path) -> list[date]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return [d for (d,) in con.execute(
-            "SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::DATE FROM signins ORDER BY 1").fetchall()]
+        return [
+            d
+            for (d,) in con.execute(
+                "SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::DATE FROM signins ORDER BY 1"
+            ).fetchall()
+        ]

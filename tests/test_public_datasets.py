@@ -57,7 +57,11 @@ def test_every_public_file_has_its_provenance():
 def test_public_file_outcome(store: Store, name):
     records, signins, quarantined, why = EXPECTED[name]
     outcome = store.ingest(PUBLIC / name)
-    assert (outcome.records, store.scalar("SELECT count(*) FROM signins"), outcome.quarantined) == (records, signins, quarantined)
+    assert (outcome.records, store.scalar("SELECT count(*) FROM signins"), outcome.quarantined) == (
+        records,
+        signins,
+        quarantined,
+    )
     assert store.scalar("SELECT count(*) FROM raw_records") == records - quarantined
     assert store.scalar("SELECT count(*) FROM quarantine") == quarantined
     if why:
@@ -83,14 +87,19 @@ def test_fields_from_each_shape(store: Store):
     store.ingest(PUBLIC / "msgraph-docs/signin-get_beta_legacy_response.json")
     csv_row = store.rows(
         "SELECT created_at, error_code, user_principal_name, device_browser, country_or_region, is_interactive "
-        "FROM signins WHERE id = 'cfb68155-70f5-4e28-b046-0a3a7086c401'")[0]
+        "FROM signins WHERE id = 'cfb68155-70f5-4e28-b046-0a3a7086c401'"
+    )[0]
     assert str(csv_row[0]) == "2021-04-28 14:08:45.221000+00:00"
     assert csv_row[1:] == (0, "adelev@m365x816222.onmicrosoft.com", "Edge 90.0.818", "IL", True)
     assert store.scalar("SELECT error_code FROM signins WHERE source_format = 'graph/document'") == 50126
     # Azure Monitor writes CA conditions as integer flags, Graph beta as names: both are stored as flags.
-    flags = store.rows("SELECT DISTINCT ca_condition_names(conditions_satisfied) FROM signin_ca_policies p "
-                       "JOIN signins s ON s.id = p.signin_id WHERE s.event_type = 'nonInteractiveUser'")
+    flags = store.rows(
+        "SELECT DISTINCT ca_condition_names(conditions_satisfied) FROM signin_ca_policies p "
+        "JOIN signins s ON s.id = p.signin_id WHERE s.event_type = 'nonInteractiveUser'"
+    )
     assert ["application", "users"] in [f for (f,) in flags]
     # The 2018 beta shape: conditionalAccessPolicies[].enforcedAccessControls -> enforced grant controls.
-    assert store.scalar("SELECT enforced_grant_controls FROM signin_ca_policies p JOIN signins s ON s.id = p.signin_id "
-                        "WHERE s.source_format = 'graph-legacy/document'") == ["MFA", "TOU"]
+    assert store.scalar(
+        "SELECT enforced_grant_controls FROM signin_ca_policies p JOIN signins s ON s.id = p.signin_id "
+        "WHERE s.source_format = 'graph-legacy/document'"
+    ) == ["MFA", "TOU"]

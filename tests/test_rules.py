@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from transforms.columns import ALL_COLUMNS, FACT_COLUMNS, FEATURE_COLUMNS, frame_of
-from transforms.rules import (OPERATORS, RULES_DIR, RuleFileError, compile_when, evaluate, evidence_columns,
-                              load_rules)
+from transforms.rules import OPERATORS, RULES_DIR, RuleFileError, compile_when, evaluate, evidence_columns, load_rules
 from transforms.thresholds import DEFAULT_PATH, load_thresholds
 
 CAUSES_MD = Path(__file__).parents[1] / "docs/causes.md"
@@ -23,6 +22,7 @@ RULES = load_rules()
 
 
 # 1. Operator semantics: one true and one false value per operator; a null value gives false.
+
 
 @dataclass(frozen=True)
 class Case:
@@ -56,8 +56,13 @@ OPERATOR_CASES = [
     Case("mfa_result", "startswith_i", "User ", "user declined the authentication", "the user declined"),
     Case("mfa_result", "endswith_i", "Authentication", "user declined the authentication", "authentication failed"),
     Case("mfa_result", "matches", r"incorrect (code|pin)", "user entered incorrect pin", "user entered the code"),
-    Case("app_policy_statuses", "list_contains", "numberMatchDeny", ["appContextShown", "numberMatchDeny"],
-         ["numberMatchCorrectNumberEntered"]),
+    Case(
+        "app_policy_statuses",
+        "list_contains",
+        "numberMatchDeny",
+        ["appContextShown", "numberMatchDeny"],
+        ["numberMatchCorrectNumberEntered"],
+    ),
     Case("session_error_neighbours", "list_contains", [50089, 50058], [50058], [50140]),
     Case("app_policy_statuses", "list_any_endswith", "OutOfDate", ["appLockOutOfDate"], ["appLockEnabled"]),
     Case("session_error_neighbours", "list_not_empty", True, [50140], []),
@@ -117,19 +122,26 @@ def test_evaluate_keeps_the_frame_type_and_adds_two_columns_per_rule():
 def test_confidence_rises_with_evidence():
     rule = next(r for r in RULES if r.id == "mfa_fatigue")
     plain = {"is_mfa_failure": True, "fatigue_attempts": 6}
-    frame = frame_of([plain, {**plain, "success_within_hour": True}, {**plain, "success_within_hour": True,
-                                                                       "fatigue_new_source": True}])
+    frame = frame_of(
+        [
+            plain,
+            {**plain, "success_within_hour": True},
+            {**plain, "success_within_hour": True, "fatigue_new_source": True},
+        ]
+    )
     got = frame.select(rule.confidence(DEFAULTS).alias("c"))["c"].to_list()
     assert got[0] < got[1] and got[1] >= 0.95 - 1e-9 and got[2] == 1.0
 
 
 # 3. A lint over the whole collection.
 
+
 def _causes_table() -> list[tuple[int, str, str]]:
     """docs/causes.md's table of causes: (priority, id, the whole row) in the page's order."""
     text = CAUSES_MD.read_text(encoding="utf-8").split("## Causes, in priority order")[1].split("\n## ")[0]
-    return [(int(rank), cause, row) for row, rank, cause
-            in re.findall(r"^(\|\s*(\d+)\s*\|\s*`([a-z_]+)`.*)$", text, re.M)]
+    return [
+        (int(rank), cause, row) for row, rank, cause in re.findall(r"^(\|\s*(\d+)\s*\|\s*`([a-z_]+)`.*)$", text, re.M)
+    ]
 
 
 def test_the_cause_page_lists_every_rule_with_its_priority_in_order():
@@ -175,6 +187,7 @@ def test_columns_mirror_features_md():
 
 # 4. A broken rule folder: every bad file is named in one error.
 
+
 def _broken_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "rules"
     shutil.copytree(RULES_DIR, folder)
@@ -197,9 +210,13 @@ def test_broken_folder_names_every_bad_file(tmp_path):
     with pytest.raises(RuleFileError) as raised:
         load_rules(_broken_folder(tmp_path))
     message = str(raised.value)
-    for stem, words in [("prompt_denied", "unknown operator 'contains_x'"), ("new_device", "unknown column"),
-                        ("ca_device_block", "must equal the file name"), ("mfa_fatigue", "unknown setting"),
-                        ("zz_unparsable", "not valid YAML")]:
+    for stem, words in [
+        ("prompt_denied", "unknown operator 'contains_x'"),
+        ("new_device", "unknown column"),
+        ("ca_device_block", "must equal the file name"),
+        ("mfa_fatigue", "unknown setting"),
+        ("zz_unparsable", "not valid YAML"),
+    ]:
         line = next((ln for ln in message.splitlines() if f"{stem}.yaml" in ln), "")
         assert words in line, message
     assert "time_drift.yaml" not in message
@@ -226,8 +243,9 @@ def test_a_new_cause_takes_a_free_priority_and_renumbers_nothing(tmp_path):
     doc.update(id="sms_undelivered", priority=95)
     (folder / "sms_undelivered.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
     loaded = [r.id for r in load_rules(folder)]
-    assert loaded == [r.id for r in RULES if r.priority < 95] + ["sms_undelivered"] + \
-        [r.id for r in RULES if r.priority > 95]
+    assert loaded == [r.id for r in RULES if r.priority < 95] + ["sms_undelivered"] + [
+        r.id for r in RULES if r.priority > 95
+    ]
 
 
 def test_the_fallback_rule_comes_last(tmp_path):
@@ -239,13 +257,16 @@ def test_the_fallback_rule_comes_last(tmp_path):
         load_rules(folder)
 
 
-@pytest.mark.parametrize(("when", "words"), [
-    ({"field": "fatigue_attempts", "gte": "five"}, "gte needs a number"),
-    ({"field": "mfa_result", "list_contains": "x"}, "list_contains does not apply to mfa_result"),
-    ({"field": "mfa_result", "matches": "(["}, "valid regular expression"),
-    ({"all": []}, "non-empty list"),
-    ({"not": {"fallback": True}}, None),
-])
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ({"field": "fatigue_attempts", "gte": "five"}, "gte needs a number"),
+        ({"field": "mfa_result", "list_contains": "x"}, "list_contains does not apply to mfa_result"),
+        ({"field": "mfa_result", "matches": "(["}, "valid regular expression"),
+        ({"all": []}, "non-empty list"),
+        ({"not": {"fallback": True}}, None),
+    ],
+)
 def test_condition_checks(tmp_path, when, words):
     folder = tmp_path / "rules"
     shutil.copytree(RULES_DIR, folder)
@@ -263,6 +284,7 @@ def test_condition_checks(tmp_path, when, words):
 
 # 5. Thresholds: defaults, preset, overrides, errors; edges through the mfa_fatigue rule.
 
+
 def test_threshold_defaults():
     t = DEFAULTS
     assert (t.fatigue_min_attempts, t.fatigue_window_minutes, t.success_after_fatigue_minutes) == (5, 10, 60)
@@ -276,18 +298,27 @@ def test_sentinel_preset_and_overrides():
     sentinel = load_thresholds("sentinel")
     assert (sentinel.fatigue_min_attempts, sentinel.fatigue_window_minutes) == (11, 5)
     assert sentinel.recurring_min_days == 3
-    custom = load_thresholds("sentinel", overrides={"fatigue_min_attempts": 20, "privileged_accounts": ["Admin@X.org"],
-                                                    "min_authenticator_version": {"ios": "7.0"}})
+    custom = load_thresholds(
+        "sentinel",
+        overrides={
+            "fatigue_min_attempts": 20,
+            "privileged_accounts": ["Admin@X.org"],
+            "min_authenticator_version": {"ios": "7.0"},
+        },
+    )
     assert custom.fatigue_min_attempts == 20 and custom.fatigue_window_minutes == 5
     assert custom.privileged_accounts == ("admin@x.org",)
     assert dict(custom.min_authenticator_version) == {"ios": "7.0", "android": "6.2401.0"}
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    ({"preset": "splunk"}, "unknown preset 'splunk'"),
-    ({"overrides": {"fatigue_min_attemps": 3}}, "unknown setting 'fatigue_min_attemps'"),
-    ({"overrides": {"travel_min_km": "far"}}, "travel_min_km"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"preset": "splunk"}, "unknown preset 'splunk'"),
+        ({"overrides": {"fatigue_min_attemps": 3}}, "unknown setting 'fatigue_min_attemps'"),
+        ({"overrides": {"travel_min_km": "far"}}, "travel_min_km"),
+    ],
+)
 def test_threshold_errors_name_key_and_file(kwargs, words):
     with pytest.raises(ValueError, match=re.escape(words)) as raised:
         load_thresholds(**kwargs)
@@ -302,8 +333,10 @@ def test_threshold_file_with_unknown_key(tmp_path):
         load_thresholds("x", path=path)
 
 
-@pytest.mark.parametrize(("preset", "attempts", "fires"), [
-    (None, 4, False), (None, 5, True), ("sentinel", 10, False), ("sentinel", 11, True)])
+@pytest.mark.parametrize(
+    ("preset", "attempts", "fires"),
+    [(None, 4, False), (None, 5, True), ("sentinel", 10, False), ("sentinel", 11, True)],
+)
 def test_fatigue_edges(preset, attempts, fires):
     events = [{"is_mfa_failure": True, "fatigue_attempts": attempts, "mfa_result": "user declined the authentication"}]
     row = evaluate(frame_of(events), RULES, load_thresholds(preset)).row(0, named=True)

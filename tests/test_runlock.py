@@ -14,8 +14,10 @@ import pytest
 from signins import PROJECT_ROOT
 from signins.store.runlock import RunLocked, run_lock
 
-HOLD = "import sys, time; from pathlib import Path; from signins.store.runlock import run_lock\n" \
-       "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
+HOLD = (
+    "import sys, time; from pathlib import Path; from signins.store.runlock import run_lock\n"
+    "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
+)
 
 
 def test_a_second_run_in_another_process_is_refused_with_the_holder(tmp_path: Path):
@@ -56,9 +58,14 @@ def test_a_command_that_would_write_waits_for_the_writer_saying_so_then_refuses(
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "30"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        done = subprocess.run([sys.executable, "-m", "cli", "ingest", str(tmp_path), "--db", str(db)],
-                              cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "SIGNINS_RUN_WAIT_SECONDS": "1"})
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", "ingest", str(tmp_path), "--db", str(db)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "SIGNINS_RUN_WAIT_SECONDS": "1"},
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -66,4 +73,5 @@ def test_a_command_that_would_write_waits_for_the_writer_saying_so_then_refuses(
     assert done.stderr.splitlines() == [
         f"waiting up to 1 s for process {holder.pid}, which is writing to {db} ($SIGNINS_RUN_WAIT_SECONDS)",
         f"error: {db}: another run is writing to this database (process {holder.pid}); waited 1 s; "
-        "try again when it has finished"]
+        "try again when it has finished",
+    ]

@@ -12,14 +12,21 @@ import orjson
 
 from signins import PROJECT_ROOT
 from signins.ingest import blobs
-from signins.runs import landing
 from signins.ingest.load import ingest_paths
-from signins.settings import IngestLimits
+from signins.runs import landing
 from signins.runs.gates import gate
+from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, STORE_TABLES, Store, table_content
 
-TABLES = [*STORE_TABLES, "ingest_log", "run_ingests", "displaced_signins", "displaced_auth_steps",
-          "displaced_app_policy_evaluations", "displaced_app_device_details"]
+TABLES = [
+    *STORE_TABLES,
+    "ingest_log",
+    "run_ingests",
+    "displaced_signins",
+    "displaced_auth_steps",
+    "displaced_app_policy_evaluations",
+    "displaced_app_device_details",
+]
 RECORD = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
 SPARSE = {"userAgent": None, "ipAddress": None, "correlationId": None, "authenticationAppDeviceDetails": None}
 
@@ -53,14 +60,14 @@ def test_undoing_a_run_gives_back_the_store_as_it_was(tmp_path: Path):
     fullest = tmp_path / "fullest.jsonl"
     fullest.write_bytes(orjson.dumps(signin(0)) + b"\n{not json\n")
     land(store, "r1", [fuller, fullest])
-    assert store.scalar("SELECT count(*) FROM displaced_signins") == 3          # the versions from before the run
+    assert store.scalar("SELECT count(*) FROM displaced_signins") == 3  # the versions from before the run
     assert store.scalar("SELECT count(*) FROM displaced_auth_steps") > 0
-    assert store.scalar("SELECT count(*) FROM signins WHERE user_agent IS NOT NULL") == 2   # 0 (twice) and 9
+    assert store.scalar("SELECT count(*) FROM signins WHERE user_agent IS NOT NULL") == 2  # 0 (twice) and 9
     assert store.scalar("SELECT count(*) FROM quarantine") == 1
     landing.undo(store.con, "r1")
     assert snapshot(store) == before
     assert store.rows("SELECT state FROM runs") == [("undone",)]
-    landing.undo(store.con, "r1")   # again: nothing left to undo
+    landing.undo(store.con, "r1")  # again: nothing left to undo
     assert snapshot(store) == before
 
 
@@ -77,7 +84,10 @@ def test_a_sign_in_the_run_added_and_replaced_is_gone_after_its_undo(tmp_path: P
 
 def test_a_kept_run_equals_loading_the_files_directly(tmp_path: Path):
     first = lines(tmp_path / "first.jsonl", [signin(n, **SPARSE) for n in range(4)])
-    later = [lines(tmp_path / "later.jsonl", [signin(n) for n in range(2, 6)]), FIXTURES / "cross_format" / "azure_monitor.log"]
+    later = [
+        lines(tmp_path / "later.jsonl", [signin(n) for n in range(2, 6)]),
+        FIXTURES / "cross_format" / "azure_monitor.log",
+    ]
     direct = Store(tmp_path / "direct" / "s.duckdb")
     for path in [first, *later]:
         direct.ingest(path)
@@ -99,10 +109,13 @@ def test_a_quarantined_version_gives_back_the_version_it_replaced(tmp_path: Path
     store.ingest(lines(tmp_path / "before.jsonl", [signin(0, **SPARSE)] + [signin(n) for n in range(100, 110)]))
     kept_version = [row for row in table_content(store, "signins") if row[0].endswith("000000000000")]
     off_the_map = {**RECORD["location"], "geoCoordinates": {"latitude": 123.0, "longitude": 0.0}}
-    land(store, "r1", [lines(tmp_path / "run.jsonl", [signin(0, location=off_the_map)] +
-                             [signin(n) for n in range(1, 40)])])
+    land(
+        store,
+        "r1",
+        [lines(tmp_path / "run.jsonl", [signin(0, location=off_the_map)] + [signin(n) for n in range(1, 40)])],
+    )
     report = gate(store.con, None, max_failed_percent=5, run="r1")
-    assert (report.rows, report.quarantined) == (40, 1)   # what the run wrote, not what was there before
+    assert (report.rows, report.quarantined) == (40, 1)  # what the run wrote, not what was there before
     assert [row for row in table_content(store, "signins") if row[0].endswith("000000000000")] == kept_version
     assert store.scalar("SELECT count(*) FROM displaced_signins") == 0
     assert "latitude within -90..90" in store.scalar("SELECT reason FROM quarantine")
@@ -113,11 +126,16 @@ def test_the_next_writer_undoes_a_run_that_died_while_landing(tmp_path: Path):
     store.ingest(lines(tmp_path / "before.jsonl", [signin(n, **SPARSE) for n in range(3)]))
     before = snapshot(store)
     land(store, "died", [lines(tmp_path / "run.jsonl", [signin(n) for n in range(6)])])
-    store.con.close()   # as a killed run leaves it: landing, never gated
-    done = subprocess.run([sys.executable, "-m", "cli", "ingest", str(tmp_path / "before.jsonl"),
-                           "--db", str(store.db_path)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    store.con.close()  # as a killed run leaves it: landing, never gated
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "ingest", str(tmp_path / "before.jsonl"), "--db", str(store.db_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "undid run died: it had died while landing its files" in done.stderr
-    assert "SKIP" in done.stdout   # the file from before the run is still known as ingested
+    assert "SKIP" in done.stdout  # the file from before the run is still known as ingested
     store = Store(store.db_path)
-    assert {**snapshot(store), "ingest_log": None} == {**before, "ingest_log": None}   # but the SKIP line
+    assert {**snapshot(store), "ingest_log": None} == {**before, "ingest_log": None}  # but the SKIP line

@@ -7,6 +7,7 @@ primary cause. A minority of records is ambiguous or noisy on purpose (simulator
 those are checked for the kind of noise they name, and they are the only records whose primary
 cause may differ from the ground truth.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,29 +23,84 @@ from pathlib import Path
 import pytest
 
 from simulator import generate_bulk_records, generate_sample, write_sample
-from simulator.cli import main as cli_main, parse_args
+from simulator.cli import main as cli_main
+from simulator.cli import parse_args
 from simulator.phrases import CAUSE_PHRASES
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 # docs/causes.md, "Causes, in priority order".
-PRIORITY = ["mfa_fatigue", "fraud_reported", "risk_block", "tap_invalid", "app_outdated", "time_drift",
-            "number_mismatch", "prompt_denied", "push_not_delivered", "registration_broken", "ca_device_block",
-            "ca_location_block", "browser_session", "new_device", "new_location", "unknown"]
+PRIORITY = [
+    "mfa_fatigue",
+    "fraud_reported",
+    "risk_block",
+    "tap_invalid",
+    "app_outdated",
+    "time_drift",
+    "number_mismatch",
+    "prompt_denied",
+    "push_not_delivered",
+    "registration_broken",
+    "ca_device_block",
+    "ca_location_block",
+    "browser_session",
+    "new_device",
+    "new_location",
+    "unknown",
+]
 SESSION_CODES = {50058, 50140, 50199, 50089, 50132, 50133}
 TRUTH_COLUMNS = ["id", "correlation_id", "user_principal_name", "created_date_time", "cause", "scenario", "noise"]
 CLAIM = "MFA requirement satisfied by claim in the token"
 BETA_FIELDS = {
-    "id", "createdDateTime", "userDisplayName", "userPrincipalName", "userId", "userType", "appId", "appDisplayName",
-    "ipAddress", "ipAddressFromResourceProvider", "autonomousSystemNumber", "clientAppUsed", "userAgent",
-    "correlationId", "originalRequestId", "sessionId", "uniqueTokenIdentifier", "isInteractive", "signInEventTypes",
-    "resourceDisplayName", "resourceId", "resourceTenantId", "homeTenantId", "status", "deviceDetail", "location",
-    "networkLocationDetails", "mfaDetail", "conditionalAccessStatus", "appliedConditionalAccessPolicies",
-    "authenticationDetails", "authenticationRequirement", "authenticationRequirementPolicies",
-    "authenticationMethodsUsed", "authenticationProcessingDetails", "authenticationProtocol",
-    "authenticationAppDeviceDetails", "authenticationAppPolicyEvaluationDetails", "riskDetail", "riskLevelAggregated",
-    "riskLevelDuringSignIn", "riskState", "riskEventTypes_v2", "tokenIssuerType", "tokenIssuerName",
-    "incomingTokenType", "crossTenantAccessType", "flaggedForReview", "processingTimeInMilliseconds",
+    "id",
+    "createdDateTime",
+    "userDisplayName",
+    "userPrincipalName",
+    "userId",
+    "userType",
+    "appId",
+    "appDisplayName",
+    "ipAddress",
+    "ipAddressFromResourceProvider",
+    "autonomousSystemNumber",
+    "clientAppUsed",
+    "userAgent",
+    "correlationId",
+    "originalRequestId",
+    "sessionId",
+    "uniqueTokenIdentifier",
+    "isInteractive",
+    "signInEventTypes",
+    "resourceDisplayName",
+    "resourceId",
+    "resourceTenantId",
+    "homeTenantId",
+    "status",
+    "deviceDetail",
+    "location",
+    "networkLocationDetails",
+    "mfaDetail",
+    "conditionalAccessStatus",
+    "appliedConditionalAccessPolicies",
+    "authenticationDetails",
+    "authenticationRequirement",
+    "authenticationRequirementPolicies",
+    "authenticationMethodsUsed",
+    "authenticationProcessingDetails",
+    "authenticationProtocol",
+    "authenticationAppDeviceDetails",
+    "authenticationAppPolicyEvaluationDetails",
+    "riskDetail",
+    "riskLevelAggregated",
+    "riskLevelDuringSignIn",
+    "riskState",
+    "riskEventTypes_v2",
+    "tokenIssuerType",
+    "tokenIssuerName",
+    "incomingTokenType",
+    "crossTenantAccessType",
+    "flaggedForReview",
+    "processingTimeInMilliseconds",
 }
 
 
@@ -52,7 +108,7 @@ BETA_FIELDS = {
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
-    assert cli_main(["--out", str(out)]) == 0   # the defaults are the committed sample's arguments
+    assert cli_main(["--out", str(out)]) == 0  # the defaults are the committed sample's arguments
     return out
 
 
@@ -89,8 +145,11 @@ def evidence(records) -> dict:
 
 # -- determinism ---------------------------------------------------------------------------------
 def _digests(root: Path) -> dict:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "README.md"}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "README.md"
+    }
 
 
 def test_committed_sample_is_current(regenerated):
@@ -123,8 +182,11 @@ def test_page_structure(pages):
         assert page["@odata.context"] == "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns"
         assert 0 < len(page["value"]) <= 1000
         if i < len(pages) - 1:
-            assert re.fullmatch(r"https://graph\.microsoft\.com/beta/auditLogs/signIns\?\$top=1000&"
-                                r"\$skiptoken=[0-9a-f]{32}_\d+", page["@odata.nextLink"])
+            assert re.fullmatch(
+                r"https://graph\.microsoft\.com/beta/auditLogs/signIns\?\$top=1000&"
+                r"\$skiptoken=[0-9a-f]{32}_\d+",
+                page["@odata.nextLink"],
+            )
         else:
             assert "@odata.nextLink" not in page
 
@@ -164,8 +226,11 @@ def test_ground_truth_matches_500121_records(records, truth):
     for t in truth:
         r = by_id[t["id"]]
         assert r["status"]["errorCode"] == 500121
-        assert (r["correlationId"], r["userPrincipalName"], r["createdDateTime"]) == \
-            (t["correlation_id"], t["user_principal_name"], t["created_date_time"])
+        assert (r["correlationId"], r["userPrincipalName"], r["createdDateTime"]) == (
+            t["correlation_id"],
+            t["user_principal_name"],
+            t["created_date_time"],
+        )
     assert {t["id"] for t in truth} == {r["id"] for r in records if r["status"]["errorCode"] == 500121}
 
 
@@ -182,8 +247,11 @@ def test_each_clean_500121_carries_its_cause_evidence(cause, clean, evidence):
 
 
 def test_ground_truth_cause_is_the_primary_cause_of_clean_rows(clean, evidence):
-    wrong = [(t["cause"], primary(evidence[t["id"]]), t["scenario"]) for t in clean
-             if primary(evidence[t["id"]]) != t["cause"]]
+    wrong = [
+        (t["cause"], primary(evidence[t["id"]]), t["scenario"])
+        for t in clean
+        if primary(evidence[t["id"]]) != t["cause"]
+    ]
     assert not wrong
 
 
@@ -247,8 +315,11 @@ def test_noisy_rows_are_degraded_as_named(records, truth):
 
 
 def test_result_texts_vary_like_real_logs(records):
-    texts = {r["status"]["additionalDetails"] for r in records
-             if r["status"]["errorCode"] == 500121 and r["status"]["additionalDetails"]}  # noisy rows may lack it
+    texts = {
+        r["status"]["additionalDetails"]
+        for r in records
+        if r["status"]["errorCode"] == 500121 and r["status"]["additionalDetails"]
+    }  # noisy rows may lack it
     assert any(t.startswith("MFA denied; ") for t in texts)
     assert any(t.startswith("MFA Denied; ") for t in texts)
     assert any("\u2019" in t for t in texts) and any("didn't" in t for t in texts)
@@ -268,8 +339,13 @@ def test_fatigue_bursts(records, truth):
         assert len({t["correlation_id"] for t in rows}) >= 5
         assert (times[4] - times[0]).total_seconds() <= 600
         upn = rows[0]["user_principal_name"]
-        followed += any(r["userPrincipalName"] == upn and r["status"]["errorCode"] == 0 and r["isInteractive"]
-                        and 0 < (_ts(r["createdDateTime"]) - times[-1]).total_seconds() <= 3600 for r in records)
+        followed += any(
+            r["userPrincipalName"] == upn
+            and r["status"]["errorCode"] == 0
+            and r["isInteractive"]
+            and 0 < (_ts(r["createdDateTime"]) - times[-1]).total_seconds() <= 3600
+            for r in records
+        )
     assert followed >= 1
 
 
@@ -324,29 +400,50 @@ def _version_low(r: dict) -> bool:
 
 def row_evidence(r: dict) -> set:
     """Causes whose evidence sits on the record itself (text, app policy, risk, CA)."""
-    text = " | ".join(_norm(x) for x in [r["status"]["additionalDetails"]] +
-                      [d["authenticationStepResultDetail"] for d in r["authenticationDetails"]])
-    steps = [d for d in r["authenticationDetails"] if d["authenticationStepRequirement"] == "Multi-factor authentication"]
+    text = " | ".join(
+        _norm(x)
+        for x in [r["status"]["additionalDetails"]]
+        + [d["authenticationStepResultDetail"] for d in r["authenticationDetails"]]
+    )
+    steps = [
+        d for d in r["authenticationDetails"] if d["authenticationStepRequirement"] == "Multi-factor authentication"
+    ]
     method = steps[-1]["authenticationMethod"] if steps else ""
     status = {d["status"] for d in r["authenticationAppPolicyEvaluationDetails"]}
-    failed = [set(p["conditionsSatisfied"].split(",")) for p in r["appliedConditionalAccessPolicies"]
-              if p["result"] == "failure"]
+    failed = [
+        set(p["conditionsSatisfied"].split(","))
+        for p in r["appliedConditionalAccessPolicies"]
+        if p["result"] == "failure"
+    ]
     checks = {
         "fraud_reported": "fraud" in text or "userReportedSuspiciousActivity" in r["riskEventTypes_v2"],
-        "risk_block": (r["riskLevelDuringSignIn"] in ("high", "medium") or r["riskState"] == "atRisk"
-                       or bool(r["riskEventTypes_v2"]) or any(p["requirementProvider"] == "riskBasedPolicy"
-                                                               for p in r["authenticationRequirementPolicies"])),
+        "risk_block": (
+            r["riskLevelDuringSignIn"] in ("high", "medium")
+            or r["riskState"] == "atRisk"
+            or bool(r["riskEventTypes_v2"])
+            or any(p["requirementProvider"] == "riskBasedPolicy" for p in r["authenticationRequirementPolicies"])
+        ),
         "tap_invalid": "temporary access pass" in text,
         "app_outdated": any(s.endswith("OutOfDate") for s in status) or _version_low(r),
-        "time_drift": method == "OATH verification code" and _has(text, "incorrect code", "invalid", "already used",
-                                                                   "too many times"),
+        "time_drift": method == "OATH verification code"
+        and _has(text, "incorrect code", "invalid", "already used", "too many times"),
         "number_mismatch": "numberMatchIncorrectNumberEntered" in status,
         "prompt_denied": "user declined the authentication" in text or "numberMatchDeny" in status,
-        "push_not_delivered": _has(text, "did not respond to mobile app notification",
-                                   "didn't respond to mobile app notification", "unable to send the mobile app "
-                                   "notification", "authentication in-progress", "duplicate authentication attempt"),
-        "registration_broken": _has(text, "doesn't have any verification methods registered", "misconfiguration",
-                                    "invalid authentication", "phone number has an invalid format"),
+        "push_not_delivered": _has(
+            text,
+            "did not respond to mobile app notification",
+            "didn't respond to mobile app notification",
+            "unable to send the mobile app notification",
+            "authentication in-progress",
+            "duplicate authentication attempt",
+        ),
+        "registration_broken": _has(
+            text,
+            "doesn't have any verification methods registered",
+            "misconfiguration",
+            "invalid authentication",
+            "phone number has an invalid format",
+        ),
         "ca_device_block": any(c & {"devicePlatform", "deviceState"} for c in failed),
         "ca_location_block": any("location" in c for c in failed),
     }
@@ -355,7 +452,7 @@ def row_evidence(r: dict) -> set:
 
 def _device_key(r: dict) -> str:
     d = r["deviceDetail"]
-    return d["deviceId"] or f'{d["operatingSystem"]}|{d["browser"]}'
+    return d["deviceId"] or f"{d['operatingSystem']}|{d['browser']}"
 
 
 def _km(a: dict, b: dict) -> float:
@@ -387,7 +484,9 @@ def all_evidence(records: list[dict]) -> dict:
 
 def _history_evidence(r, previous, devices, countries, by_corr, failures) -> set:
     found = set()
-    if r["clientAppUsed"] == "Browser" and any(o["status"]["errorCode"] in SESSION_CODES for o in by_corr[r["correlationId"]]):
+    if r["clientAppUsed"] == "Browser" and any(
+        o["status"]["errorCode"] in SESSION_CODES for o in by_corr[r["correlationId"]]
+    ):
         found.add("browser_session")
     if _device_key(r) not in devices:
         found.add("new_device")
@@ -409,8 +508,11 @@ def _in_burst(r: dict, failures: list[dict]) -> bool:
     kinds = {"prompt_denied", "push_not_delivered", "number_mismatch"}
     for start in (_ts(f["createdDateTime"]) for f in failures):
         if 0 <= (t - start).total_seconds() <= 600:
-            window = {f["correlationId"] for f in failures if 0 <= (_ts(f["createdDateTime"]) - start).total_seconds() <= 600
-                      and row_evidence(f) & kinds}
+            window = {
+                f["correlationId"]
+                for f in failures
+                if 0 <= (_ts(f["createdDateTime"]) - start).total_seconds() <= 600 and row_evidence(f) & kinds
+            }
             if len(window) >= 5:
                 return True
     return False

@@ -6,19 +6,23 @@ from pathlib import Path
 
 from signins.ingest import blobs
 from signins.ingest.staging import create_staging, merge_staging, staging_path
-from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store, table_content as content
+from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store
+from tests.conftest import table_content as content
 
 CROSS = FIXTURES / "cross_format"
 FIRST = [CROSS / "graph_beta_page.json"]
-LATER = [CROSS / "azure_monitor.log", CROSS / "log_analytics.csv",
-         PUBLIC / "elastic-integrations" / "test-signinlogs-sample.log"]
+LATER = [
+    CROSS / "azure_monitor.log",
+    CROSS / "log_analytics.csv",
+    PUBLIC / "elastic-integrations" / "test-signinlogs-sample.log",
+]
 TABLES = STORE_TABLES
 
 
 def staged(store: Store, files: list[Path], name: str = "run") -> Path:
     """Load `files` into a new staging store of `store` (sharing its blobs); the staging store's path."""
     path = staging_path(store.db_path, name)
-    assert blobs.blob_root(path) == blobs.blob_root(store.db_path)   # raw records point into the store's blobs
+    assert blobs.blob_root(path) == blobs.blob_root(store.db_path)  # raw records point into the store's blobs
     create_staging(store.con, path)
     staging = Store(path)
     for file in files:
@@ -40,7 +44,8 @@ def test_merging_a_staging_store_equals_loading_directly(tmp_path: Path):
     assert store.scalar("SELECT count(*) FROM ingest_log") == direct.scalar("SELECT count(*) FROM ingest_log") == 4
     later = "FROM ingest_log WHERE path NOT LIKE '%graph_beta%'"
     assert (outcome.new_signins, outcome.updated_signins) == tuple(
-        direct.rows(f"SELECT sum(new_signins)::INT, sum(updated_signins)::INT {later}")[0])
+        direct.rows(f"SELECT sum(new_signins)::INT, sum(updated_signins)::INT {later}")[0]
+    )
     assert outcome.new_signins > 0
 
 

@@ -73,13 +73,17 @@ def landed(tmp_path: Path) -> Path:
     store = Store(tmp_path / "latest.duckdb")
     store.ingest(PROJECT_ROOT / "data" / "sample" / "signins" / "page-0001.json.gz")
     con = store.con
-    con.execute("INSERT INTO displaced_signins SELECT 'r1', * FROM signins WHERE id IN "
-                "(SELECT signin_id FROM signin_app_policy_evaluations UNION SELECT signin_id FROM signin_ca_policies)")
+    con.execute(
+        "INSERT INTO displaced_signins SELECT 'r1', * FROM signins WHERE id IN "
+        "(SELECT signin_id FROM signin_app_policy_evaluations UNION SELECT signin_id FROM signin_ca_policies)"
+    )
     for table in CHILD_TABLES:
         mirror = table.replace("signin_", "displaced_", 1)
-        if table != "signin_ca_policies":   # kept as a policy list since schema 8
-            con.execute(f"INSERT INTO {mirror} SELECT 'r1', * FROM {table} WHERE signin_id IN "
-                        "(SELECT id FROM displaced_signins)")
+        if table != "signin_ca_policies":  # kept as a policy list since schema 8
+            con.execute(
+                f"INSERT INTO {mirror} SELECT 'r1', * FROM {table} WHERE signin_id IN "
+                "(SELECT id FROM displaced_signins)"
+            )
     con.close()
     return store.db_path
 
@@ -89,20 +93,31 @@ def test_a_version_5_store_gets_the_time_of_each_child_rows_sign_in(tmp_path: Pa
     (005_runs.sql), carry their sign-in's time. The loader writes it; the migration fills what was there."""
     path = tmp_path / "s.duckdb"
     _older_store(path, 5, landed)
-    store, latest = Store(path), Store(landed)   # opening migrates
+    store, latest = Store(path), Store(landed)  # opening migrates
     assert schema_version(store.con) == LATEST_VERSION
-    assert {table: table_content(store, table) for table in CHILD_TABLES} == \
-        {table: table_content(latest, table) for table in CHILD_TABLES}
+    assert {table: table_content(store, table) for table in CHILD_TABLES} == {
+        table: table_content(latest, table) for table in CHILD_TABLES
+    }
     for table in CHILD_TABLES:
         assert store.scalar(f"SELECT count(*) FROM {table}") > 0
-        assert store.scalar(f"SELECT count(*) FROM {table} c JOIN signins s ON s.id = c.signin_id "
-                            "WHERE c.signin_created_at IS DISTINCT FROM s.created_at") == 0
+        assert (
+            store.scalar(
+                f"SELECT count(*) FROM {table} c JOIN signins s ON s.id = c.signin_id "
+                "WHERE c.signin_created_at IS DISTINCT FROM s.created_at"
+            )
+            == 0
+        )
     for table in CHILD_TABLES:
-        if table != "signin_ca_policies":   # kept as a policy list since schema 8
+        if table != "signin_ca_policies":  # kept as a policy list since schema 8
             mirror = table.replace("signin_", "displaced_", 1)
             assert store.scalar(f"SELECT count(*) FROM {mirror}") > 0
-            assert store.scalar(f"SELECT count(*) FROM {mirror} c JOIN displaced_signins s ON s.id = c.signin_id "
-                                "WHERE c.signin_created_at IS DISTINCT FROM s.created_at") == 0
+            assert (
+                store.scalar(
+                    f"SELECT count(*) FROM {mirror} c JOIN displaced_signins s ON s.id = c.signin_id "
+                    "WHERE c.signin_created_at IS DISTINCT FROM s.created_at"
+                )
+                == 0
+            )
 
 
 def test_a_version_7_store_keeps_each_policy_list_once_as_the_loader_does(tmp_path: Path, landed: Path):
@@ -112,10 +127,13 @@ def test_a_version_7_store_keeps_each_policy_list_once_as_the_loader_does(tmp_pa
     _older_store(path, 7, landed)
     with duckdb.connect(str(path)) as old:
         assert old.execute("SELECT count(*) FROM displaced_ca_policies").fetchall()[0][0] > 0
-    store, latest = Store(path), Store(landed)   # opening migrates
+    store, latest = Store(path), Store(landed)  # opening migrates
     assert schema_version(store.con) == LATEST_VERSION
     for table in ("signins", "displaced_signins", "ca_policy_sets", "signin_ca_policies"):
         assert table_content(store, table) == table_content(latest, table), table
-    assert store.scalar("SELECT count(DISTINCT ca_set) FROM ca_policy_sets") \
-        < store.scalar("SELECT count(*) FROM signins WHERE ca_set IS NOT NULL")
-    assert store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'displaced_ca_policies'") == 0
+    assert store.scalar("SELECT count(DISTINCT ca_set) FROM ca_policy_sets") < store.scalar(
+        "SELECT count(*) FROM signins WHERE ca_set IS NOT NULL"
+    )
+    assert (
+        store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'displaced_ca_policies'") == 0
+    )

@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 
 from signins import PROJECT_ROOT
-from signins.errors import StoreError
 from signins.analysis.evaluation import evaluate
-from signins.store.database import connect, migrations
 from signins.analysis.tagging import tag
+from signins.errors import StoreError
+from signins.store.database import connect, migrations
 from tests.conftest import Store
 from transforms.thresholds import load_thresholds
 
@@ -41,8 +41,11 @@ def tagged_store(path: Path, page_groups: list[list[Path]]) -> Store:
 def snapshot(store: Store) -> dict:
     out = {}
     for table, skip in TAGGED_TABLES.items():
-        columns = [c for (c,) in store.rows("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-                                            [table]) if c != skip]
+        columns = [
+            c
+            for (c,) in store.rows("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])
+            if c != skip
+        ]
         out[table] = store.rows(f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL")
     return out
 
@@ -70,8 +73,11 @@ def test_causes_are_found_with_their_precision_and_recall(full: Store):
 
 
 def test_a_failure_without_evidence_is_unknown(full: Store):
-    unknown = [r["id"] for r in csv.DictReader((SAMPLE / "ground_truth.csv").open())
-               if r["cause"] == "unknown" and not r["noise"]]
+    unknown = [
+        r["id"]
+        for r in csv.DictReader((SAMPLE / "ground_truth.csv").open())
+        if r["cause"] == "unknown" and not r["noise"]
+    ]
     got = full.rows("SELECT primary_cause, causes FROM cause_tags WHERE signin_id IN (SELECT unnest(?))", [unknown])
     assert got and all(row == ("unknown", ["unknown"]) for row in got)
 
@@ -81,15 +87,20 @@ def test_user_findings_match_what_the_tenant_was_built_with(full: Store):
     found = {(f, u) for f, u in full.rows("SELECT finding, user_principal_name FROM user_findings")}
     assert {u for f, u in found if f == "recurring"} == {r["user_principal_name"] for r in expected["recurring"]}
     assert {u for f, u in found if f == "privileged_lockout"} == {expected["privileged_lockout"]["user_principal_name"]}
-    followed = {b["user_principal_name"] for b in expected["mfa_fatigue_bursts"] if "followed by success" in b["scenario"]}
+    followed = {
+        b["user_principal_name"] for b in expected["mfa_fatigue_bursts"] if "followed by success" in b["scenario"]
+    }
     assert {u for f, u in found if f == "fatigue_then_success"} == followed
-    dominant = dict(full.rows("SELECT user_principal_name, dominant_cause FROM user_findings WHERE finding = 'recurring'"))
+    dominant = dict(
+        full.rows("SELECT user_principal_name, dominant_cause FROM user_findings WHERE finding = 'recurring'")
+    )
     assert dominant == {r["user_principal_name"]: r["dominant_cause"] for r in expected["recurring"]}
 
 
 def test_evidence_and_fix_are_recorded(full: Store):
     evidence, fix, policies = full.rows(
-        "SELECT evidence::VARCHAR, fix, policies FROM cause_tags WHERE primary_cause = 'ca_location_block' LIMIT 1")[0]
+        "SELECT evidence::VARCHAR, fix, policies FROM cause_tags WHERE primary_cause = 'ca_location_block' LIMIT 1"
+    )[0]
     assert json.loads(evidence)["ca_location_block"]["ca_failure_location"] is True
     assert "Fix 3" in fix and policies
 
@@ -107,7 +118,7 @@ def test_tagging_in_buckets_of_users_equals_tagging_at_once(full: Store, tmp_pat
     """Big stores are tagged a bucket of users at a time (bounded memory); a user's history stays whole."""
     monkeypatch.setattr("signins.analysis.tagging.BUCKET_ROWS", 2_000)
     bucketed = tagged_store(tmp_path / "b.duckdb", [PAGES])
-    assert bucketed.scalar("SELECT count(*) FROM signins") > 5 * 2_000   # several buckets
+    assert bucketed.scalar("SELECT count(*) FROM signins") > 5 * 2_000  # several buckets
     assert snapshot(bucketed) == snapshot(full)
     assert bucketed.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'bucket_facts'") == 0
 
@@ -123,7 +134,7 @@ def test_tagging_out_of_memory_is_a_store_error_and_changes_nothing(tmp_path: Pa
     store = tagged_store(tmp_path / "s.duckdb", [PAGES[:2]])
     before = snapshot(store)
     store.con.close()
-    monkeypatch.setenv("SIGNINS_DUCKDB_MEMORY_LIMIT", "16MB")   # opens, but cannot build the facts
+    monkeypatch.setenv("SIGNINS_DUCKDB_MEMORY_LIMIT", "16MB")  # opens, but cannot build the facts
     with connect(store.db_path) as con, pytest.raises(StoreError, match="^tagging failed: Out of Memory"):
         tag(con, THRESHOLDS, full=True)
     monkeypatch.delenv("SIGNINS_DUCKDB_MEMORY_LIMIT")
@@ -140,12 +151,15 @@ def test_changed_thresholds_retag_everything(tmp_path: Path):
 def test_a_version_1_database_is_migrated_without_losing_data(tmp_path: Path):
     path = tmp_path / "v1.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    con.execute(
+        "CREATE TABLE schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
     version, first = migrations()[0]
     con.execute(first.read_text())
     con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, first.name])
     con.close()
-    store = Store(path)   # opening migrates
+    store = Store(path)  # opening migrates
     store.ingest(PAGES[-1])
     assert store.scalar("SELECT max(version) FROM schema_migrations") == migrations()[-1][0]
     assert tag(store.con, THRESHOLDS).tagged == store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121")
@@ -158,8 +172,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
     db = full.db_path
     full.con.execute("CHECKPOINT")
-    signin_id, correlation_id = full.rows("SELECT signin_id, correlation_id FROM cause_tags "
-                                          "WHERE primary_cause = 'time_drift' LIMIT 1")[0]
+    signin_id, correlation_id = full.rows(
+        "SELECT signin_id, correlation_id FROM cause_tags WHERE primary_cause = 'time_drift' LIMIT 1"
+    )[0]
     full_failures = full.scalar("SELECT count(*) FROM cause_tags")
     full.con.close()
     try:
@@ -172,8 +187,18 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
         out = tmp_path / "causes.csv"
         assert run_cli("export", "causes", "--db", str(db), "--out", str(out)).returncode == 0
         header = out.read_text().splitlines()[0].split(",")
-        assert header[:10] == ["signin_id", "correlation_id", "user_principal_name", "created_at", "error_code",
-                               "primary_cause", "causes", "confidence", "fix", "policies"]
+        assert header[:10] == [
+            "signin_id",
+            "correlation_id",
+            "user_principal_name",
+            "created_at",
+            "error_code",
+            "primary_cause",
+            "causes",
+            "confidence",
+            "fix",
+            "policies",
+        ]
         for kind, fmt in [("users", "json"), ("policies", "parquet")]:
             target = tmp_path / f"{kind}.{fmt}"
             assert run_cli("export", kind, "--db", str(db), "--format", fmt, "--out", str(target)).returncode == 0

@@ -17,9 +17,23 @@ from tests.conftest import FIXTURES
 
 
 def test_a_run_uses_its_own_server_and_stops_it(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-m", "cli", "run", "--source",
-                             str(FIXTURES / "cross_format" / "azure_monitor.log"), "--db", str(tmp_path / "s.duckdb"),
-                             "--out", str(tmp_path / "report")], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "run",
+            "--source",
+            str(FIXTURES / "cross_format" / "azure_monitor.log"),
+            "--db",
+            str(tmp_path / "s.duckdb"),
+            "--out",
+            str(tmp_path / "report"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "nightly run: 1 source(s), 1 records, 1 new sign-ins" in result.stdout
     port = int(re.search(r"Prefect: temporary server at http://127\.0\.0\.1:(\d+)/api", result.stderr).group(1))
@@ -61,8 +75,10 @@ def test_a_server_named_by_prefect_api_url_is_used_as_it_is(monkeypatch):
 
 def test_the_cli_skips_the_final_garbage_collections_at_exit():
     """They would walk every object of Great Expectations, Prefect and pandas (~1 s at the end of a run)."""
-    script = ("import atexit, gc; from cli import main as cli; "
-              "atexit.register(lambda: print('frozen' if gc.get_freeze_count() else 'not frozen')); "
-              "import sys; sys.argv = ['signins', '--help']; cli.main()")
+    script = (
+        "import atexit, gc; from cli import main as cli; "
+        "atexit.register(lambda: print('frozen' if gc.get_freeze_count() else 'not frozen')); "
+        "import sys; sys.argv = ['signins', '--help']; cli.main()"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.stdout.splitlines()[-1] == "frozen"

@@ -4,25 +4,26 @@ enum values reported."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pandas as pd
 import pytest
 
-from signins.runs import gates
 from signins.errors import GateFailed
+from signins.runs import gates
 from signins.runs.gates import gate
 from tests.conftest import FIXTURES, Store
 
 GRAPH = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
-WINDOW = (datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 12, 31, tzinfo=timezone.utc))
+WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC))
 
 
 def graph(n: int, **changes) -> bytes:
-    return orjson.dumps({**GRAPH, "id": f"00000000-0000-0000-0000-{n:012d}", "createdDateTime": "2026-06-01T10:00:00Z",
-                         **changes})
+    return orjson.dumps(
+        {**GRAPH, "id": f"00000000-0000-0000-0000-{n:012d}", "createdDateTime": "2026-06-01T10:00:00Z", **changes}
+    )
 
 
 def loaded(tmp_path: Path, lines: list[bytes]) -> Store:
@@ -47,8 +48,10 @@ def test_rows_failing_a_row_check_go_to_quarantine_under_its_name(tmp_path: Path
     assert report.passed and report.quarantined == 2
     assert store.scalar("SELECT count(*) FROM signins") == 38
     reasons = dict(store.rows("SELECT locator, reason FROM quarantine"))
-    assert reasons == {"line:4": "failed validation: latitude within -90..90",
-                       "line:5": "failed validation: sign-in time within the window read"}
+    assert reasons == {
+        "line:4": "failed validation: latitude within -90..90",
+        "line:5": "failed validation: sign-in time within the window read",
+    }
     assert store.scalar("SELECT count(*) FROM signin_ca_policies WHERE signin_id LIKE '%00000000000_3'") == 0
 
 
@@ -59,7 +62,8 @@ def test_a_sign_in_without_an_error_code_goes_to_quarantine(tmp_path: Path):
     report = gate(store.con, WINDOW, max_failed_percent=10)
     assert report.quarantined == 1
     assert store.rows("SELECT locator, reason FROM quarantine") == [
-        ("line:31", "failed validation: error code present and an integer")]
+        ("line:31", "failed validation: error code present and an integer")
+    ]
 
 
 def test_batches_are_not_fingerprinted():
@@ -96,8 +100,11 @@ def test_new_enum_values_are_reported_not_failed(tmp_path: Path):
 def test_a_store_checked_in_slices_gives_the_report_of_one_pass(tmp_path: Path, monkeypatch):
     """Big stores are checked a slice at a time (bounded memory): same results, same quarantine."""
     lines = [graph(n) for n in range(60)]
-    lines[3], lines[17], lines[41] = with_location(3, 123.0, 10.0), with_location(17, 0.0, 999.0), graph(
-        41, createdDateTime="2027-06-01T10:00:00Z")
+    lines[3], lines[17], lines[41] = (
+        with_location(3, 123.0, 10.0),
+        with_location(17, 0.0, 999.0),
+        graph(41, createdDateTime="2027-06-01T10:00:00Z"),
+    )
     lines[8] = graph(8, conditionalAccessStatus="reportOnlyBlocked")
     lines[50] = graph(50, riskState="quiteRisky")
     (tmp_path / "whole").mkdir(), (tmp_path / "sliced").mkdir()

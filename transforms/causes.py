@@ -6,10 +6,26 @@ import polars as pl
 
 from transforms.rules import Rule, evaluate, evidence_columns
 
-TAG_COLUMNS = ["signin_id", "correlation_id", "user_key", "user_principal_name", "created_at", "error_code",
-               "primary_cause", "causes", "confidence", "evidence", "fix", "policies", "report_only_policies",
-               "requirement_providers", "mfa_method", "mfa_result", "hours_since_last_success",
-               "success_within_hour"]
+TAG_COLUMNS = [
+    "signin_id",
+    "correlation_id",
+    "user_key",
+    "user_principal_name",
+    "created_at",
+    "error_code",
+    "primary_cause",
+    "causes",
+    "confidence",
+    "evidence",
+    "fix",
+    "policies",
+    "report_only_policies",
+    "requirement_providers",
+    "mfa_method",
+    "mfa_result",
+    "hours_since_last_success",
+    "success_within_hour",
+]
 
 
 def _evidence(rules: list[Rule]) -> pl.Expr:
@@ -30,12 +46,18 @@ def tag_causes(features: pl.LazyFrame, rules: list[Rule], thresholds) -> pl.Lazy
     primary = pl.coalesce(fired)
     confidence = pl.coalesce([pl.when(pl.col(f"cause_{r.id}")).then(pl.col(f"confidence_{r.id}")) for r in ordered])
     fixes = {r.id: r.fix for r in ordered}
-    return (evaluate(features.filter(pl.col("is_mfa_failure")), ordered, thresholds)
-            .with_columns(primary.alias("primary_cause"),
-                          pl.concat_list(fired).list.drop_nulls().alias("causes"),
-                          confidence.fill_null(0.0).alias("confidence"),
-                          _evidence(ordered))
-            .with_columns(pl.col("primary_cause").replace_strict(fixes, return_dtype=pl.String).alias("fix"),
-                          pl.col("ca_failure_policies").alias("policies"),
-                          pl.col("ca_report_only_failure_policies").alias("report_only_policies"))
-            .select(TAG_COLUMNS))
+    return (
+        evaluate(features.filter(pl.col("is_mfa_failure")), ordered, thresholds)
+        .with_columns(
+            primary.alias("primary_cause"),
+            pl.concat_list(fired).list.drop_nulls().alias("causes"),
+            confidence.fill_null(0.0).alias("confidence"),
+            _evidence(ordered),
+        )
+        .with_columns(
+            pl.col("primary_cause").replace_strict(fixes, return_dtype=pl.String).alias("fix"),
+            pl.col("ca_failure_policies").alias("policies"),
+            pl.col("ca_report_only_failure_policies").alias("report_only_policies"),
+        )
+        .select(TAG_COLUMNS)
+    )

@@ -16,11 +16,17 @@ import polars as pl
 SESSION_ERROR_CODES = [50058, 50140, 50199, 50089, 50132, 50133, 50173, 70043]
 SESSION_NEIGHBOUR_WINDOW = timedelta(hours=1)
 # What a prompt bomb leaves behind: denied, unanswered, still pending or repeated prompts (and fraud reports).
-DENY_OR_NO_ANSWER = ["declined the authentication", "did not respond to mobile app notification", "fraud",
-                     "authentication in-progress", "authentication in progress", "duplicate authentication attempt"]
+DENY_OR_NO_ANSWER = [
+    "declined the authentication",
+    "did not respond to mobile app notification",
+    "fraud",
+    "authentication in-progress",
+    "authentication in progress",
+    "duplicate authentication attempt",
+]
 MISMATCH_STATUSES = ["numberMatchIncorrectNumberEntered", "numberMatchDeny"]
 TRUSTED_NETWORKS = ["trustedNamedLocation", "namedNetwork"]
-DEVICE_FLAGS = 4 | 256   # devicePlatform | deviceState, see the ca_condition_flags table
+DEVICE_FLAGS = 4 | 256  # devicePlatform | deviceState, see the ca_condition_flags table
 LOCATION_FLAG = 8
 EARTH_RADIUS_KM = 6371.0088
 SUCCESS = pl.col("error_code") == 0
@@ -29,14 +35,16 @@ MFA_FAILURE = pl.col("error_code") == 500121
 
 def normalised_phrase(text: pl.Expr) -> pl.Expr:
     """An MFA result phrase without its spelling noise: case, ’, spacing, "MFA denied;" prefixes, contractions."""
-    return (text.str.to_lowercase()
-            .str.replace_all("’", "'", literal=True)
-            .str.replace_all(r"\s+", " ")
-            .str.strip_chars()
-            .str.replace(r"^(azure multi-factor authentication|mfa) denied\s*[;,:]?\s*", "")
-            .str.replace(r"^mfa\s+", "")
-            .str.replace_all("didn't", "did not", literal=True)
-            .str.replace_all("doesn't", "does not", literal=True))
+    return (
+        text.str.to_lowercase()
+        .str.replace_all("’", "'", literal=True)
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.replace(r"^(azure multi-factor authentication|mfa) denied\s*[;,:]?\s*", "")
+        .str.replace(r"^mfa\s+", "")
+        .str.replace_all("didn't", "did not", literal=True)
+        .str.replace_all("doesn't", "does not", literal=True)
+    )
 
 
 def version_number(version: str) -> int:
@@ -57,14 +65,18 @@ def app_version_outdated(minimums: dict[str, str]) -> pl.Expr:
     platform = pl.col("app_operating_system").str.to_lowercase()
     minimum = pl.lit(None, dtype=pl.Int64)
     for name, version in minimums.items():
-        minimum = pl.when(platform.str.starts_with(name.lower())).then(pl.lit(version_number(version))).otherwise(minimum)
+        minimum = (
+            pl.when(platform.str.starts_with(name.lower())).then(pl.lit(version_number(version))).otherwise(minimum)
+        )
     return (version_key(pl.col("app_version")) < minimum).fill_null(False)
 
 
 def is_denied_or_unanswered() -> pl.Expr:
     """An MFA failure MFA fatigue counts: denied, unanswered or the wrong number."""
     by_phrase = pl.col("mfa_result").str.contains_any(DENY_OR_NO_ANSWER).fill_null(False)
-    by_status = pl.col("app_policy_statuses").list.eval(pl.element().is_in(MISMATCH_STATUSES)).list.any().fill_null(False)
+    by_status = (
+        pl.col("app_policy_statuses").list.eval(pl.element().is_in(MISMATCH_STATUSES)).list.any().fill_null(False)
+    )
     return MFA_FAILURE.fill_null(False) & (by_phrase | by_status)
 
 
@@ -79,8 +91,9 @@ def is_risky() -> pl.Expr:
 
 def device_key() -> pl.Expr:
     """The device id, or operating system | browser when the device has none."""
-    fallback = pl.concat_str([pl.col("device_operating_system").fill_null(""), pl.col("device_browser").fill_null("")],
-                             separator=" | ")
+    fallback = pl.concat_str(
+        [pl.col("device_operating_system").fill_null(""), pl.col("device_browser").fill_null("")], separator=" | "
+    )
     return pl.coalesce(pl.col("device_id"), pl.when(fallback != " | ").then(fallback))
 
 
@@ -108,10 +121,12 @@ def travel() -> list[pl.Expr]:
 def _count_in_window(events: pl.LazyFrame, marks: pl.LazyFrame, window: timedelta, name: str) -> pl.LazyFrame:
     """Per event (_row), how many of the user's marks (_user, at) fall in (created_at - window, created_at]."""
     marks = marks.sort("_user", "at").with_columns(pl.int_range(1, pl.len() + 1).over("_user").alias("_upto"))
-    upto = lambda at, alias: (events.select("_row", "_user", at.alias("_t")).sort("_user", "_t")
-                              .join_asof(marks, left_on="_t", right_on="at", by="_user", strategy="backward",
-                                         check_sortedness=False)
-                              .select("_row", pl.col("_upto").fill_null(0).alias(alias)))
+    upto = lambda at, alias: (
+        events.select("_row", "_user", at.alias("_t"))
+        .sort("_user", "_t")
+        .join_asof(marks, left_on="_t", right_on="at", by="_user", strategy="backward", check_sortedness=False)
+        .select("_row", pl.col("_upto").fill_null(0).alias(alias))
+    )
     now = upto(pl.col("created_at"), "_now")
     before = upto(pl.col("created_at") - window, "_before")
     return now.join(before, on="_row").select("_row", (pl.col("_now") - pl.col("_before")).alias(name))
@@ -126,25 +141,30 @@ def fatigue_attempts(facts: pl.LazyFrame, window_minutes: int) -> pl.LazyFrame:
     as part of the burst, not only those after the fifth.
     """
     window = timedelta(minutes=window_minutes)
-    attempts = (facts.filter(pl.col("is_denied_or_unanswered"))
-                .group_by("_user", pl.coalesce("correlation_id", "signin_id").alias("attempt"))
-                .agg(pl.col("created_at").min().alias("at"))
-                .select("_user", "at", pl.int_range(pl.len()).alias("_row"), pl.col("at").alias("created_at")))
+    attempts = (
+        facts.filter(pl.col("is_denied_or_unanswered"))
+        .group_by("_user", pl.coalesce("correlation_id", "signin_id").alias("attempt"))
+        .agg(pl.col("created_at").min().alias("at"))
+        .select("_user", "at", pl.int_range(pl.len()).alias("_row"), pl.col("at").alias("created_at"))
+    )
     ending_at = attempts.join(_count_in_window(attempts, attempts.select("_user", "at"), window, "_count"), on="_row")
-    best = (facts.select("_row", "_user", "created_at")
-            .join(ending_at.select("_user", "at", "_count"), on="_user")
-            .filter((pl.col("at") >= pl.col("created_at")) & (pl.col("at") < pl.col("created_at") + window))
-            .group_by("_row").agg(pl.col("_count").max().alias("fatigue_attempts")))
-    return (facts.join(best, on="_row", how="left")
-            .with_columns(pl.col("fatigue_attempts").fill_null(0).cast(pl.Int64)))
+    best = (
+        facts.select("_row", "_user", "created_at")
+        .join(ending_at.select("_user", "at", "_count"), on="_user")
+        .filter((pl.col("at") >= pl.col("created_at")) & (pl.col("at") < pl.col("created_at") + window))
+        .group_by("_row")
+        .agg(pl.col("_count").max().alias("fatigue_attempts"))
+    )
+    return facts.join(best, on="_row", how="left").with_columns(pl.col("fatigue_attempts").fill_null(0).cast(pl.Int64))
 
 
 def failure_days(facts: pl.LazyFrame, days: int = 14) -> pl.LazyFrame:
     """Distinct UTC days with a 500121 for the user among the `days` days ending at each sign-in."""
     day = pl.col("created_at").dt.truncate("1d")
     marks = facts.filter(MFA_FAILURE).select("_user", day.alias("at")).unique()
-    counts = _count_in_window(facts.select("_row", "_user", day.alias("created_at")), marks, timedelta(days=days),
-                              "failure_days_14")
+    counts = _count_in_window(
+        facts.select("_row", "_user", day.alias("created_at")), marks, timedelta(days=days), "failure_days_14"
+    )
     return facts.join(counts, on="_row", how="left")
 
 
@@ -156,31 +176,49 @@ def success_timing(within: timedelta = timedelta(hours=1)) -> list[pl.Expr]:
     success_at = pl.when(SUCCESS).then(pl.col("created_at"))
     last = success_at.shift(1).forward_fill().over("_user")
     following = success_at.shift(-1).backward_fill().over("_user")
-    return [((pl.col("created_at") - last).dt.total_seconds(fractional=True) / 3600).alias("hours_since_last_success"),
-            ((following - pl.col("created_at")) <= within).fill_null(False).alias("success_within_hour")]
+    return [
+        ((pl.col("created_at") - last).dt.total_seconds(fractional=True) / 3600).alias("hours_since_last_success"),
+        ((following - pl.col("created_at")) <= within).fill_null(False).alias("success_within_hour"),
+    ]
 
 
 def session_error_neighbours(facts: pl.LazyFrame) -> pl.LazyFrame:
     """Session / cookie error codes of the other rows of the same attempt (correlation id) within
     SESSION_NEIGHBOUR_WINDOW of the sign-in (a correlation id can span a session of many attempts)."""
-    session_rows = (facts.filter(pl.col("error_code").is_in(SESSION_ERROR_CODES) & pl.col("correlation_id").is_not_null())
-                    .select("correlation_id", pl.col("_row").alias("_other"), pl.col("created_at").alias("_other_at"),
-                            pl.col("error_code").cast(pl.Int64)))
-    neighbours = (facts.select("_row", "correlation_id", "created_at").filter(pl.col("correlation_id").is_not_null())
-                  .join(session_rows, on="correlation_id")
-                  .filter((pl.col("_other") != pl.col("_row"))
-                          & ((pl.col("_other_at") - pl.col("created_at")).abs() <= SESSION_NEIGHBOUR_WINDOW))
-                  .group_by("_row").agg(pl.col("error_code").sort().alias("session_error_neighbours")))
-    return (facts.join(neighbours, on="_row", how="left")
-            .with_columns(pl.col("session_error_neighbours").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))))
+    session_rows = facts.filter(
+        pl.col("error_code").is_in(SESSION_ERROR_CODES) & pl.col("correlation_id").is_not_null()
+    ).select(
+        "correlation_id",
+        pl.col("_row").alias("_other"),
+        pl.col("created_at").alias("_other_at"),
+        pl.col("error_code").cast(pl.Int64),
+    )
+    neighbours = (
+        facts.select("_row", "correlation_id", "created_at")
+        .filter(pl.col("correlation_id").is_not_null())
+        .join(session_rows, on="correlation_id")
+        .filter(
+            (pl.col("_other") != pl.col("_row"))
+            & ((pl.col("_other_at") - pl.col("created_at")).abs() <= SESSION_NEIGHBOUR_WINDOW)
+        )
+        .group_by("_row")
+        .agg(pl.col("error_code").sort().alias("session_error_neighbours"))
+    )
+    return facts.join(neighbours, on="_row", how="left").with_columns(
+        pl.col("session_error_neighbours").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))
+    )
 
 
 def with_result_phrase(rows: pl.LazyFrame) -> pl.LazyFrame:
     """`mfa_result`: the normalised phrase, worked out once per distinct text (a few dozen in real logs)."""
     raw = pl.coalesce("mfa_result_detail", "additional_details").alias("_phrase")
     rows = rows.with_columns(raw)
-    phrases = (rows.select("_phrase").unique().filter(pl.col("_phrase").is_not_null())
-               .with_columns(normalised_phrase(pl.col("_phrase")).alias("mfa_result")))
+    phrases = (
+        rows.select("_phrase")
+        .unique()
+        .filter(pl.col("_phrase").is_not_null())
+        .with_columns(normalised_phrase(pl.col("_phrase")).alias("mfa_result"))
+    )
     return rows.join(phrases, on="_phrase", how="left", maintain_order="left").drop("_phrase")
 
 
@@ -193,8 +231,11 @@ def row_features(thresholds) -> list[pl.Expr]:
         is_risky().alias("is_risky"),
         ((pl.col("ca_failure_conditions") & DEVICE_FLAGS) != 0).fill_null(False).alias("ca_failure_device"),
         ((pl.col("ca_failure_conditions") & LOCATION_FLAG) != 0).fill_null(False).alias("ca_failure_location"),
-        pl.col("network_types").list.eval(pl.element().is_in(TRUSTED_NETWORKS)).list.any().fill_null(False)
-          .alias("is_trusted_network"),
+        pl.col("network_types")
+        .list.eval(pl.element().is_in(TRUSTED_NETWORKS))
+        .list.any()
+        .fill_null(False)
+        .alias("is_trusted_network"),
         pl.col("created_at").dt.hour().cast(pl.Int64).alias("hour_of_day"),
         (pl.col("client_app_used").str.to_lowercase() == "browser").fill_null(False).alias("is_browser"),
     ]
@@ -204,23 +245,31 @@ def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
     """The sign-in facts with every feature column of transforms/FEATURES.md added."""
     # Integer keys for sorting, windows and join-backs: much cheaper than the string ids. Users come out
     # in any order, which is harmless: every history feature is computed within one user.
-    rows = (facts.with_columns(pl.col("created_at").dt.convert_time_zone("UTC"),
-                               pl.col("user_key").cast(pl.Categorical).to_physical().alias("_user"))
-            .sort("_user", "created_at", "signin_id")
-            .with_columns(pl.int_range(pl.len()).alias("_row"))
-            .pipe(with_result_phrase)
-            .with_columns(row_features(thresholds))
-            .with_columns(is_denied_or_unanswered().alias("is_denied_or_unanswered"),
-                          first_seen_in_success_history("country_or_region").alias("is_new_country"),
-                          first_seen_in_success_history("city").alias("is_new_city"),
-                          first_seen_in_success_history("device_key").alias("is_new_device"),
-                          first_seen_in_success_history("ip_address").alias("_is_new_ip"),
-                          *travel(),
-                          *success_timing(timedelta(minutes=thresholds.success_after_fatigue_minutes))))
+    rows = (
+        facts.with_columns(
+            pl.col("created_at").dt.convert_time_zone("UTC"),
+            pl.col("user_key").cast(pl.Categorical).to_physical().alias("_user"),
+        )
+        .sort("_user", "created_at", "signin_id")
+        .with_columns(pl.int_range(pl.len()).alias("_row"))
+        .pipe(with_result_phrase)
+        .with_columns(row_features(thresholds))
+        .with_columns(
+            is_denied_or_unanswered().alias("is_denied_or_unanswered"),
+            first_seen_in_success_history("country_or_region").alias("is_new_country"),
+            first_seen_in_success_history("city").alias("is_new_city"),
+            first_seen_in_success_history("device_key").alias("is_new_device"),
+            first_seen_in_success_history("ip_address").alias("_is_new_ip"),
+            *travel(),
+            *success_timing(timedelta(minutes=thresholds.success_after_fatigue_minutes)),
+        )
+    )
     rows = rows.with_columns(
         ((pl.col("distance_km") >= thresholds.travel_min_km) & (pl.col("speed_kmh") >= thresholds.travel_min_kmh))
-        .fill_null(False).alias("impossible_travel"),
-        (pl.col("_is_new_ip") | pl.col("is_new_country")).alias("fatigue_new_source")).drop("_is_new_ip")
+        .fill_null(False)
+        .alias("impossible_travel"),
+        (pl.col("_is_new_ip") | pl.col("is_new_country")).alias("fatigue_new_source"),
+    ).drop("_is_new_ip")
     # Each history step reads its input more than once (self-joins): computing the input once first
     # keeps the plan from recomputing everything upstream for every read.
     rows = _computed(rows)

@@ -49,6 +49,8 @@ OPERATORS: dict[str, Op] = {
     "list_contains": Op(lambda c, v: pl.any_horizontal([c.list.contains(x) for x in texts(v)]), "one_or_more", "list"),
     "list_any_endswith": Op(
         lambda c, v: c.list.eval(pl.any_horizontal([pl.element().str.ends_with(t) for t in texts(v)])).list.any(),
-        "texts", "string_list"),
+        "texts",
+        "string_list",
+    ),
     "list_not_empty": Op(lambda c, v: c.list.len() > 0, "flag", "list"),
 }

@@ -36,8 +36,11 @@ VALUE_KINDS: dict[str, tuple[Callable[[Any], bool], str, set[str]]] = {
     "one_or_more": (lambda v: _is_scalar(v) or VALUE_KINDS["scalars"][0](v), "a value or a list", {"texts"}),
     "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number", {"number"}),
     "flag": (lambda v: v is True, "true", set()),
-    "texts": (lambda v: all(isinstance(t, str) for t in texts(v)) and v != [], "a string or a list of strings",
-              {"texts"}),
+    "texts": (
+        lambda v: all(isinstance(t, str) for t in texts(v)) and v != [],
+        "a string or a list of strings",
+        {"texts"},
+    ),
     "pattern": (lambda v: isinstance(v, str) and _is_pattern(v), "a valid regular expression", set()),
 }
 
@@ -52,8 +55,10 @@ COLUMN_KINDS: dict[str, Callable[[pl.DataType], bool]] = {
 }
 
 # Setting name -> kind, from the Thresholds annotations; mappings cannot be compared with.
-SETTING_KINDS = {f.name: {"int": "number", "float": "number", "tuple[str, ...]": "texts"}.get(f.type, "table")
-                 for f in fields(Thresholds)}
+SETTING_KINDS = {
+    f.name: {"int": "number", "float": "number", "tuple[str, ...]": "texts"}.get(f.type, "table")
+    for f in fields(Thresholds)
+}
 
 Problem = tuple[tuple, str]  # (place in the document as keys and indices, message)
 
@@ -106,8 +111,11 @@ def _check_confidence(spec) -> list[Problem]:
     """Problems with {base: 0..1, boosts: [{when, add}]}."""
     if not isinstance(spec, dict) or set(spec) - {"base", "boosts"} or "base" not in spec:
         return [(("confidence",), "confidence is {base: 0..1, boosts: [{when: ..., add: ...}]}")]
-    problems = [] if VALUE_KINDS["number"][0](spec["base"]) and 0 <= spec["base"] <= 1 else [
-        (("confidence", "base"), "base must be a number from 0 to 1")]
+    problems = (
+        []
+        if VALUE_KINDS["number"][0](spec["base"]) and 0 <= spec["base"] <= 1
+        else [(("confidence", "base"), "base must be a number from 0 to 1")]
+    )
     for i, boost in enumerate(spec.get("boosts") or []):
         place = ("confidence", "boosts", i)
         if not isinstance(boost, dict) or set(boost) != {"when", "add"} or not VALUE_KINDS["number"][0](boost["add"]):
@@ -123,8 +131,12 @@ def _check_tests(tests) -> list[Problem]:
         return [(("tests",), "tests is a list of {name, expect: match|no_match, event: {column: value}}")]
     problems = []
     for i, case in enumerate(tests):
-        if not isinstance(case, dict) or set(case) != {"name", "expect", "event"} or case["expect"] not in (
-                "match", "no_match") or not isinstance(case["event"], dict):
+        if (
+            not isinstance(case, dict)
+            or set(case) != {"name", "expect", "event"}
+            or case["expect"] not in ("match", "no_match")
+            or not isinstance(case["event"], dict)
+        ):
             problems.append((("tests", i), "a test is {name, expect: match|no_match, event: {column: value}}"))
             continue
         if [c["name"] for c in tests if isinstance(c, dict)].count(case["name"]) > 1:
@@ -146,8 +158,11 @@ def check_document(doc, stem: str) -> list[Problem]:
         problems.append((("id",), f"{doc.get('id')!r} must equal the file name {stem!r}"))
     if not isinstance(doc.get("priority"), int) or isinstance(doc.get("priority"), bool):
         problems.append((("priority",), "priority must be a whole number"))
-    problems += [((k,), f"{k} must be non-empty text") for k in ("title", "fix", "evidence")
-                 if k in doc and not (isinstance(doc[k], str) and doc[k].strip())]
+    problems += [
+        ((k,), f"{k} must be non-empty text")
+        for k in ("title", "fix", "evidence")
+        if k in doc and not (isinstance(doc[k], str) and doc[k].strip())
+    ]
     problems += _check_when(doc.get("when"), ("when",), fallback_ok=True) if "when" in doc else []
     problems += _check_confidence(doc["confidence"]) if "confidence" in doc else []
     return problems + (_check_tests(doc["tests"]) if "tests" in doc else [])

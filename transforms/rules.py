@@ -74,8 +74,10 @@ class Rule:
 
     def confidence(self, thresholds: Thresholds) -> pl.Expr:
         """Float expression: base plus the boosts whose condition holds, kept within 0..1."""
-        boosts = [pl.when(compile_when(b["when"], thresholds, None)).then(pl.lit(float(b["add"]))).otherwise(0.0)
-                  for b in self.confidence_spec.get("boosts") or []]
+        boosts = [
+            pl.when(compile_when(b["when"], thresholds, None)).then(pl.lit(float(b["add"]))).otherwise(0.0)
+            for b in self.confidence_spec.get("boosts") or []
+        ]
         return pl.sum_horizontal([pl.lit(float(self.confidence_spec["base"])), *boosts]).clip(0.0, 1.0)
 
 
@@ -117,8 +119,17 @@ def _load_rule(path: Path, problems: list[str]) -> Rule | None:
     problems += [f"{where(path, root, place)}: {message}" for place, message in found]
     if found:
         return None
-    return Rule(doc["id"], doc["priority"], doc["title"].strip(), doc["fix"].strip(), doc["evidence"].strip(),
-                doc["when"], doc["confidence"], doc["tests"], path)
+    return Rule(
+        doc["id"],
+        doc["priority"],
+        doc["title"].strip(),
+        doc["fix"].strip(),
+        doc["evidence"].strip(),
+        doc["when"],
+        doc["confidence"],
+        doc["tests"],
+        path,
+    )
 
 
 def _collection_problems(rules: list[Rule], folder: Path) -> list[str]:
@@ -130,10 +141,14 @@ def _collection_problems(rules: list[Rule], folder: Path) -> list[str]:
         by_priority.setdefault(rule.priority, []).append(rule.id)
     for priority, ids in sorted(by_priority.items()):
         if len(ids) > 1:
-            problems.append(f"{folder}: priority {priority} is shared by {', '.join(sorted(ids))}; each rule needs its own")
+            problems.append(
+                f"{folder}: priority {priority} is shared by {', '.join(sorted(ids))}; each rule needs its own"
+            )
     fallbacks = [r for r in rules if r.is_fallback]
     if len(fallbacks) != 1:
-        problems.append(f"{folder}: exactly one rule needs `fallback: true` in its when, found {[r.id for r in fallbacks]}")
+        problems.append(
+            f"{folder}: exactly one rule needs `fallback: true` in its when, found {[r.id for r in fallbacks]}"
+        )
     elif fallbacks[0].priority != max(by_priority):
         problems.append(f"{folder}: the fallback rule {fallbacks[0].id} must have the highest priority number")
     return problems
@@ -160,8 +175,9 @@ def evidence_columns(rule: Rule) -> list[str]:
     return _fields_of(rule.when)
 
 
-def evaluate(frame: pl.DataFrame | pl.LazyFrame, rules: list[Rule], thresholds: Thresholds
-             ) -> pl.DataFrame | pl.LazyFrame:
+def evaluate(
+    frame: pl.DataFrame | pl.LazyFrame, rules: list[Rule], thresholds: Thresholds
+) -> pl.DataFrame | pl.LazyFrame:
     """The frame with cause_<id> (bool) and confidence_<id> (float, null when not applied) per rule."""
     missing = set().union(*(r.fields for r in rules)) - set(frame.collect_schema().names())
     if missing:
@@ -169,8 +185,13 @@ def evaluate(frame: pl.DataFrame | pl.LazyFrame, rules: list[Rule], thresholds: 
     conditions = {r.id: r.condition(thresholds) for r in rules if not r.is_fallback}
     others = pl.any_horizontal([pl.lit(False), *conditions.values()])
     conditions |= {r.id: r.condition(thresholds, others) for r in rules if r.is_fallback}
-    return frame.with_columns([
-        column
-        for r in rules
-        for column in (conditions[r.id].alias(f"cause_{r.id}"),
-                       pl.when(conditions[r.id]).then(r.confidence(thresholds)).alias(f"confidence_{r.id}"))])
+    return frame.with_columns(
+        [
+            column
+            for r in rules
+            for column in (
+                conditions[r.id].alias(f"cause_{r.id}"),
+                pl.when(conditions[r.id]).then(r.confidence(thresholds)).alias(f"confidence_{r.id}"),
+            )
+        ]
+    )

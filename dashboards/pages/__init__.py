@@ -33,8 +33,8 @@ class Table:
 class Page:
     slug: str
     title: str
-    purpose: str                    # one line for the index
-    summary: list[str]              # plain-language sentences shown first
+    purpose: str  # one line for the index
+    summary: list[str]  # plain-language sentences shown first
     sections: list[Chart | Table]
 
     @property

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dashboards import figures
 from dashboards.pages import Chart, Inputs, Page, Table, count
 
-OUTCOME_COLORS = {"success": "#2ca02c", "interrupt": "#bcbd22", "MFA failure (500121)": "#d62728",
-                  "other failure": "#7f7f7f"}
+OUTCOME_COLORS = {
+    "success": "#2ca02c",
+    "interrupt": "#bcbd22",
+    "MFA failure (500121)": "#d62728",
+    "other failure": "#7f7f7f",
+}
 
 
 def build(inputs: Inputs) -> Page:
@@ -16,44 +20,91 @@ def build(inputs: Inputs) -> Page:
     week = inputs.fetch("overview_week_changes")
     top = inputs.fetch("overview_top_causes")
     colors = inputs.cause_colors()
-    return Page("overview", "Overview", "MFA failures per day and cause, what changed this week, the top causes and fixes",
-                summary(inputs, totals, week, top), [
-        Chart("500121 attempts per day, by primary cause",
-              "Distinct MFA attempts (correlation ids) that ended in error 500121, UTC days.",
-              figures.stacked_bars(daily, "day", "cause", "attempts", x_title="day (UTC)", y_title="attempts",
-                                   colors=colors)),
-        Chart("User sign-ins per day: success, interrupt, failure",
-              "Interrupts are the codes Entra's sign-in failure workbook counts as waiting on the user (50074, 50140, ...).",
-              figures.stacked_bars(outcomes, "day", "outcome", "signins", x_title="day (UTC)", y_title="sign-ins",
-                                   colors=OUTCOME_COLORS)),
-        Chart("This week against the week before",
-              "500121 attempts per primary cause in the window's last 7 days and the 7 days before.",
-              figures.bars(week, "cause", {"week_before": "the 7 days before", "this_week": "last 7 days"},
-                           x_title="attempts", y_title="primary cause", height=max(300, 60 + 34 * week.height))),
-        Chart("Top causes", "500121 attempts per primary cause over the whole window.",
-              figures.bars(top, "cause", {"attempts": "attempts"}, x_title="attempts", y_title="primary cause",
-                           height=max(300, 60 + 24 * top.height))),
-        Table("Top causes and their fixes", "Share of the window's 500121 attempts; the fix is the cause's first step.",
-              ("cause", "attempts", "users", "share %", "fix"),
-              [(inputs.title(r["cause"]), r["attempts"], r["users"], r["share"], r["fix"])
-               for r in top.iter_rows(named=True)]),
-    ])
+    return Page(
+        "overview",
+        "Overview",
+        "MFA failures per day and cause, what changed this week, the top causes and fixes",
+        summary(inputs, totals, week, top),
+        [
+            Chart(
+                "500121 attempts per day, by primary cause",
+                "Distinct MFA attempts (correlation ids) that ended in error 500121, UTC days.",
+                figures.stacked_bars(
+                    daily, "day", "cause", "attempts", x_title="day (UTC)", y_title="attempts", colors=colors
+                ),
+            ),
+            Chart(
+                "User sign-ins per day: success, interrupt, failure",
+                "Interrupts are the codes Entra's sign-in failure workbook counts as waiting on the user "
+                "(50074, 50140, ...).",
+                figures.stacked_bars(
+                    outcomes,
+                    "day",
+                    "outcome",
+                    "signins",
+                    x_title="day (UTC)",
+                    y_title="sign-ins",
+                    colors=OUTCOME_COLORS,
+                ),
+            ),
+            Chart(
+                "This week against the week before",
+                "500121 attempts per primary cause in the window's last 7 days and the 7 days before.",
+                figures.bars(
+                    week,
+                    "cause",
+                    {"week_before": "the 7 days before", "this_week": "last 7 days"},
+                    x_title="attempts",
+                    y_title="primary cause",
+                    height=max(300, 60 + 34 * week.height),
+                ),
+            ),
+            Chart(
+                "Top causes",
+                "500121 attempts per primary cause over the whole window.",
+                figures.bars(
+                    top,
+                    "cause",
+                    {"attempts": "attempts"},
+                    x_title="attempts",
+                    y_title="primary cause",
+                    height=max(300, 60 + 24 * top.height),
+                ),
+            ),
+            Table(
+                "Top causes and their fixes",
+                "Share of the window's 500121 attempts; the fix is the cause's first step.",
+                ("cause", "attempts", "users", "share %", "fix"),
+                [
+                    (inputs.title(r["cause"]), r["attempts"], r["users"], r["share"], r["fix"])
+                    for r in top.iter_rows(named=True)
+                ],
+            ),
+        ],
+    )
 
 
 def summary(inputs: Inputs, totals: dict, week, top) -> list[str]:
     window = inputs.window
-    lines = [f"From {window.since:%d %b %Y} to {window.last_day:%d %b %Y} (UTC): {count(totals['signins'], 'user sign-in')}; "
-             f"{count(totals['attempts'], 'MFA attempt')} failed with error 500121 "
-             f"({count(totals['failures'], 'log row')}), hitting {count(totals['users'], 'user')}."]
+    lines = [
+        f"From {window.since:%d %b %Y} to {window.last_day:%d %b %Y} (UTC): "
+        f"{count(totals['signins'], 'user sign-in')}; "
+        f"{count(totals['attempts'], 'MFA attempt')} failed with error 500121 "
+        f"({count(totals['failures'], 'log row')}), hitting {count(totals['users'], 'user')}."
+    ]
     if top.is_empty():
         return lines + ["No MFA failure (500121) in this window."]
     first = top.row(0, named=True)
-    lines.append(f"The most common cause is “{inputs.title(first['cause'])}” ({first['share']}% of attempts). "
-                 f"Fix: {inputs.fix(first['cause'])}")
+    lines.append(
+        f"The most common cause is “{inputs.title(first['cause'])}” ({first['share']}% of attempts). "
+        f"Fix: {inputs.fix(first['cause'])}"
+    )
     this, before = int(week["this_week"].sum()), int(week["week_before"].sum())
     change = f"{this - before:+,}" if before else "new"
     lines.append(f"Last 7 days: {count(this, 'failed attempt')} against {before:,} the week before ({change}).")
     riser = week.row(0, named=True) if week.height else None
     if riser and riser["this_week"] > riser["week_before"]:
-        lines.append(f"Rising most: “{inputs.title(riser['cause'])}” ({riser['week_before']:,} → {riser['this_week']:,}).")
+        lines.append(
+            f"Rising most: “{inputs.title(riser['cause'])}” ({riser['week_before']:,} → {riser['this_week']:,})."
+        )
     return lines

@@ -14,44 +14,117 @@ BURST_COLORS = {GAVE_IN: "#d62728", HELD: "#1f77b4"}
 
 def build(inputs: Inputs) -> Page:
     bursts = inputs.fetch("security_fatigue").with_columns(
-        pl.when(pl.col("followed_by_success")).then(pl.lit(GAVE_IN)).otherwise(pl.lit(HELD)).alias("outcome"))
+        pl.when(pl.col("followed_by_success")).then(pl.lit(GAVE_IN)).otherwise(pl.lit(HELD)).alias("outcome")
+    )
     risky = inputs.fetch("security_risky_daily").with_columns(
-        (pl.col("risk_level") + ", " + pl.col("outcome")).alias("series"))
+        (pl.col("risk_level") + ", " + pl.col("outcome")).alias("series")
+    )
     risky_top = inputs.fetch("security_risky_top")
     places = inputs.fetch("security_locations")
     fraud = inputs.fetch("security_fraud_daily")
     fraud_top = inputs.fetch("security_fraud_top")
     burst_users = bursts["user"].unique(maintain_order=True).to_list()
-    return Page("security", "Security", "MFA fatigue, risky sign-ins, new countries and impossible travel, fraud reports",
-                summary(bursts, risky, places, fraud), [
-        Chart("MFA fatigue bursts", f"One marker per burst of denied or unanswered prompts (the {TOP_BURSTS} most "
-              "serious), sized by attempts; red: the user then signed in, so the attacker probably got through.",
-              figures.timeline(bursts, "started_at", "user", "outcome", "attempts", y_values=burst_users,
-                               x_title="burst start (UTC)", y_title="user", colors=BURST_COLORS,
-                               hover={"ip": "IP", "country": "country"})),
-        Table("Fatigue bursts", f"The {TOP} most serious.",
-              ("user", "started (UTC)", "ended (UTC)", "attempts", "IP", "country", "then"),
-              [(r["user"], f"{r['started_at']:%Y-%m-%d %H:%M}", f"{r['ended_at']:%H:%M}", r["attempts"], r["ip"],
-                r["country"], r["outcome"]) for r in bursts.head(TOP).iter_rows(named=True)]),
-        Chart("Risky sign-ins per day", "User sign-ins Identity Protection rated risky, by risk level and outcome.",
-              figures.stacked_bars(risky, "day", "series", "signins", x_title="day (UTC)", y_title="sign-ins")),
-        Table("Most frequent risky sign-ins", "Grouped by user, IP, app, device and risk.",
-              ("user", "IP", "country", "app", "device", "risk level", "risk events", "succeeded", "failed",
-               "last (UTC)"),
-              [(*r[:9], f"{r[9]:%Y-%m-%d %H:%M}") for r in risky_top.iter_rows()]),
-        Chart("New countries and impossible travel, per day",
-              "500121 attempts from a country the user never signed in from successfully, or too far, too fast.",
-              figures.stacked_bars(places, "day", "kind", "attempts", x_title="day (UTC)", y_title="attempts")),
-        Chart("New countries and impossible travel, by country", "",
-              figures.stacked_bars(places, "country", "kind", "attempts", x_title="country", y_title="attempts")),
-        Chart("Fraud reports per day", "MFA prompts the user reported as fraud (“Report suspicious activity”).",
-              figures.bars(fraud, "day", {"reports": "reports", "users": "users"}, x_title="day (UTC)",
-                           y_title="reports / users", horizontal=False)),
-        Table("Users reporting fraud", f"The {TOP} with the most reports.",
-              ("user", "IP", "reports", "first (UTC)", "last (UTC)"),
-              [(r["user"], r["ip"], r["reports"], f"{r['first_at']:%Y-%m-%d %H:%M}", f"{r['last_at']:%Y-%m-%d %H:%M}")
-               for r in fraud_top.iter_rows(named=True)]),
-    ])
+    return Page(
+        "security",
+        "Security",
+        "MFA fatigue, risky sign-ins, new countries and impossible travel, fraud reports",
+        summary(bursts, risky, places, fraud),
+        [
+            Chart(
+                "MFA fatigue bursts",
+                f"One marker per burst of denied or unanswered prompts (the {TOP_BURSTS} most "
+                "serious), sized by attempts; red: the user then signed in, so the attacker probably got through.",
+                figures.timeline(
+                    bursts,
+                    "started_at",
+                    "user",
+                    "outcome",
+                    "attempts",
+                    y_values=burst_users,
+                    x_title="burst start (UTC)",
+                    y_title="user",
+                    colors=BURST_COLORS,
+                    hover={"ip": "IP", "country": "country"},
+                ),
+            ),
+            Table(
+                "Fatigue bursts",
+                f"The {TOP} most serious.",
+                ("user", "started (UTC)", "ended (UTC)", "attempts", "IP", "country", "then"),
+                [
+                    (
+                        r["user"],
+                        f"{r['started_at']:%Y-%m-%d %H:%M}",
+                        f"{r['ended_at']:%H:%M}",
+                        r["attempts"],
+                        r["ip"],
+                        r["country"],
+                        r["outcome"],
+                    )
+                    for r in bursts.head(TOP).iter_rows(named=True)
+                ],
+            ),
+            Chart(
+                "Risky sign-ins per day",
+                "User sign-ins Identity Protection rated risky, by risk level and outcome.",
+                figures.stacked_bars(risky, "day", "series", "signins", x_title="day (UTC)", y_title="sign-ins"),
+            ),
+            Table(
+                "Most frequent risky sign-ins",
+                "Grouped by user, IP, app, device and risk.",
+                (
+                    "user",
+                    "IP",
+                    "country",
+                    "app",
+                    "device",
+                    "risk level",
+                    "risk events",
+                    "succeeded",
+                    "failed",
+                    "last (UTC)",
+                ),
+                [(*r[:9], f"{r[9]:%Y-%m-%d %H:%M}") for r in risky_top.iter_rows()],
+            ),
+            Chart(
+                "New countries and impossible travel, per day",
+                "500121 attempts from a country the user never signed in from successfully, or too far, too fast.",
+                figures.stacked_bars(places, "day", "kind", "attempts", x_title="day (UTC)", y_title="attempts"),
+            ),
+            Chart(
+                "New countries and impossible travel, by country",
+                "",
+                figures.stacked_bars(places, "country", "kind", "attempts", x_title="country", y_title="attempts"),
+            ),
+            Chart(
+                "Fraud reports per day",
+                "MFA prompts the user reported as fraud (“Report suspicious activity”).",
+                figures.bars(
+                    fraud,
+                    "day",
+                    {"reports": "reports", "users": "users"},
+                    x_title="day (UTC)",
+                    y_title="reports / users",
+                    horizontal=False,
+                ),
+            ),
+            Table(
+                "Users reporting fraud",
+                f"The {TOP} with the most reports.",
+                ("user", "IP", "reports", "first (UTC)", "last (UTC)"),
+                [
+                    (
+                        r["user"],
+                        r["ip"],
+                        r["reports"],
+                        f"{r['first_at']:%Y-%m-%d %H:%M}",
+                        f"{r['last_at']:%Y-%m-%d %H:%M}",
+                    )
+                    for r in fraud_top.iter_rows(named=True)
+                ],
+            ),
+        ],
+    )
 
 
 def summary(bursts: pl.DataFrame, risky: pl.DataFrame, places: pl.DataFrame, fraud: pl.DataFrame) -> list[str]:
@@ -60,12 +133,16 @@ def summary(bursts: pl.DataFrame, risky: pl.DataFrame, places: pl.DataFrame, fra
     lines = [f"{count(totals[0], 'MFA fatigue burst')} by {count(totals[1], 'user')}."]
     if gave_in:
         named = ", ".join(gave_in[:TOP]) + (f" and {len(gave_in) - TOP:,} more" if len(gave_in) > TOP else "")
-        lines.append(f"Followed by a successful sign-in within the hour: {named}. Treat these accounts "
-                     "as compromised: block sign-in, reset the password, revoke sessions.")
+        lines.append(
+            f"Followed by a successful sign-in within the hour: {named}. Treat these accounts "
+            "as compromised: block sign-in, reset the password, revoke sessions."
+        )
     succeeded = int(risky.filter(pl.col("outcome") == "succeeded")["signins"].sum())
     lines.append(f"{count(int(risky['signins'].sum()), 'risky sign-in')}, {succeeded:,} of them succeeded.")
     kinds = dict(places.group_by("kind").agg(pl.col("attempts").sum()).iter_rows())
-    lines.append(f"{count(kinds.get('new country', 0), 'failed attempt')} from a country new to the user and "
-                 f"{kinds.get('impossible travel', 0):,} after impossible travel.")
+    lines.append(
+        f"{count(kinds.get('new country', 0), 'failed attempt')} from a country new to the user and "
+        f"{kinds.get('impossible travel', 0):,} after impossible travel."
+    )
     lines.append(f"{count(int(fraud['reports'].sum()), 'MFA prompt')} reported as fraud.")
     return lines

@@ -23,14 +23,16 @@ def evaluate(tags: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
         correct = joined.filter((pl.col("expected") == cause) & (pl.col("predicted") == cause)).height
         predicted = joined.filter(pl.col("predicted") == cause).height
         expected = joined.filter(pl.col("expected") == cause).height
-        rows.append({
-            "cause": cause,
-            "expected": expected,
-            "predicted": predicted,
-            "correct": correct,
-            "precision": correct / predicted if predicted else None,
-            "recall": correct / expected if expected else None,
-        })
+        rows.append(
+            {
+                "cause": cause,
+                "expected": expected,
+                "predicted": predicted,
+                "correct": correct,
+                "precision": correct / predicted if predicted else None,
+                "recall": correct / expected if expected else None,
+            }
+        )
     return pl.DataFrame(rows)
 
 

@@ -29,7 +29,10 @@ def _row_line(row: tuple) -> str:
     (sid, at, code, reason, details, upn, app, ip, city, country, client, os_, browser, *_rest) = row
     where = ", ".join(p for p in (city, country) if p) or "unknown place"
     what = "success" if code == 0 else f"error {code}: {reason or 'no reason given'}"
-    line = f"{at:%Y-%m-%d %H:%M:%S} UTC  {upn or '?'} -> {app or '?'} from {ip or '?'} ({where}), {client or '?'} on {os_ or '?'} / {browser or '?'}: {what}"
+    line = (
+        f"{at:%Y-%m-%d %H:%M:%S} UTC  {upn or '?'} -> {app or '?'} from {ip or '?'} ({where}), "
+        f"{client or '?'} on {os_ or '?'} / {browser or '?'}: {what}"
+    )
     return line + (f"\n    {details}" if details else "")
 
 
@@ -43,7 +46,9 @@ def _causes(row: tuple, titles: dict[str, str]) -> list[str]:
         lines.append(f"      - {cause}: {titles.get(cause, cause)} [{shown}]")
     lines.append(f"    fix: {fix}")
     demanded = ", ".join(policies or []) or "no Conditional Access policy"
-    lines.append(f"    MFA demanded by: {demanded}; requirement providers: {', '.join(providers or []) or 'none recorded'}")
+    lines.append(
+        f"    MFA demanded by: {demanded}; requirement providers: {', '.join(providers or []) or 'none recorded'}"
+    )
     return lines
 
 
@@ -60,6 +65,8 @@ def explain(con: duckdb.DuckDBPyConnection, key: str) -> str:
             lines.extend(_causes(row, titles))
     failed = [row for row in rows if row[2] not in (0, None)] or rows
     quote = failed[-1]
-    lines.append(f"To quote to support: Request ID {quote[0]}, Correlation ID {quote[13] or '-'}, "
-                 f"Timestamp {quote[1]:%Y-%m-%dT%H:%M:%SZ}")
+    lines.append(
+        f"To quote to support: Request ID {quote[0]}, Correlation ID {quote[13] or '-'}, "
+        f"Timestamp {quote[1]:%Y-%m-%dT%H:%M:%SZ}"
+    )
     return "\n".join(lines)

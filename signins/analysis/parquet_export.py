@@ -27,11 +27,11 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -42,8 +42,8 @@ from signins.store.database import connect, run_script, schema_version
 
 EXPORT_DIR = SQL_DIR / "parquet"
 _DAY_FOLDER = re.compile(r"^day=(\d{4}-\d{2}-\d{2})$")
-_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -63,8 +63,10 @@ class DayWindow:
 
     def bounds(self) -> dict[str, datetime]:
         """The created_at bounds the export queries bind."""
-        return {"since": _midnight(self.first) if self.first else _EARLIEST,
-                "until": _midnight(self.end) if self.end else _LATEST}
+        return {
+            "since": _midnight(self.first) if self.first else _EARLIEST,
+            "until": _midnight(self.end) if self.end else _LATEST,
+        }
 
     def holds(self, day: date) -> bool:
         return (self.first is None or day >= self.first) and (self.end is None or day < self.end)
@@ -74,8 +76,8 @@ class DayWindow:
 class TableExport:
     table: str
     rows: int
-    partitions: int      # partitions written (new or replaced)
-    removed: int         # partitions of the window the store no longer has
+    partitions: int  # partitions written (new or replaced)
+    removed: int  # partitions of the window the store no longer has
 
 
 def export_files() -> list[tuple[str, str]]:
@@ -101,7 +103,7 @@ def export_parquet(db_path: Path, out: Path, window: DayWindow = DayWindow()) ->
     try:
         out.mkdir(parents=True, exist_ok=True)
         with _export_lock(out):
-            shutil.rmtree(out / ".staging", ignore_errors=True)   # a crashed export's leftovers
+            shutil.rmtree(out / ".staging", ignore_errors=True)  # a crashed export's leftovers
             staging = out / ".staging" / uuid.uuid4().hex
             try:
                 return [_export_table(con, table, script, out, staging, window) for table, script in export_files()]
@@ -217,9 +219,11 @@ def _export_lock(out: Path) -> Iterator[None]:
 def _parse(text: str, option: str) -> datetime:
     moment = parse_utc(text)
     if moment is None:
-        raise ExportUsageError(f"{option} {text!r}: expected an ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T00:00:00Z")
+        raise ExportUsageError(
+            f"{option} {text!r}: expected an ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T00:00:00Z"
+        )
     return moment
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -25,7 +25,7 @@ from transforms.features import SESSION_NEIGHBOUR_WINDOW, signin_features
 from transforms.rules import load_rules
 from transforms.thresholds import Thresholds
 
-BUCKET_ROWS = 500_000   # sign-ins tagged at once: ~2.5 GB peak (1 M at once took 4.9 GB)
+BUCKET_ROWS = 500_000  # sign-ins tagged at once: ~2.5 GB peak (1 M at once took 4.9 GB)
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,16 @@ class HistoryReach:
     failures_back: timedelta
 
     @classmethod
-    def of(cls, thresholds: Thresholds) -> "HistoryReach":
+    def of(cls, thresholds: Thresholds) -> HistoryReach:
         fatigue = timedelta(minutes=thresholds.fatigue_window_minutes)
         success = timedelta(minutes=thresholds.success_after_fatigue_minutes)
         back = max(fatigue, SESSION_NEIGHBOUR_WINDOW)
         # failure_days_14 counts UTC days: a day more than the window, from the earliest sign-in re-tagged
-        return cls(ahead=max(fatigue, success, SESSION_NEIGHBOUR_WINDOW), back=back,
-                   failures_back=back + timedelta(days=thresholds.recurring_window_days + 1))
+        return cls(
+            ahead=max(fatigue, success, SESSION_NEIGHBOUR_WINDOW),
+            back=back,
+            failures_back=back + timedelta(days=thresholds.recurring_window_days + 1),
+        )
 
 
 @dataclass
@@ -58,7 +61,7 @@ class TagOutcome:
     signins_read: int
     tagged: int
     full: bool
-    history_built: bool   # the summary of the older history was built anew (a slower run; 06_history_summary.sql)
+    history_built: bool  # the summary of the older history was built anew (a slower run; 06_history_summary.sql)
 
 
 def _thresholds_json(thresholds: Thresholds) -> str:
@@ -73,9 +76,16 @@ def prepare_facts(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, since:
     summary of the older history). Returns whether that summary had to be built anew to serve the run
     (sql/causes/06_history_summary.sql says when): up to the day the run starts reading."""
     reach = HistoryReach.of(thresholds)
-    run_script(con, "causes/05_pending_users.sql", {"since": since, "retag_margin": reach.ahead,
-                                                    "context_margin": reach.back,
-                                                    "failures_margin": reach.failures_back})
+    run_script(
+        con,
+        "causes/05_pending_users.sql",
+        {
+            "since": since,
+            "retag_margin": reach.ahead,
+            "context_margin": reach.back,
+            "failures_margin": reach.failures_back,
+        },
+    )
     run_script(con, "causes/06_history_summary.sql", {"since": since})
     start = None
     if since is not None and not _summary_serves(con):
@@ -94,8 +104,9 @@ def _summary_serves(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT count(*) FROM summary_in_use").fetchall()[0][0] == 1
 
 
-def _users_to_tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds,
-                  full: bool) -> tuple[bool, datetime | None, bool]:
+def _users_to_tag(
+    con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool
+) -> tuple[bool, datetime | None, bool]:
     """Prepare the facts of what to re-tag; returns (full re-tag?, the load time the run will have covered,
     the summary of the older history built anew?)."""
     state = con.execute("SELECT loaded_until, thresholds FROM tag_state WHERE id = 1").fetchall()
@@ -113,7 +124,7 @@ def _bucket_facts(con: duckdb.DuckDBPyConnection, buckets: int) -> None:
 def _tag_bucket(con: duckdb.DuckDBPyConnection, bucket: int, buckets: int, rules, thresholds) -> tuple[int, int]:
     facts = query(con, "causes/14_bucket_facts_slice.sql", {"bucket": bucket}).pl()
     tags = tag_causes(signin_features(facts.lazy(), thresholds), rules, thresholds).collect(engine="in-memory")
-    con.register("new_tags", tags.with_columns(pl.lit(datetime.now(timezone.utc)).alias("tagged_at")))
+    con.register("new_tags", tags.with_columns(pl.lit(datetime.now(UTC)).alias("tagged_at")))
     try:
         run_script(con, "causes/16_replace_tags.sql", {"buckets": buckets, "bucket": bucket})
         (kept,) = con.execute("SELECT count(*) FROM kept_tags").fetchall()[0]
@@ -124,10 +135,16 @@ def _tag_bucket(con: duckdb.DuckDBPyConnection, bucket: int, buckets: int, rules
 
 def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     """User findings and per-policy daily counts, from cause_tags (cheap: aggregates)."""
-    run_script(con, "causes/20_user_findings.sql", {
-        "recurring_min_days": thresholds.recurring_min_days, "recurring_window_days": thresholds.recurring_window_days,
-        "lockout_hours": float(thresholds.privileged_lockout_hours),
-        "privileged": [upn.lower() for upn in thresholds.privileged_accounts]})
+    run_script(
+        con,
+        "causes/20_user_findings.sql",
+        {
+            "recurring_min_days": thresholds.recurring_min_days,
+            "recurring_window_days": thresholds.recurring_window_days,
+            "lockout_hours": float(thresholds.privileged_lockout_hours),
+            "privileged": [upn.lower() for upn in thresholds.privileged_accounts],
+        },
+    )
     run_script(con, "causes/30_policy_daily.sql")
 
 
@@ -151,7 +168,7 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
         con.execute("BEGIN TRANSACTION")
         rebuild_findings(con, thresholds)
         history_built = history_built or not _summary_serves(con)
-        run_script(con, "causes/18_summarise_history.sql", {"until": None})   # on to a day before the latest
+        run_script(con, "causes/18_summarise_history.sql", {"until": None})  # on to a day before the latest
         con.execute("INSERT OR REPLACE INTO tag_state VALUES (1, ?, ?, now())", [until, _thresholds_json(thresholds)])
         con.execute("COMMIT")
     except duckdb.Error as exc:

@@ -19,8 +19,11 @@ from urllib.parse import urlsplit
 
 import httpx
 from kiota_abstractions.api_error import APIError
-from kiota_abstractions.authentication import (AccessTokenProvider, AllowedHostsValidator,
-                                               BaseBearerTokenAuthenticationProvider)
+from kiota_abstractions.authentication import (
+    AccessTokenProvider,
+    AllowedHostsValidator,
+    BaseBearerTokenAuthenticationProvider,
+)
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.headers_collection import HeadersCollection
 from kiota_http.middleware.options import RetryHandlerOption
@@ -38,7 +41,9 @@ class StaticTokenProvider(AccessTokenProvider):
     def __init__(self, token: str) -> None:
         self._token = token
 
-    async def get_authorization_token(self, uri: str, additional_authentication_context: dict[str, Any] = {}) -> str:
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
         return self._token
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
@@ -95,27 +100,32 @@ class SigninsClient:
             self._credential = None
             auth = BaseBearerTokenAuthenticationProvider(StaticTokenProvider(settings.token))
         else:
-            from kiota_authentication_azure.azure_identity_authentication_provider import \
-                AzureIdentityAuthenticationProvider
+            from kiota_authentication_azure.azure_identity_authentication_provider import (
+                AzureIdentityAuthenticationProvider,
+            )
 
             self._credential = settings.credential(tenant_id)
-            auth = AzureIdentityAuthenticationProvider(self._credential, scopes=[settings.scope],
-                                                       allowed_hosts=[urlsplit(settings.base_url).hostname])
+            auth = AzureIdentityAuthenticationProvider(
+                self._credential, scopes=[settings.scope], allowed_hosts=[urlsplit(settings.base_url).hostname]
+            )
         limit, window = settings.rate_limit
         self.limiter = RateLimiter(limit, window)
-        http = httpx.AsyncClient(timeout=settings.timeout,
-                                 transport=RateLimitedTransport(httpx.AsyncHTTPTransport(), self.limiter))
+        http = httpx.AsyncClient(
+            timeout=settings.timeout, transport=RateLimitedTransport(httpx.AsyncHTTPTransport(), self.limiter)
+        )
         self.retry = RetryHandlerOption(delay=settings.retry_delay, max_retries=settings.max_retries)
-        http = GraphClientFactory.create_with_default_middleware(client=http,
-                                                                 options={RetryHandlerOption.get_key(): self.retry})
+        http = GraphClientFactory.create_with_default_middleware(
+            client=http, options={RetryHandlerOption.get_key(): self.retry}
+        )
         self._http = http
         self.adapter = GraphRequestAdapter(auth, client=http)
         self.client = GraphServiceClient(request_adapter=self.adapter)
         self.adapter.base_url = settings.base_url  # after construction, no trailing slash (§7.5)
 
     def _config(self, query_parameters=None) -> RequestConfiguration:
-        config = RequestConfiguration(query_parameters=query_parameters, headers=HeadersCollection(),
-                                      options=[self.retry])
+        config = RequestConfiguration(
+            query_parameters=query_parameters, headers=HeadersCollection(), options=[self.retry]
+        )
         config.headers.add("Prefer", PREFER)
         return config
 
@@ -133,8 +143,10 @@ class SigninsClient:
 
     async def next_page(self, link: str) -> bytes:
         if not self.on_graph_host(link):
-            raise GraphUnavailableError("Graph returned an @odata.nextLink that is not an absolute URL on "
-                                        f"{urlsplit(self.settings.base_url).netloc}; not followed; rerun to retry")
+            raise GraphUnavailableError(
+                "Graph returned an @odata.nextLink that is not an absolute URL on "
+                f"{urlsplit(self.settings.base_url).netloc}; not followed; rerun to retry"
+            )
         info = self.client.audit_logs.sign_ins.with_url(link).to_get_request_information(self._config())
         return await self._send(info)
 
@@ -146,12 +158,17 @@ class SigninsClient:
         except APIError as exc:
             raise self._api_error(exc) from None
         except httpx.TimeoutException:
-            raise GraphUnavailableError(f"Graph did not answer within {self.settings.timeout:g} s; "
-                                        "rerun `signins pull` to resume") from None
+            raise GraphUnavailableError(
+                f"Graph did not answer within {self.settings.timeout:g} s; rerun `signins pull` to resume"
+            ) from None
         except httpx.HTTPError as exc:
-            raise GraphUnavailableError(self.settings.redact(
-                f"connection to Graph failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); "
-                "rerun `signins pull` to resume")) from None
+            raise GraphUnavailableError(
+                self.settings.redact(
+                    f"connection to Graph failed ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); "
+                    "rerun `signins pull` to resume"
+                )
+            ) from None
         except Exception as exc:  # azure-identity failures (wrong tenant, expired secret) and the like
             raise self._other_error(exc) from None
         return body or b""
@@ -161,24 +178,35 @@ class SigninsClient:
         main = getattr(exc, "error", None)
         code = (getattr(main, "code", None) or "") if main else ""
         message = (getattr(main, "message", None) or "") if main else ""
-        detail = self.settings.redact(f"{code}: {message}".strip(": ").splitlines()[0] if (code or message) else "no detail")[:300]
+        detail = self.settings.redact(
+            f"{code}: {message}".strip(": ").splitlines()[0] if (code or message) else "no detail"
+        )[:300]
         if status == 403 and code == "Authentication_RequestFromNonPremiumTenantOrB2CTenant":
-            return GraphAccessError("Graph refused the sign-in logs: the tenant has no Microsoft Entra ID P1/P2 licence "
-                                    "(or is a B2C tenant); download the logs from the admin center and use `signins ingest` "
-                                    f"[403 {code}]")
+            return GraphAccessError(
+                "Graph refused the sign-in logs: the tenant has no Microsoft Entra ID P1/P2 licence "
+                "(or is a B2C tenant); download the logs from the admin center and use `signins ingest` "
+                f"[403 {code}]"
+            )
         if status == 403:
-            return GraphAccessError("Graph refused the sign-in logs: the app or user lacks AuditLog.Read.All "
-                                    "(and Directory.Read.All) with admin consent, or a reports reader role "
-                                    f"[403 {detail}]")
+            return GraphAccessError(
+                "Graph refused the sign-in logs: the app or user lacks AuditLog.Read.All "
+                "(and Directory.Read.All) with admin consent, or a reports reader role "
+                f"[403 {detail}]"
+            )
         if status == 401:
-            return GraphAccessError(f"Graph rejected the credentials as expired or invalid, or issued for another tenant "
-                                    f"or resource; get a new token or secret [401 {detail}]")
+            return GraphAccessError(
+                f"Graph rejected the credentials as expired or invalid, or issued for another tenant "
+                f"or resource; get a new token or secret [401 {detail}]"
+            )
         if status == 429:
-            return GraphUnavailableError(f"Graph kept throttling after {self.settings.max_retries} retries; "
-                                         "rerun `signins pull` later to resume [429]")
+            return GraphUnavailableError(
+                f"Graph kept throttling after {self.settings.max_retries} retries; "
+                "rerun `signins pull` later to resume [429]"
+            )
         if status >= 500:
-            return GraphUnavailableError(f"Graph failed with HTTP {status} after retries; rerun `signins pull` "
-                                         f"to resume [{detail}]")
+            return GraphUnavailableError(
+                f"Graph failed with HTTP {status} after retries; rerun `signins pull` to resume [{detail}]"
+            )
         if status == 400:
             return GraphAccessError(f"Graph refused the request as invalid [400 {detail}]")
         return GraphUnavailableError(f"Graph answered HTTP {status}; rerun `signins pull` to resume [{detail}]")

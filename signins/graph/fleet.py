@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -35,8 +35,10 @@ class TenantResult:
         if self.error is not None:
             return f"FAILED {self.name}: {self.error}"
         o = self.outcome
-        return (f"OK {self.name}: {o.pages} page(s), {o.records} records, {o.new_signins} new sign-ins, "
-                f"{o.quarantined} quarantined")
+        return (
+            f"OK {self.name}: {o.pages} page(s), {o.records} records, {o.new_signins} new sign-ins, "
+            f"{o.quarantined} quarantined"
+        )
 
 
 class TenantsFailedError(SigninsError):
@@ -58,16 +60,28 @@ def run_sync(coroutine):
         return worker.submit(asyncio.run, coroutine).result()
 
 
-def pull_one(con: duckdb.DuckDBPyConnection, db_path: Path, tenant: Tenant | None, base: GraphSettings,
-             since: datetime | None = None, until: datetime | None = None) -> PullOutcome:
+def pull_one(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    tenant: Tenant | None,
+    base: GraphSettings,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> PullOutcome:
     """Pull one tenant of the file (or, with None, the tenant the SIGNINS_* settings describe)."""
     settings = tenant.settings(base) if tenant else base
     return run_sync(pull_tenant(con, db_path, settings, since, until))
 
 
-def pull_tenants(con: duckdb.DuckDBPyConnection, db_path: Path, tenants: list[Tenant], base: GraphSettings,
-                 since: datetime | None = None, until: datetime | None = None,
-                 on_result: Callable[[TenantResult], None] | None = None) -> list[TenantResult]:
+def pull_tenants(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    tenants: list[Tenant],
+    base: GraphSettings,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    on_result: Callable[[TenantResult], None] | None = None,
+) -> list[TenantResult]:
     """Pull every tenant in turn; a tenant's Graph or settings error is kept in its result, not raised."""
     results = []
     for tenant in tenants:

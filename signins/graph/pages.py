@@ -24,8 +24,8 @@ class Page:
     next_link: str | None
     oldest: datetime | None
     newest: datetime | None
-    ca_applied: int   # records on which Conditional Access applied ...
-    ca_listed: int    # ... and records that list appliedConditionalAccessPolicies
+    ca_applied: int  # records on which Conditional Access applied ...
+    ca_listed: int  # ... and records that list appliedConditionalAccessPolicies
 
 
 def parse_page(body: bytes, where: str) -> Page:
@@ -33,17 +33,24 @@ def parse_page(body: bytes, where: str) -> Page:
     try:
         page = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise GraphUnavailableError(f"{where}: Graph sent a truncated or malformed page ({len(body)} bytes); "
-                                    "rerun `signins pull` to resume") from None
+        raise GraphUnavailableError(
+            f"{where}: Graph sent a truncated or malformed page ({len(body)} bytes); rerun `signins pull` to resume"
+        ) from None
     if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-        raise GraphUnavailableError(f"{where}: Graph sent a page without a `value` list; rerun `signins pull` to resume")
+        raise GraphUnavailableError(
+            f"{where}: Graph sent a page without a `value` list; rerun `signins pull` to resume"
+        )
     records = [r for r in page["value"] if isinstance(r, dict)]
     times = [t for t in (parse_utc(r.get("createdDateTime")) for r in records) if t]
     link = page.get("@odata.nextLink")
-    return Page(len(page["value"]), link if isinstance(link, str) and link else None,
-                min(times, default=None), max(times, default=None),
-                sum(r.get("conditionalAccessStatus") in CA_APPLIED for r in records),
-                sum(bool(r.get("appliedConditionalAccessPolicies")) for r in records))
+    return Page(
+        len(page["value"]),
+        link if isinstance(link, str) and link else None,
+        min(times, default=None),
+        max(times, default=None),
+        sum(r.get("conditionalAccessStatus") in CA_APPLIED for r in records),
+        sum(bool(r.get("appliedConditionalAccessPolicies")) for r in records),
+    )
 
 
 def write_atomically(folder: Path, name: str, body: bytes) -> Path:

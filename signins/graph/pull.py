@@ -22,20 +22,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
-from signins.ingest import blobs
 from signins.graph.client import SigninsClient
 from signins.graph.errors import GraphAccessError, GraphSettingsError, GraphUnavailableError
 from signins.graph.pages import Page, parse_page, write_atomically
 from signins.graph.settings import GraphSettings
-from signins.ingest.timestamps import parse_utc
+from signins.ingest import blobs
 from signins.ingest.load import FileOutcome, ingest_file
+from signins.ingest.timestamps import parse_utc
 from signins.settings import IngestLimits
 from signins.store.database import sql_text
 
@@ -58,8 +58,10 @@ class EventTypeOutcome:
 
     def summary(self) -> str:
         how = "resumed " if self.resumed else ""
-        return (f"{self.event_type}: {how}{iso(self.window_start)} .. {iso(self.window_end)}: {self.pages} page(s), "
-                f"{self.records} records, {self.new_signins} new, {self.quarantined} quarantined")
+        return (
+            f"{self.event_type}: {how}{iso(self.window_start)} .. {iso(self.window_end)}: {self.pages} page(s), "
+            f"{self.records} records, {self.new_signins} new, {self.quarantined} quarantined"
+        )
 
     def add(self, page: Page, landed: FileOutcome) -> None:
         self.pages += 1
@@ -93,15 +95,17 @@ class PullOutcome:
         # conditionalAccessStatus still says success/failure. All three shapes count as empty here.
         applied, listed = self._total("ca_applied"), self._total("ca_listed")
         if applied and not listed:
-            return [f"tenant {self.tenant}: none of the {applied} sign-in(s) where Conditional Access applied lists "
-                    "its policies; grant the app Policy.Read.All (or Policy.Read.ConditionalAccess), else the "
-                    "per-policy analysis has no data"]
+            return [
+                f"tenant {self.tenant}: none of the {applied} sign-in(s) where Conditional Access applied lists "
+                "its policies; grant the app Policy.Read.All (or Policy.Read.ConditionalAccess), else the "
+                "per-policy analysis has no data"
+            ]
         return []
 
 
 def iso(moment: datetime) -> str:
     """`2025-01-01T00:00:00Z`: the form Graph's $filter takes."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_when(text: str, option: str) -> datetime:
@@ -113,8 +117,10 @@ def parse_when(text: str, option: str) -> datetime:
 
 
 def odata_filter(start: datetime, end: datetime, event_type: str) -> str:
-    return (f"createdDateTime ge {iso(start)} and createdDateTime le {iso(end)} "
-            f"and signInEventTypes/any(t: t eq '{event_type}')")
+    return (
+        f"createdDateTime ge {iso(start)} and createdDateTime le {iso(end)} "
+        f"and signInEventTypes/any(t: t eq '{event_type}')"
+    )
 
 
 def pulls_root(db_path: Path) -> Path:
@@ -131,8 +137,9 @@ def _state(con: duckdb.DuckDBPyConnection, tenant: str, event_type: str):
     return rows[0] if rows else None
 
 
-def plan_window(state, since: datetime | None, until: datetime | None, now: datetime,
-                settings: GraphSettings) -> tuple[datetime, datetime, bool]:
+def plan_window(
+    state, since: datetime | None, until: datetime | None, now: datetime, settings: GraphSettings
+) -> tuple[datetime, datetime, bool]:
     """(start, end, resumed) of the window to read for one event type."""
     if since is None and until is None and state is not None:
         window_start, window_end, committed_until, max_created = state
@@ -160,12 +167,19 @@ def slices(start: datetime, end: datetime, hours: float) -> list[tuple[datetime,
     return cuts
 
 
-async def pull_tenant(con: duckdb.DuckDBPyConnection, db_path: Path, settings: GraphSettings,
-                      since: datetime | None = None, until: datetime | None = None, tenant: str | None = None,
-                      on_line: Callable[[str], None] | None = None, now: datetime | None = None) -> PullOutcome:
+async def pull_tenant(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    settings: GraphSettings,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    tenant: str | None = None,
+    on_line: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+) -> PullOutcome:
     """Pull every configured event type of one tenant into the store; raises a one-line Graph error."""
     say = on_line or (lambda line: None)
-    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
     outcome = PullOutcome(settings.tenant_key(tenant))
     client = SigninsClient(settings, tenant or settings.tenant_id)
     run_id, stamp = uuid.uuid4().hex[:12], now.strftime("%Y%m%dT%H%M%SZ")
@@ -202,7 +216,9 @@ class _Job:
         return {"tenant": self.tenant_key, "event_type": self.event_type, **more}
 
 
-async def _pull_event_type(job: _Job, since: datetime | None, until: datetime | None, now: datetime) -> EventTypeOutcome:
+async def _pull_event_type(
+    job: _Job, since: datetime | None, until: datetime | None, now: datetime
+) -> EventTypeOutcome:
     """Read one event type's window slice by slice; committed_until follows each whole slice."""
     settings = job.client.settings
     start, end, resumed = plan_window(_state(job.con, job.tenant_key, job.event_type), since, until, now, settings)
@@ -225,8 +241,9 @@ def _remove_leftovers(folder: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-async def _pull_slice(job: _Job, slice_start: datetime, slice_end: datetime, result: EventTypeOutcome,
-                      resume: bool) -> datetime | None:
+async def _pull_slice(
+    job: _Job, slice_start: datetime, slice_end: datetime, result: EventTypeOutcome, resume: bool
+) -> datetime | None:
     """Every page of one slice, landed in order; returns the newest createdDateTime.
 
     The next page is fetched while the current one lands (in a thread): Graph's latency and the load's
@@ -236,13 +253,14 @@ async def _pull_slice(job: _Job, slice_start: datetime, slice_end: datetime, res
     number, link, newest = _resume_point(job, slice_start, slice_end) if resume else (0, None, None)
     if number and not link:
         return newest  # every page was landed; only the watermark was not moved
-    body, number = await _first_body(job, slice_start, slice_end, link, number, where)
+    body, landed = await _first_body(job, slice_start, slice_end, link, number, where)
     seen_links: set[str] = set()
-    for number in range(number + 1, number + MAX_PAGES_PER_SLICE + 1):
+    for number in range(landed + 1, landed + MAX_PAGES_PER_SLICE + 1):
         page = parse_page(body, f"{where} page {number}")
         looping = page.next_link in seen_links
-        following = (asyncio.ensure_future(job.client.next_page(page.next_link))
-                     if page.next_link and not looping else None)
+        following = (
+            asyncio.ensure_future(job.client.next_page(page.next_link)) if page.next_link and not looping else None
+        )
         try:
             await asyncio.to_thread(_land, job, body, page, slice_start, slice_end, number, result)
         except BaseException:
@@ -254,8 +272,9 @@ async def _pull_slice(job: _Job, slice_start: datetime, slice_end: datetime, res
         if not page.next_link:
             return newest
         if looping:
-            raise GraphUnavailableError(f"{where}: Graph returned the same @odata.nextLink twice (a paging loop); "
-                                        "rerun `signins pull` to retry")
+            raise GraphUnavailableError(
+                f"{where}: Graph returned the same @odata.nextLink twice (a paging loop); rerun `signins pull` to retry"
+            )
         seen_links.add(page.next_link)
         body = await following
     raise GraphUnavailableError(f"{where}: more than {MAX_PAGES_PER_SLICE} pages; lower SIGNINS_PULL_SLICE_HOURS")
@@ -263,17 +282,20 @@ async def _pull_slice(job: _Job, slice_start: datetime, slice_end: datetime, res
 
 def _resume_point(job: _Job, slice_start: datetime, slice_end: datetime) -> tuple[int, str | None, datetime | None]:
     """(last landed page number, its nextLink, newest sign-in) of an interrupted slice; (0, None, None) if none."""
-    row = job.con.execute(sql_text("pull/50_resume_point.sql"),
-                          job.params(slice_start=slice_start, slice_end=slice_end)).fetchone()
+    row = job.con.execute(
+        sql_text("pull/50_resume_point.sql"), job.params(slice_start=slice_start, slice_end=slice_end)
+    ).fetchone()
     return (row[0], row[1], row[2]) if row else (0, None, None)
 
 
-async def _first_body(job: _Job, slice_start: datetime, slice_end: datetime, link: str | None, landed: int,
-                      where: str) -> tuple[bytes, int]:
+async def _first_body(
+    job: _Job, slice_start: datetime, slice_end: datetime, link: str | None, landed: int, where: str
+) -> tuple[bytes, int]:
     """The slice's next page to land and the number of pages before it: after `link` when Graph still takes it."""
     if link and not job.client.on_graph_host(link):
-        log.warning("%s: the saved @odata.nextLink is not on %s; reading the slice again", where,
-                    job.client.settings.base_url)
+        log.warning(
+            "%s: the saved @odata.nextLink is not on %s; reading the slice again", where, job.client.settings.base_url
+        )
     elif link:
         try:
             body = await job.client.next_page(link)
@@ -284,17 +306,44 @@ async def _first_body(job: _Job, slice_start: datetime, slice_end: datetime, lin
     return await job.client.first_page(odata_filter(slice_start, slice_end, job.event_type)), 0
 
 
-def _land(job: _Job, body: bytes, page: Page, slice_start: datetime, slice_end: datetime, number: int,
-          result: EventTypeOutcome) -> None:
+def _land(
+    job: _Job,
+    body: bytes,
+    page: Page,
+    slice_start: datetime,
+    slice_end: datetime,
+    number: int,
+    result: EventTypeOutcome,
+) -> None:
     """Write the page, load it into the store, record it in pull_pages, then drop the file (the blob stays)."""
     name = f"{job.stamp}-{slice_start.strftime('%Y%m%dT%H%M%S')}-p{number:05d}.json"
     path = write_atomically(job.folder, name, body)
     landed = ingest_file(job.con, path, blobs.blob_root(job.db_path), IngestLimits(), job.tenant_id)
-    job.con.execute(sql_text("pull/40_record_page.sql"), job.params(
-        run_id=job.run_id, slice_start=slice_start, slice_end=slice_end, page=number, file_sha256=landed.sha256,
-        path=str(path), records=landed.records, new_signins=landed.new_signins, quarantined=landed.quarantined,
-        min_created_at=page.oldest, max_created_at=page.newest, next_link=page.next_link))
+    job.con.execute(
+        sql_text("pull/40_record_page.sql"),
+        job.params(
+            run_id=job.run_id,
+            slice_start=slice_start,
+            slice_end=slice_end,
+            page=number,
+            file_sha256=landed.sha256,
+            path=str(path),
+            records=landed.records,
+            new_signins=landed.new_signins,
+            quarantined=landed.quarantined,
+            min_created_at=page.oldest,
+            max_created_at=page.newest,
+            next_link=page.next_link,
+        ),
+    )
     path.unlink(missing_ok=True)
     result.add(page, landed)
-    log.info("%s/%s %s page %d: %d records, %d new", job.tenant_key, job.event_type, iso(slice_start), number,
-             landed.records, landed.new_signins)
+    log.info(
+        "%s/%s %s page %d: %d records, %d new",
+        job.tenant_key,
+        job.event_type,
+        iso(slice_start),
+        number,
+        landed.records,
+        landed.new_signins,
+    )

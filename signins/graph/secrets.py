@@ -40,7 +40,7 @@ def reference_problem(reference: object) -> str | None:
     scheme, sep, name = reference.partition(":")
     if not sep or scheme not in RESOLVERS or not name.strip():
         # deliberately not echoing the value: it may be the secret itself, pasted by mistake
-        return ("must be a reference to a secret (env:NAME or prefect-secret:NAME), never the secret itself")
+        return "must be a reference to a secret (env:NAME or prefect-secret:NAME), never the secret itself"
     return None
 
 

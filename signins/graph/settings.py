@@ -62,8 +62,9 @@ def parse_event_types(chosen: list[str], source: str) -> tuple[str, ...]:
     by_lower = {t.lower(): t for t in EVENT_TYPES}
     unknown = [t for t in chosen if t.lower() not in by_lower]
     if unknown or not chosen:
-        raise GraphSettingsError(f"{source}: unknown event type(s) {', '.join(unknown) or '(none)'}; "
-                                 f"choose from {', '.join(EVENT_TYPES)}")
+        raise GraphSettingsError(
+            f"{source}: unknown event type(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(EVENT_TYPES)}"
+        )
     return tuple(dict.fromkeys(by_lower[t.lower()] for t in chosen))
 
 
@@ -116,12 +117,12 @@ class GraphSettings:
     retry_delay: float = 3.0
     timeout: float = 60.0
     rate_limit: tuple[int, float] = (5, 10.0)
-    task_retry_delays: tuple[float, ...] = (60.0, 300.0)   # the nightly flow's retries of a tenant's pull
+    task_retry_delays: tuple[float, ...] = (60.0, 300.0)  # the nightly flow's retries of a tenant's pull
     token: str | None = field(default=None, repr=False)
     client_secret: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls) -> "GraphSettings":
+    def from_env(cls) -> GraphSettings:
         base_url = parse_base_url(env("SIGNINS_GRAPH_BASE_URL") or DEFAULT_BASE_URL, "SIGNINS_GRAPH_BASE_URL")
         max_retries = int(_number("SIGNINS_GRAPH_MAX_RETRIES", 5))
         if max_retries > 10:
@@ -185,10 +186,13 @@ class GraphSettings:
             raise GraphSettingsError(f"{kind} credentials need SIGNINS_TENANT_ID (or --tenant) and SIGNINS_CLIENT_ID")
         try:
             if kind == "client-secret":
-                return ClientSecretCredential(tenant_id, self.client_id, self.client_secret, authority=self.authority_host)
+                return ClientSecretCredential(
+                    tenant_id, self.client_id, self.client_secret, authority=self.authority_host
+                )
             if kind == "certificate":
-                return CertificateCredential(tenant_id, self.client_id, certificate_path=self.certificate_path,
-                                             authority=self.authority_host)
+                return CertificateCredential(
+                    tenant_id, self.client_id, certificate_path=self.certificate_path, authority=self.authority_host
+                )
             return DefaultAzureCredential(authority=self.authority_host)
         except (ValueError, OSError, TypeError) as exc:
             detail = self.redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)[:300]

@@ -32,8 +32,8 @@ class Tenant:
     tenant_id: str
     client_id: str | None = None
     certificate_path: str | None = None
-    token: str | None = None           # references, e.g. env:CONTOSO_GRAPH_TOKEN ...
-    client_secret: str | None = None   # ... or prefect-secret:contoso-client-secret
+    token: str | None = None  # references, e.g. env:CONTOSO_GRAPH_TOKEN ...
+    client_secret: str | None = None  # ... or prefect-secret:contoso-client-secret
     base_url: str | None = None
     authority_host: str | None = None
     event_types: tuple[str, ...] | None = None
@@ -42,11 +42,16 @@ class Tenant:
         """`base` with this tenant's id, overrides and credentials (secrets resolved now); never another's."""
         try:
             return dataclasses.replace(
-                base, tenant_id=self.tenant_id, client_id=self.client_id, certificate_path=self.certificate_path,
+                base,
+                tenant_id=self.tenant_id,
+                client_id=self.client_id,
+                certificate_path=self.certificate_path,
                 token=secrets.resolve(self.token) if self.token else None,
                 client_secret=secrets.resolve(self.client_secret) if self.client_secret else None,
-                base_url=self.base_url or base.base_url, authority_host=self.authority_host or base.authority_host,
-                event_types=self.event_types or base.event_types)
+                base_url=self.base_url or base.base_url,
+                authority_host=self.authority_host or base.authority_host,
+                event_types=self.event_types or base.event_types,
+            )
         except GraphSettingsError as exc:
             raise GraphSettingsError(f"tenant {self.name}: {exc}") from None
 
@@ -65,8 +70,13 @@ def _problems(table: dict) -> list[str]:
     found = [f"unknown key(s) {', '.join(unknown)}"] if unknown else []
     found += [f"{key} is required" for key in REQUIRED if not table.get(key)]
     found += [f"{key} must be text" for key in TEXT_FIELDS if key in table and not isinstance(table[key], str)]
-    found += [f"{key} {why}" for key in SECRET_FIELDS if key in table
-              for why in [secrets.reference_problem(table[key])] if why]
+    found += [
+        f"{key} {why}"
+        for key in SECRET_FIELDS
+        if key in table
+        for why in [secrets.reference_problem(table[key])]
+        if why
+    ]
     if isinstance(table.get("base_url"), str):
         found += filter(None, [_error(parse_base_url, table["base_url"], "base_url")])
     if "event_types" in table and not isinstance(table["event_types"], list):
@@ -102,8 +112,9 @@ def load_tenants(path: Path) -> list[Tenant]:
         raise TenantsFileError(f"{path}: cannot read the tenants file ({exc.strerror or exc})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise TenantsFileError(f"{path}: not valid TOML: {exc}") from None
-    problems: list[str] = [f"unknown top-level key {key!r} (expected [[tenant]] tables)" for key in document
-                           if key != "tenant"]
+    problems: list[str] = [
+        f"unknown top-level key {key!r} (expected [[tenant]] tables)" for key in document if key != "tenant"
+    ]
     tables = document.get("tenant")
     if not isinstance(tables, list) or not tables:
         problems.append("no [[tenant]] tables")
@@ -131,6 +142,7 @@ def select(tenants: list[Tenant], name: str | None) -> list[Tenant]:
         return tenants
     chosen = [t for t in tenants if t.name == name]
     if not chosen:
-        raise GraphSettingsError(f"--tenant {name!r}: no such tenant in the tenants file "
-                                 f"(there are: {', '.join(t.name for t in tenants)})")
+        raise GraphSettingsError(
+            f"--tenant {name!r}: no such tenant in the tenants file (there are: {', '.join(t.name for t in tenants)})"
+        )
     return chosen

@@ -8,10 +8,11 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from queue import Empty, Queue
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -33,7 +34,7 @@ class Batch:
     rejected: list[Rejected]
     candidates: Candidates = field(default_factory=lambda: Candidates())
     table: pa.Table | None = None
-    staged: Staged | None = None   # parsed and typed ahead (signins.ingest.load.stage), when that worked
+    staged: Staged | None = None  # parsed and typed ahead (signins.ingest.load.stage), when that worked
 
     def __post_init__(self) -> None:
         if not isinstance(self.candidates, Candidates):
@@ -43,21 +44,23 @@ class Batch:
     def size(self) -> int:
         return len(self.found) + len(self.candidates)
 
-    def sealed(self) -> "Batch":
+    def sealed(self) -> Batch:
         """The batch with its Arrow table built (in the reader's thread, while the database works)."""
         self.table = batch_table(self.found, self.candidates) if self.size else None
         return self
 
-    def halves(self) -> tuple["Batch", "Batch"]:
+    def halves(self) -> tuple[Batch, Batch]:
         """The batch split in two (rejected records go with the first half)."""
         half = self.size // 2
         first, second = self.found[:half], self.found[half:]
         rest = half - len(first)
-        return (Batch(first, self.rejected, self.candidates[:rest]).sealed(),
-                Batch(second, [], self.candidates[rest:]).sealed())
+        return (
+            Batch(first, self.rejected, self.candidates[:rest]).sealed(),
+            Batch(second, [], self.candidates[rest:]).sealed(),
+        )
 
 
-LINE_FORMAT = "graph/ndjson"   # Candidate.format of a JSON line
+LINE_FORMAT = "graph/ndjson"  # Candidate.format of a JSON line
 
 
 class Candidates:
@@ -141,7 +144,7 @@ class Candidates:
             offsets, data = array("q", [part.start, *part.ends]), pa.py_buffer(part.data)
             for first in range(0, len(part), CHUNK_ROWS):
                 rows = min(CHUNK_ROWS, len(part) - first)
-                chunk_offsets = pa.py_buffer(offsets[first:first + rows + 1])
+                chunk_offsets = pa.py_buffer(offsets[first : first + rows + 1])
                 chunks.append(pa.LargeBinaryArray.from_buffers(pa.large_binary(), rows, [None, chunk_offsets, data]))
         return chunks
 
@@ -157,8 +160,9 @@ def _line_candidate(block: LineBlock, i: int) -> Candidate:
     return Candidate(f"line:{number}", number, offset, text)
 
 
-def batches(items: Iterator[Found | Rejected | Candidate | LineBlock], max_records: int,
-            max_bytes: int) -> Iterator[Batch]:
+def batches(
+    items: Iterator[Found | Rejected | Candidate | LineBlock], max_records: int, max_bytes: int
+) -> Iterator[Batch]:
     """Consecutive batches of at most `max_records` records or about `max_bytes` of JSON text."""
     batch = Batch([], [])
     count = size = 0
@@ -238,8 +242,9 @@ CHUNK_ROWS = 2048
 def _chunked(values: list, type_: pa.DataType) -> pa.ChunkedArray:
     """An Arrow column in chunks of CHUNK_ROWS rows: DuckDB scans an Arrow table one chunk per thread,
     so chunks let both cores parse JSON."""
-    return pa.chunked_array([pa.array(values[i:i + CHUNK_ROWS], type_) for i in range(0, len(values), CHUNK_ROWS)],
-                            type=type_)
+    return pa.chunked_array(
+        [pa.array(values[i : i + CHUNK_ROWS], type_) for i in range(0, len(values), CHUNK_ROWS)], type=type_
+    )
 
 
 def batch_table(found: list[Found], candidates: Candidates) -> pa.Table:
@@ -274,7 +279,7 @@ def _texts(values: list[bytes]) -> pa.ChunkedArray:
     """
     chunks = []
     for start in range(0, len(values), CHUNK_ROWS):
-        part = values[start:start + CHUNK_ROWS]
+        part = values[start : start + CHUNK_ROWS]
         offsets = array("q", accumulate(map(len, part), initial=0))
         buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(part))]
         chunks.append(pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(part), buffers))

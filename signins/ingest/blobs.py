@@ -69,7 +69,7 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:   # another user's process
+    except PermissionError:  # another user's process
         return True
     return True
 
@@ -96,8 +96,11 @@ class BlobCopy:
             with open(self.source, "rb") as src, open(tmp, "wb") as dst:
                 is_gzip = src.read(2) == GZIP_MAGIC
                 src.seek(0)
-                with (contextlib.nullcontext(dst) if is_gzip
-                      else zstandard.ZstdCompressor(level=1).stream_writer(dst, closefd=False)) as out:
+                with (
+                    contextlib.nullcontext(dst)
+                    if is_gzip
+                    else zstandard.ZstdCompressor(level=1).stream_writer(dst, closefd=False)
+                ) as out:
                     while chunk := src.read(CHUNK):
                         if self._stop.is_set():
                             break
@@ -117,7 +120,7 @@ class BlobCopy:
         copied = self._copied.result()
         relative = blob_path(self.source, sha256)
         target = self.root / relative
-        if target.exists():   # kept already (the same bytes under another name, or an earlier run)
+        if target.exists():  # kept already (the same bytes under another name, or an earlier run)
             copied.unlink(missing_ok=True)
             return relative
         target.parent.mkdir(parents=True, exist_ok=True)

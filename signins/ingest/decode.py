@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 8192
@@ -85,8 +86,8 @@ class Decoded:
     """A readable UTF-8 byte stream of a file, with what was undone to get it."""
 
     stream: BinaryIO
-    encoding: str        # utf-8, utf-8-sig, utf-16-le, utf-16-be (prefixed gzip+ when compressed)
-    head: bytes          # the first bytes of the UTF-8 text, for format detection
+    encoding: str  # utf-8, utf-8-sig, utf-16-le, utf-16-be (prefixed gzip+ when compressed)
+    head: bytes  # the first bytes of the UTF-8 text, for format detection
 
     def blocks(self, max_line: int) -> Iterator[LineBlock | LongLine]:
         """The text as blocks of whole lines lying in the buffers they were read into (a block's lines
@@ -95,7 +96,7 @@ class Decoded:
 
         `read1` reads BLOCK_BYTES straight into a new buffer, and never hands out bytes it read along
         with an error: a stream that breaks (a truncated gzip) loses only the line it broke in."""
-        number, offset, pieces = 1, 0, []   # pieces: the start of a line the last reads ended in
+        number, offset, pieces = 1, 0, []  # pieces: the start of a line the last reads ended in
         while True:
             chunk = self.stream.read1(BLOCK_BYTES)
             if not chunk:
@@ -112,16 +113,18 @@ class Decoded:
                 continue
             start = 0
             if pieces:  # that line, now whole: a block of its own
-                line = b"".join([*pieces, chunk[:first + 1]])
+                line = b"".join([*pieces, chunk[: first + 1]])
                 yield from LineBlock(number, offset, line, 0, [len(line)]).bounded(max_line)
                 number, offset, pieces, start = number + 1, offset + len(line), [], first + 1
             last = chunk.rfind(b"\n")
             if last >= start:
-                for part in LineBlock(number, offset, chunk, start, _line_ends(chunk, start, last + 1)).bounded(max_line):
+                for part in LineBlock(number, offset, chunk, start, _line_ends(chunk, start, last + 1)).bounded(
+                    max_line
+                ):
                     yield part
                     number, offset = number + len(part), offset + part.size
             if last + 1 < len(chunk):
-                pieces.append(chunk[last + 1:])
+                pieces.append(chunk[last + 1 :])
 
 
 BLOCK_BYTES = 8 * 1024 * 1024
@@ -148,8 +151,8 @@ class LineBlock:
     """Consecutive whole lines of the text lying in one buffer: line i spans data[start:ends[0]] (i = 0)
     or data[ends[i-1]:ends[i]], its line end included (the last line of a text may have none)."""
 
-    number: int          # the first line's number (from 1)
-    offset: int          # the first line's byte offset in the UTF-8 text
+    number: int  # the first line's number (from 1)
+    offset: int  # the first line's byte offset in the UTF-8 text
     data: bytes
     start: int
     ends: list[int]
@@ -168,7 +171,7 @@ class LineBlock:
     def line(self, i: int) -> tuple[int, int, bytes]:
         """Line i: its number, its byte offset in the text and its bytes without the line end."""
         start = self.ends[i - 1] if i else self.start
-        return self.number + i, self.offset + start - self.start, self.data[start:self.ends[i]].rstrip(b"\r\n")
+        return self.number + i, self.offset + start - self.start, self.data[start : self.ends[i]].rstrip(b"\r\n")
 
     def lines(self) -> Iterator[tuple[int, int, bytes]]:
         return (self.line(i) for i in range(len(self)))
@@ -177,28 +180,36 @@ class LineBlock:
         """Each line's length without its line end."""
         data = self.data
         if data.find(b"\r", self.start, self.ends[-1]) < 0 and data[self.ends[-1] - 1] == 10:
-            return [end - start - 1 for start, end in zip(self.starts, self.ends)]
+            return [end - start - 1 for start, end in zip(self.starts, self.ends, strict=False)]
         lengths = []
-        for start, end in zip(self.starts, self.ends):
+        for start, end in zip(self.starts, self.ends, strict=False):
             while end > start and data[end - 1] in (10, 13):
                 end -= 1
             lengths.append(end - start)
         return lengths
 
-    def split(self, count: int) -> tuple["LineBlock", "LineBlock"]:
+    def split(self, count: int) -> tuple[LineBlock, LineBlock]:
         """The first `count` lines, and the rest."""
         head = LineBlock(self.number, self.offset, self.data, self.start, self.ends[:count])
-        return head, LineBlock(self.number + count, self.offset + head.size, self.data, head.ends[-1], self.ends[count:])
+        return head, LineBlock(
+            self.number + count, self.offset + head.size, self.data, head.ends[-1], self.ends[count:]
+        )
 
-    def bounded(self, max_line: int) -> Iterator["LineBlock | LongLine"]:
+    def bounded(self, max_line: int) -> Iterator[LineBlock | LongLine]:
         """The block, with any line over `max_line` bytes (its newline not counted) as a LongLine of its own."""
         if self.size <= max_line:
             yield self
             return
         rest = self
         while len(rest):
-            long = next((i for i, (start, end) in enumerate(zip(rest.starts, rest.ends))
-                         if end - start - (rest.data[end - 1] == 10) > max_line), None)
+            long = next(
+                (
+                    i
+                    for i, (start, end) in enumerate(zip(rest.starts, rest.ends, strict=False))
+                    if end - start - (rest.data[end - 1] == 10) > max_line
+                ),
+                None,
+            )
             if long is None:
                 yield rest
                 return

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import ijson
 import orjson
@@ -23,10 +24,10 @@ DUPLICATE_CHECK_LIMIT = 16 * 1024 * 1024
 
 @dataclass
 class ParsedDocument:
-    items: list[tuple[str, object]]          # (JSON pointer, element)
+    items: list[tuple[str, object]]  # (JSON pointer, element)
     notes: list[str] = field(default_factory=list)
     failure: tuple[str, int, str] | None = None  # (pointer, line, reason) where reading stopped
-    root: object = None                      # the parsed document, when it parsed as a whole
+    root: object = None  # the parsed document, when it parsed as a whole
 
     @property
     def clean(self) -> bool:
@@ -95,8 +96,11 @@ def _salvage(text: bytes) -> ParsedDocument:
         while index < len(body) and body[index] in " \t\r\n,":
             index += 1
         if index >= len(body) or body[index] == "]":
-            reason = ("document ends without closing its array (truncated)" if index >= len(body)
-                      else _after_array(body[index + 1:], bool(prefix)))
+            reason = (
+                "document ends without closing its array (truncated)"
+                if index >= len(body)
+                else _after_array(body[index + 1 :], bool(prefix))
+            )
             failure = (f"{prefix}/{len(items)}", body.count("\n", 0, index) + 1, reason) if reason else None
             return ParsedDocument(items, failure=failure)
         try:

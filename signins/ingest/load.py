@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from signins.errors import IngestError, StoreError
 from signins.ingest import blobs
 from signins.ingest.batches import CHUNK_ROWS, Batch, Candidates, Prefetched, batches
-from signins.errors import IngestError, StoreError
 from signins.ingest.reader import FileReading, read_file
 from signins.ingest.records import Candidate, Found, Rejected
 from signins.settings import IngestLimits
@@ -31,9 +31,12 @@ from signins.store.database import query, run_script
 DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
 # The child rows of a batch's accepted records (load/35_stage_children.sql), by the name the merge
 # (load/45_replace.sql) reads them under.
-CHILD_ROWS = {"stg_auth_steps": "batch_auth_steps", "stg_ca_sets": "batch_ca_sets",
-              "stg_app_policy_evaluations": "batch_app_policy_evaluations",
-              "stg_app_device_details": "batch_app_device_details"}
+CHILD_ROWS = {
+    "stg_auth_steps": "batch_auth_steps",
+    "stg_ca_sets": "batch_ca_sets",
+    "stg_app_policy_evaluations": "batch_app_policy_evaluations",
+    "stg_app_device_details": "batch_app_device_details",
+}
 NESTED_COLUMNS = ["auth_details", "app_policy_evaluations", "app_device"]
 # Policy-list texts a staging connection remembers (load/37_forget_ca_lists.sql): ~5 KB each; a tenant's
 # sign-ins spell a few hundred lists.
@@ -43,8 +46,8 @@ REFUSED_TEXT = (duckdb.InvalidInputException, duckdb.ConversionException)
 # Where the merge looks for the stored versions of a batch's sign-ins (load/40_winners.sql): the batch's
 # time span, widened in case a source rounds or shifts a sign-in's time; else the whole store.
 SPAN_MARGIN = timedelta(days=1)
-EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(9999, 12, 31, tzinfo=timezone.utc)
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 @dataclass
@@ -87,9 +90,11 @@ class FileOutcome:
         if self.already_ingested:
             return f"SKIP {self.path}: already ingested (sha256 {self.sha256[:12]}), nothing added"
         status = "WARN" if self.quarantined else "OK  "
-        line = (f"{status} {self.path}: {self.format or 'unknown'}, {self.records} records, "
-                f"{self.new_signins} new, {self.updated_signins} updated, {self.duplicates} already known, "
-                f"{self.quarantined} quarantined")
+        line = (
+            f"{status} {self.path}: {self.format or 'unknown'}, {self.records} records, "
+            f"{self.new_signins} new, {self.updated_signins} updated, {self.duplicates} already known, "
+            f"{self.quarantined} quarantined"
+        )
         if self.reasons:
             line += " (" + "; ".join(f"{reason} x{count}" for reason, count in self.reasons.most_common(3)) + ")"
         if self.notes:
@@ -136,7 +141,7 @@ def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, tenant: str | None, l
         con.unregister("batch")
     con.register("stg_records", records)
     try:
-        new_lists = records["ca_json"].null_count < len(records)   # policy lists not met before
+        new_lists = records["ca_json"].null_count < len(records)  # policy lists not met before
         if new_lists:
             run_script(con, "load/25_new_ca_lists.sql")
             records = query(con, "load/27_known_ca_lists.sql").to_arrow_table(CHUNK_ROWS)
@@ -152,8 +157,7 @@ def stage(con: duckdb.DuckDBPyConnection, table: pa.Table, tenant: str | None, l
     return Staged(records.drop_columns(NESTED_COLUMNS), children)
 
 
-def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection,
-                  tenant: str | None) -> Iterator[Batch]:
+def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection, tenant: str | None) -> Iterator[Batch]:
     """Each batch staged on a connection of its own, in the reader's thread: the next batch is parsed
     while the current one is merged. A batch this strict parse refuses is left to the writer."""
     try:
@@ -172,11 +176,20 @@ def _staged_ahead(source: Iterator[Batch], cursor: duckdb.DuckDBPyConnection,
 class _FileLoad:
     """Writes the batches of one file, each in one transaction, while its blob is kept in a thread."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, reading: FileReading,
-                 blob: Future, blob_root: Path, run: str | None, resumed: bool = True):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        outcome: FileOutcome,
+        ingest_id: str,
+        reading: FileReading,
+        blob: Future,
+        blob_root: Path,
+        run: str | None,
+        resumed: bool = True,
+    ):
         self.con, self.outcome, self.ingest_id, self.reading = con, outcome, ingest_id, reading
         self.blob, self.blob_root, self.run = blob, blob_root, run
-        self.resumed = resumed   # an earlier attempt may have begun to load the file: some raw records stored
+        self.resumed = resumed  # an earlier attempt may have begun to load the file: some raw records stored
         run_script(con, "load/10_stage_macros.sql")  # for stage() here and the staged views
 
     def write(self, batch: Batch, lenient: bool = False, whole_store: bool = False) -> None:
@@ -246,10 +259,16 @@ class _FileLoad:
     def _quarantine(self, rejected: list[Rejected]) -> None:
         """Insert the rejected records in one statement: executemany costs milliseconds a row, and a
         small hostile file can hold tens of thousands of bad records."""
-        rows = pa.table({
-            "file_sha256": [self.outcome.sha256] * len(rejected), "locator": [r.locator for r in rejected],
-            "path": [str(self.outcome.path)] * len(rejected), "line": pa.array([r.line for r in rejected], pa.int32()),
-            "reason": [r.reason for r in rejected], "raw_text": pa.array([r.text for r in rejected], pa.string())})
+        rows = pa.table(
+            {
+                "file_sha256": [self.outcome.sha256] * len(rejected),
+                "locator": [r.locator for r in rejected],
+                "path": [str(self.outcome.path)] * len(rejected),
+                "line": pa.array([r.line for r in rejected], pa.int32()),
+                "reason": [r.reason for r in rejected],
+                "raw_text": pa.array([r.text for r in rejected], pa.string()),
+            }
+        )
         self.con.register("rejected_rows", rows)
         try:
             self.con.execute("INSERT INTO quarantine SELECT *, now() FROM rejected_rows ON CONFLICT DO NOTHING")
@@ -271,7 +290,9 @@ class _FileLoad:
             refused = Rejected(record.locator, record.line, reason, record.text.decode("utf-8", errors="replace"))
             self.write(Batch([], [*batch.rejected, refused]))
         else:
-            raise StoreError(f"{self.outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
+            raise StoreError(
+                f"{self.outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}"
+            ) from exc
 
     def _resolved(self, candidates: list[Candidate]) -> Batch:
         """The records of candidate lines, read by Python."""
@@ -293,12 +314,16 @@ class _FileLoad:
         for name, rows in {"stg_records": records, **staged.children}.items():
             con.register(name, rows)
         run_script(con, "load/30_stage_signins.sql")
-        run_script(con, "load/38_raw_records_resumed.sql" if self.resumed else "load/38_raw_records.sql",
-                   {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id})
+        run_script(
+            con,
+            "load/38_raw_records_resumed.sql" if self.resumed else "load/38_raw_records.sql",
+            {"file_sha256": self.outcome.sha256, "ingest_id": self.ingest_id},
+        )
         since, until = (EARLIEST, LATEST) if whole_store else _time_span(staged.records)
         run_script(con, "load/40_winners.sql", {"since": since, "until": until})
         new, updated = con.execute(
-            "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners").fetchall()[0]
+            "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM winners"
+        ).fetchall()[0]
         if updated:  # nothing to remove otherwise: the common case, a file of sign-ins new to the store
             if self.run:
                 run_script(con, "load/42_keep_displaced.sql", {"run": self.run})
@@ -352,8 +377,19 @@ def _begun(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
 def _log(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, started: datetime) -> None:
     con.execute(
         "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [ingest_id, outcome.sha256, str(outcome.path), outcome.format, outcome.records, outcome.new_signins,
-         outcome.updated_signins, outcome.quarantined, outcome.already_ingested, outcome.notes, started],
+        [
+            ingest_id,
+            outcome.sha256,
+            str(outcome.path),
+            outcome.format,
+            outcome.records,
+            outcome.new_signins,
+            outcome.updated_signins,
+            outcome.quarantined,
+            outcome.already_ingested,
+            outcome.notes,
+            started,
+        ],
     )
 
 
@@ -382,11 +418,12 @@ class _Opened:
         self.pool.shutdown()
 
 
-def _open(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits,
-          tenant: str | None) -> _Opened:
+def _open(
+    con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits, tenant: str | None
+) -> _Opened:
     """Start reading a file: its hash and the compressed copy of the original at once, each in a thread,
     while its first batch is read and parsed; returns once the hash is known."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="signins-blob")
     try:
         sha = pool.submit(blobs.file_sha256, path)
@@ -421,8 +458,14 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path, run:
         load = _FileLoad(con, outcome, ingest_id, reading, blob, blob_root, run, _begun(con, outcome.sha256))
         con.execute(
             "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
-            [outcome.sha256, str(path), path.stat().st_size, blobs.blob_path(path, outcome.sha256),
-             reading.container, reading.encoding],
+            [
+                outcome.sha256,
+                str(path),
+                path.stat().st_size,
+                blobs.blob_path(path, outcome.sha256),
+                reading.container,
+                reading.encoding,
+            ],
         )
         try:
             for batch in opened.produced:
@@ -436,19 +479,22 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path, run:
     return outcome
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits,
-                tenant: str | None = None) -> FileOutcome:
+def ingest_file(
+    con: duckdb.DuckDBPyConnection, path: Path, blob_root: Path, limits: IngestLimits, tenant: str | None = None
+) -> FileOutcome:
     """Load one file into the store (idempotent)."""
     return _load(con, _open(con, path, blob_root, limits, tenant), blob_root, run=None)
 
 
-def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLimits, tenant: str | None,
-                   sha: Future) -> tuple[FileReading, Prefetched, str]:
+def _start_reading(
+    con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLimits, tenant: str | None, sha: Future
+) -> tuple[FileReading, Prefetched, str]:
     """Open the file and start reading and staging its batches; with the file's hash, once known."""
     try:
         reading = read_file(path, limits, tenant)
-        produced = Prefetched(_staged_ahead(batches(reading.items, limits.batch_records, limits.batch_bytes),
-                                            con.cursor(), tenant))
+        produced = Prefetched(
+            _staged_ahead(batches(reading.items, limits.batch_records, limits.batch_bytes), con.cursor(), tenant)
+        )
         try:
             return reading, produced, sha.result()
         except OSError:
@@ -458,9 +504,15 @@ def _start_reading(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestLim
         raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
 
 
-def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_root: Path, limits: IngestLimits,
-                 tenant: str | None = None, on_file: Callable[[FileOutcome], None] | None = None,
-                 run: str | None = None) -> list[FileOutcome]:
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Iterable[Path],
+    blob_root: Path,
+    limits: IngestLimits,
+    tenant: str | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+    run: str | None = None,
+) -> list[FileOutcome]:
     """Load files and folders; returns one outcome per file read. `run`: the run landing them (signins.runs.landing).
 
     A file of at most one batch (a Graph page, say) is read and parsed while the file before it is
@@ -470,7 +522,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_roo
     try:
         for number, path in enumerate(files):
             opened = ahead or _open(con, path, blob_root, limits, tenant)
-            ahead = _read_ahead(con, files[number + 1:number + 2], blob_root, limits, tenant)
+            ahead = _read_ahead(con, files[number + 1 : number + 2], blob_root, limits, tenant)
             outcome = _load(con, opened, blob_root, run)
             outcomes.append(outcome)
             if on_file:
@@ -481,8 +533,9 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path], blob_roo
     return outcomes
 
 
-def _read_ahead(con: duckdb.DuckDBPyConnection, following: list[Path], blob_root: Path, limits: IngestLimits,
-                tenant: str | None) -> _Opened | None:
+def _read_ahead(
+    con: duckdb.DuckDBPyConnection, following: list[Path], blob_root: Path, limits: IngestLimits, tenant: str | None
+) -> _Opened | None:
     """The next file, opened now if it is small. If that fails, it is opened again at its turn, which
     says what went wrong where it belongs (after the files before it are loaded)."""
     try:

@@ -69,10 +69,21 @@ COLUMNS = {
 }
 # Columns whose value is an object or array (dynamic), possibly delivered as JSON text.
 DYNAMIC = {
-    "Status", "AuthenticationDetails", "AuthenticationMethodsUsed", "AuthenticationRequirementPolicies",
-    "AuthenticationProcessingDetails", "ConditionalAccessPolicies", "DeviceDetail", "LocationDetails",
-    "MfaDetail", "NetworkLocationDetails", "RiskEventTypes_V2", "RiskEventTypes", "SignInEventTypes",
-    "AuthenticationAppDeviceDetails", "AuthenticationAppPolicyEvaluationDetails",
+    "Status",
+    "AuthenticationDetails",
+    "AuthenticationMethodsUsed",
+    "AuthenticationRequirementPolicies",
+    "AuthenticationProcessingDetails",
+    "ConditionalAccessPolicies",
+    "DeviceDetail",
+    "LocationDetails",
+    "MfaDetail",
+    "NetworkLocationDetails",
+    "RiskEventTypes_V2",
+    "RiskEventTypes",
+    "SignInEventTypes",
+    "AuthenticationAppDeviceDetails",
+    "AuthenticationAppPolicyEvaluationDetails",
 }
 BOOLEAN = {"IsInteractive", "FlaggedForReview"}
 _SIGNATURE = {"ResultType", "UserPrincipalName", "CorrelationId", "AppDisplayName", "Category", "OperationName"}

@@ -91,15 +91,15 @@ def _set_once(target: dict, dotted: str, value: object) -> None:
 
 
 def _location(text: str) -> dict:
-    """"Redmond, Washington, US" -> city/state/countryOrRegion (the last part is the country)."""
+    """ "Redmond, Washington, US" -> city/state/countryOrRegion (the last part is the country)."""
     parts = [p.strip() for p in text.split(",")][-3:]
-    return dict(zip(("city", "state", "countryOrRegion")[-len(parts):], parts))
+    return dict(zip(("city", "state", "countryOrRegion")[-len(parts) :], parts, strict=False))
 
 
 def to_graph(headers: list[str], cells: list[str]) -> dict:
     """One CSV row as a Graph-shaped sign-in."""
     signin: dict = {}
-    for header, value in zip(headers, cells):
+    for header, value in zip(headers, cells, strict=False):
         name, value = normalise_header(header), value.strip()
         if value == "":
             continue

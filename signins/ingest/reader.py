@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import orjson
 
@@ -20,7 +20,7 @@ from signins.ingest import log_analytics, portal_csv
 from signins.ingest.decode import Decoded, DecodeProblem, LineBlock, Prepended, looks_binary, open_decoded
 from signins.ingest.documents import container_items, parse_document, stream_elements, stream_prefix
 from signins.ingest.records import Candidate, Found, Rejected
-from signins.ingest.shapes import NotASignin, checked, canonicalise
+from signins.ingest.shapes import NotASignin, canonicalise, checked
 from signins.settings import IngestLimits
 
 TRAILING_COMMA = "trailing comma after the record tolerated"
@@ -33,7 +33,7 @@ class FileReading:
 
     path: Path
     encoding: str
-    container: str                  # ndjson, document, csv, unknown
+    container: str  # ndjson, document, csv, unknown
     notes: list[str] = field(default_factory=list)
     items: Iterator[Found | Rejected | Candidate | LineBlock] = iter(())
     tenant: str | None = None
@@ -54,8 +54,15 @@ def _text_of(value: object) -> str:
     return orjson.dumps(value).decode() if not isinstance(value, str) else value
 
 
-def _found_or_rejected(record: object, locator: str, line: int | None, container: str, tenant: str | None,
-                       original: bytes | None = None, offset: int | None = None) -> Found | Rejected:
+def _found_or_rejected(
+    record: object,
+    locator: str,
+    line: int | None,
+    container: str,
+    tenant: str | None,
+    original: bytes | None = None,
+    offset: int | None = None,
+) -> Found | Rejected:
     try:
         canonical = canonicalise(record, tenant)
     except NotASignin as exc:
@@ -71,8 +78,9 @@ def _is_page(root: object) -> bool:
     return isinstance(root, list) or (isinstance(root, dict) and isinstance(root.get("value"), list))
 
 
-def _page_items(items: list[tuple[str, object]], line: int | None, container: str,
-                tenant: str | None) -> Iterator[Found | Rejected | Candidate]:
+def _page_items(
+    items: list[tuple[str, object]], line: int | None, container: str, tenant: str | None
+) -> Iterator[Found | Rejected | Candidate]:
     """The elements of a cleanly parsed page. Once the first proves to be a plain Graph sign-in, the
     objects that follow go to the database as candidates, as the very text Python hands it for a
     Graph record (orjson.dumps of the element); whatever else is read here, as the slow path reads it."""
@@ -92,8 +100,9 @@ def _page_items(items: list[tuple[str, object]], line: int | None, container: st
         yield item
 
 
-def _line_items(number: int, offset: int, line: bytes, tenant: str | None,
-                pages_to_database: bool = False) -> list[Found | Rejected | Candidate]:
+def _line_items(
+    number: int, offset: int, line: bytes, tenant: str | None, pages_to_database: bool = False
+) -> list[Found | Rejected | Candidate]:
     """The records of one JSON line: a sign-in, or a response page or Event Hub body of them.
 
     With `pages_to_database`, the elements of a Graph page on the line may come back as candidates
@@ -122,8 +131,9 @@ def _line_items(number: int, offset: int, line: bytes, tenant: str | None,
     return results
 
 
-def _ndjson(decoded: Decoded, limits: IngestLimits,
-            tenant: str | None) -> Iterator[Found | Rejected | Candidate | LineBlock]:
+def _ndjson(
+    decoded: Decoded, limits: IngestLimits, tenant: str | None
+) -> Iterator[Found | Rejected | Candidate | LineBlock]:
     """Every line's records. Once the first line proves to be a plain Graph sign-in, the lines that
     follow go to the database unparsed, as candidates (see Candidate): a block of lines that all open
     a JSON object as it is, without a Candidate per line; so do the elements of a Graph page on a line
@@ -131,12 +141,18 @@ def _ndjson(decoded: Decoded, limits: IngestLimits,
     to_database = limits.database_reads_graph_lines
     plain_graph = None if to_database else False
     for block in decoded.blocks(limits.max_record_bytes):
-        if plain_graph and isinstance(block, LineBlock) and all(block.data[start] == OPEN_BRACE for start in block.starts):
+        if (
+            plain_graph
+            and isinstance(block, LineBlock)
+            and all(block.data[start] == OPEN_BRACE for start in block.starts)
+        ):
             yield block
             continue
         for number, offset, line in block.lines():
             if isinstance(line, int):
-                yield Rejected(f"line:{number}", number, f"record of {line} bytes exceeds the {limits.max_record_bytes} byte limit")
+                yield Rejected(
+                    f"line:{number}", number, f"record of {line} bytes exceeds the {limits.max_record_bytes} byte limit"
+                )
                 continue
             if not line.strip():
                 continue
@@ -149,8 +165,9 @@ def _ndjson(decoded: Decoded, limits: IngestLimits,
             yield from items
 
 
-def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None,
-              notes: list[str]) -> Iterator[Found | Rejected | Candidate]:
+def _document(
+    decoded: Decoded, limits: IngestLimits, tenant: str | None, notes: list[str]
+) -> Iterator[Found | Rejected | Candidate]:
     text = decoded.stream.read(limits.max_document_bytes + 1)
     if len(text) > limits.max_document_bytes:
         yield from _streamed_document(text, decoded, tenant, notes)
@@ -172,9 +189,11 @@ def _document(decoded: Decoded, limits: IngestLimits, tenant: str | None,
         yield Rejected(pointer, line, reason, text[-2048:].decode("utf-8", errors="replace"))
 
 
-def _streamed_document(start: bytes, decoded: Decoded, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
+def _streamed_document(
+    start: bytes, decoded: Decoded, tenant: str | None, notes: list[str]
+) -> Iterator[Found | Rejected]:
     """A document over the in-memory budget, read element by element."""
-    prefix = stream_prefix(start[:1 << 20])
+    prefix = stream_prefix(start[: 1 << 20])
     if prefix is None:
         yield Rejected("/", 1, "JSON document too large to read at once and not an array of records")
         return
@@ -201,7 +220,9 @@ def _csv_rows(decoded: Decoded, limits: IngestLimits) -> Iterator[tuple[int, lis
         raise DecodeProblem(f"unreadable CSV after line {previous_end}: {exc}") from None
 
 
-def _csv(decoded: Decoded, path: Path, limits: IngestLimits, tenant: str | None, notes: list[str]) -> Iterator[Found | Rejected]:
+def _csv(
+    decoded: Decoded, path: Path, limits: IngestLimits, tenant: str | None, notes: list[str]
+) -> Iterator[Found | Rejected]:
     rows = _csv_rows(decoded, limits)
     _, headers = next(rows, (1, []))
     headers = [h.replace("\ufeff", "") for h in headers]
@@ -211,14 +232,22 @@ def _csv(decoded: Decoded, path: Path, limits: IngestLimits, tenant: str | None,
         return
     if portal and (unknown := portal_csv.unknown_columns(headers)):
         notes.append(f"columns not mapped (kept in the raw file): {', '.join(unknown)}")
-    event_type = next((t for p, t in portal_csv.EVENT_TYPE_BY_FILE_PREFIX.items() if path.name.lower().startswith(p)), "interactiveUser")
+    event_type = next(
+        (t for p, t in portal_csv.EVENT_TYPE_BY_FILE_PREFIX.items() if path.name.lower().startswith(p)),
+        "interactiveUser",
+    )
     for number, (line, cells) in enumerate(rows, start=1):
         locator = f"row:{number}"
         if not any(c.strip() for c in cells):
             continue
         raw = ",".join(cells)
         if len(cells) != len(headers):
-            yield Rejected(locator, line, f"row has {len(cells)} cells but the header has {len(headers)} (truncated or misquoted)", raw)
+            yield Rejected(
+                locator,
+                line,
+                f"row has {len(cells)} cells but the header has {len(headers)} (truncated or misquoted)",
+                raw,
+            )
             continue
         if portal:
             try:
@@ -228,7 +257,7 @@ def _csv(decoded: Decoded, path: Path, limits: IngestLimits, tenant: str | None,
                 continue
             yield Found.of(locator, line, None, None, "csv", canonical, orjson.dumps(canonical.signin))
         else:
-            yield _found_or_rejected(dict(zip(headers, cells)), locator, line, "csv", tenant)
+            yield _found_or_rejected(dict(zip(headers, cells, strict=False)), locator, line, "csv", tenant)
 
 
 def _is_ndjson(head: bytes) -> bool:
@@ -265,17 +294,24 @@ def read_file(path: Path, limits: IngestLimits, tenant: str | None = None) -> Fi
         reading.notes.append("empty file: no records")
         return reading
     if looks_binary(decoded.head):
-        reading.items = iter([Rejected("/", None, "binary data, not a text export (JSON, JSON lines or CSV)", repr(decoded.head[:64]))])
+        reading.items = iter(
+            [Rejected("/", None, "binary data, not a text export (JSON, JSON lines or CSV)", repr(decoded.head[:64]))]
+        )
         return reading
     if head[:1] in (b"{", b"["):
         reading.container = "ndjson" if _is_ndjson(head) else "document"
-        items = (_ndjson(decoded, limits, tenant) if reading.container == "ndjson"
-                 else _document(decoded, limits, tenant, reading.notes))
+        items = (
+            _ndjson(decoded, limits, tenant)
+            if reading.container == "ndjson"
+            else _document(decoded, limits, tenant, reading.notes)
+        )
         reading.items = _guarded(items)
     elif b"," in head.partition(b"\n")[0]:
         reading.container = "csv"
         reading.items = _guarded(_csv(decoded, path, limits, tenant, reading.notes))
     else:
         start = head[:40].decode("utf-8", errors="replace")
-        reading.items = iter([Rejected("/", 1, f"unknown format: neither JSON, JSON lines nor CSV (starts with {start!r})")])
+        reading.items = iter(
+            [Rejected("/", 1, f"unknown format: neither JSON, JSON lines nor CSV (starts with {start!r})")]
+        )
     return reading

@@ -18,23 +18,42 @@ class Found:
     object trees would cost memory and garbage-collector time for nothing.
     """
 
-    locator: str            # 'line:12', 'line:1/value/3', '/value/3', 'row:7'
+    locator: str  # 'line:12', 'line:1/value/3', '/value/3', 'row:7'
     line: int | None
-    offset: int | None      # byte offset of the record in the decoded UTF-8 text (lines only)
+    offset: int | None  # byte offset of the record in the decoded UTF-8 text (lines only)
     length: int | None
-    format: str             # shape/container, e.g. diag/ndjson, graph/document, log-analytics/csv
+    format: str  # shape/container, e.g. diag/ndjson, graph/document, log-analytics/csv
     event_type: str
     tenant_id: str | None
     signin_id: str
     created_at: datetime
     notes: list[str]
-    text: bytes             # canonical (Graph beta shaped) JSON
+    text: bytes  # canonical (Graph beta shaped) JSON
 
     @classmethod
-    def of(cls, locator: str, line: int | None, offset: int | None, length: int | None, container: str,
-           canonical: Canonical, text: bytes) -> "Found":
-        return cls(locator, line, offset, length, f"{canonical.shape}/{container}", canonical.event_type,
-                   canonical.tenant_id, canonical.signin_id, canonical.created_at, canonical.notes, text)
+    def of(
+        cls,
+        locator: str,
+        line: int | None,
+        offset: int | None,
+        length: int | None,
+        container: str,
+        canonical: Canonical,
+        text: bytes,
+    ) -> Found:
+        return cls(
+            locator,
+            line,
+            offset,
+            length,
+            f"{canonical.shape}/{container}",
+            canonical.event_type,
+            canonical.tenant_id,
+            canonical.signin_id,
+            canonical.created_at,
+            canonical.notes,
+            text,
+        )
 
 
 @dataclass(slots=True)
@@ -51,9 +70,9 @@ class Candidate:
     Python would hand it to the database, orjson.dumps of the parsed element).
     """
 
-    locator: str            # 'line:12', '/value/3', 'line:1/value/3'
+    locator: str  # 'line:12', '/value/3', 'line:1/value/3'
     line: int | None
-    offset: int | None      # byte offset of a JSON line; None for the element of a page
+    offset: int | None  # byte offset of a JSON line; None for the element of a page
     text: bytes
     container: str = "ndjson"
 

@@ -29,7 +29,9 @@ def record_text(con: duckdb.DuckDBPyConnection, blob_root: Path, record_key: str
     """The record's original text: exact bytes for lines; the element, as JSON, for JSON pointers and CSV rows."""
     row = con.execute(
         "SELECT f.blob_path, r.locator, r.byte_offset, r.byte_length FROM raw_records r "
-        "JOIN raw_files f USING (file_sha256) WHERE r.record_key = ?", [record_key]).fetchall()
+        "JOIN raw_files f USING (file_sha256) WHERE r.record_key = ?",
+        [record_key],
+    ).fetchall()
     if not row:
         raise KeyError(record_key)
     blob_path, locator, offset, length = row[0]
@@ -44,7 +46,7 @@ def record_text(con: duckdb.DuckDBPyConnection, blob_root: Path, record_key: str
             headers = next(rows)
             for number, cells in enumerate(rows, start=1):
                 if number == int(locator[4:]):
-                    return orjson.dumps(dict(zip(headers, cells)))
+                    return orjson.dumps(dict(zip(headers, cells, strict=False)))
             raise KeyError(record_key)
         text = decoded.stream.read()
     if locator.startswith("line:"):  # an element of a container on one line

@@ -46,7 +46,7 @@ class NotASignin(Exception):
 class Canonical:
     """A sign-in in Graph beta shape, with what its source said about it."""
 
-    shape: str                     # graph, graph-legacy, diag, log-analytics, elastic-diag, portal-csv
+    shape: str  # graph, graph-legacy, diag, log-analytics, elastic-diag, portal-csv
     signin: dict
     event_type: str
     tenant_id: str | None
@@ -164,4 +164,6 @@ def checked(shape: str, signin: dict, event_type: str, tenant: str | None, notes
     if created is None:
         what = "missing" if raw_time in (None, "") else f"unreadable ({str(raw_time)[:40]!r})"
         raise NotASignin(f"createdDateTime is {what} (sign-in {signin_id})")
-    return Canonical(shape, signin, event_type, tenant if isinstance(tenant, str) else None, signin_id.strip(), created, notes)
+    return Canonical(
+        shape, signin, event_type, tenant if isinstance(tenant, str) else None, signin_id.strip(), created, notes
+    )

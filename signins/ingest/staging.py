@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from signins.ingest import blobs
 from signins.errors import StoreError
+from signins.ingest import blobs
 from signins.store.database import connect, run_script
 
 
@@ -55,7 +55,8 @@ def merge_staging(con: duckdb.DuckDBPyConnection, path: Path) -> MergeOutcome:
             run_script(con, "merge/10_staging_into_store.sql")
             run_script(con, "ca_sets/drop_released.sql")
             new, updated = con.execute(
-                "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM merge_winners").fetchall()[0]
+                "SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM merge_winners"
+            ).fetchall()[0]
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 # Locale spellings (US month-first, as the portal and Log Analytics CSV write them), optional offset.
 _LOCALE = re.compile(
@@ -25,7 +25,7 @@ def _locale_time(text: str) -> datetime | None:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
-    tz = timezone.utc
+    tz = UTC
     if offset and offset != "Z":
         sign = 1 if offset[0] == "+" else -1
         digits = offset[1:].replace(":", "")
@@ -53,8 +53,8 @@ def parse_utc(value: object) -> datetime | None:
         if parsed is None:
             return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    parsed = parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    parsed = parsed.astimezone(UTC)
     if not 1970 <= parsed.year <= 2200:
         return None
     return parsed

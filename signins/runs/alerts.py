@@ -24,9 +24,14 @@ class Alert:
 
 def finding_alerts(new_findings: list[dict]) -> list[Alert]:
     """One alert per new finding that deserves one."""
-    return [Alert(f"signin-analytics: {ALERTING_FINDINGS[f['finding']]}: {f['user_principal_name'] or f['user_key']}",
-                  f["detail"])
-            for f in new_findings if f["finding"] in ALERTING_FINDINGS]
+    return [
+        Alert(
+            f"signin-analytics: {ALERTING_FINDINGS[f['finding']]}: {f['user_principal_name'] or f['user_key']}",
+            f["detail"],
+        )
+        for f in new_findings
+        if f["finding"] in ALERTING_FINDINGS
+    ]
 
 
 def send(url: str | None, alerts: list[Alert]) -> int:

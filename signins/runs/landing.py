@@ -8,16 +8,16 @@ of everything it read from a staging store into the store (signins.ingest.stagin
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import duckdb
 
 from signins.errors import StoreError
-from signins.store.runlock import run_lock
 from signins.store.database import connect, query, run_script
+from signins.store.runlock import run_lock
 
 
 @dataclass
@@ -44,8 +44,10 @@ def undo(con: duckdb.DuckDBPyConnection, run: str) -> None:
 
 def undo_unfinished(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Undo the runs that died while landing (the caller holds the run lock, so none is alive); their names."""
-    names = [name for (name,) in con.execute(
-        "SELECT run_name FROM runs WHERE state = 'landing' ORDER BY started_at").fetchall()]
+    names = [
+        name
+        for (name,) in con.execute("SELECT run_name FROM runs WHERE state = 'landing' ORDER BY started_at").fetchall()
+    ]
     for name in names:
         undo(con, name)
     return names

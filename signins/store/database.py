@@ -49,7 +49,8 @@ def migrate(con: duckdb.DuckDBPyConnection, until: int = LATEST_VERSION) -> int:
     current = schema_version(con)
     if current > LATEST_VERSION:
         raise StoreError(
-            f"database schema version {current} is newer than this program supports ({LATEST_VERSION}); upgrade signin-analytics"
+            f"database schema version {current} is newer than this program supports ({LATEST_VERSION}); "
+            "upgrade signin-analytics"
         )
     for version, path in migrations():
         if version <= current or version > until:
@@ -69,11 +70,11 @@ def migrate(con: duckdb.DuckDBPyConnection, until: int = LATEST_VERSION) -> int:
     return max(current, min(until, LATEST_VERSION))
 
 
-FILE_HEADERS = 3 * 4096   # DuckDB's main header and its two database headers precede the blocks
-CHECKPOINT_THRESHOLD = "1GB"   # of write-ahead log before DuckDB checkpoints (see connect)
+FILE_HEADERS = 3 * 4096  # DuckDB's main header and its two database headers precede the blocks
+CHECKPOINT_THRESHOLD = "1GB"  # of write-ahead log before DuckDB checkpoints (see connect)
 
 
-_opened: set[Path] = set()   # files this process has opened: their blocks may be ahead of the file
+_opened: set[Path] = set()  # files this process has opened: their blocks may be ahead of the file
 
 
 def _refuse_truncated(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
@@ -94,8 +95,10 @@ def _refuse_truncated(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     expected, size = FILE_HEADERS + block_size * blocks, db_path.stat().st_size
     if blocks and size < expected:
         con.close()
-        raise StoreError(f"{db_path}: the database file is truncated ({size} bytes, its blocks need {expected}); "
-                         "restore it from a backup")
+        raise StoreError(
+            f"{db_path}: the database file is truncated ({size} bytes, its blocks need {expected}); "
+            "restore it from a backup"
+        )
 
 
 def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -105,8 +108,14 @@ def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConn
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     settings = Settings(db_path=db_path)
-    config = {key: value for key, value in (("memory_limit", settings.duckdb_memory_limit),
-                                            ("temp_directory", settings.duckdb_temp_directory)) if value}
+    config = {
+        key: value
+        for key, value in (
+            ("memory_limit", settings.duckdb_memory_limit),
+            ("temp_directory", settings.duckdb_temp_directory),
+        )
+        if value
+    }
     # A checkpoint rewrites the tables' unfinished row groups: at DuckDB's default (a 16 MB log) an
     # ingest checkpoints every other batch, and that work grows with the store (3x the commit time
     # over 1 M sign-ins). A crash still loses nothing: the log is replayed on the next open.
@@ -122,13 +131,16 @@ def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def statements(relative: str) -> tuple[str, ...]:
     """The statements of a .sql file under sql/ (split at semicolons that end a line)."""
     text = sql_text(relative)
     parts = [p.strip() for p in text.replace("\r\n", "\n").split(";\n")]
-    return tuple(p.rstrip(";") for p in parts
-                 if p and not all(l.strip().startswith("--") or not l.strip() for l in p.splitlines()))
+    return tuple(
+        p.rstrip(";")
+        for p in parts
+        if p and not all(line.strip().startswith("--") or not line.strip() for line in p.splitlines())
+    )
 
 
 def _used(statement: str, params: dict) -> dict:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from signins.errors import SigninsError, StoreError
 
@@ -47,8 +47,10 @@ def run_lock(db_path: Path, wait_seconds: float = 0.0, on_wait: Callable[[str], 
             except BlockingIOError:
                 holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
                 if time.monotonic() >= deadline:
-                    raise RunLocked(f"{db_path}: another run is writing to this database (process {holder}); "
-                                    f"waited {wait_seconds:g} s; try again when it has finished") from None
+                    raise RunLocked(
+                        f"{db_path}: another run is writing to this database (process {holder}); "
+                        f"waited {wait_seconds:g} s; try again when it has finished"
+                    ) from None
                 if on_wait:
                     on_wait(holder)
                     on_wait = None
