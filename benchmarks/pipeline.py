@@ -1,29 +1,9 @@
 """The pipeline benchmark: every stage of signins, and the whole nightly flow, at a chosen size.
 
-Generates N realistic sign-ins as JSON lines (Graph beta records, ~9.5 KB with 20 CA policies each,
-the sample tenant's cause mix: its 30 days replayed for a new population of 250 users per ~19,000
-records), then runs each stage in a fresh interpreter, one after another, on the same data:
-
-  ingest     `ingest_file` into a new store: raw layer (blob + locators), typed sign-ins and child
-             tables in one pass (normalising is part of it)      baselines: pandas json.loads +
-             json_normalize (not even stored); DuckDB's typed read_json into a file (the parse ceiling)
-  validate   the Great Expectations gates over the ingested store
-  tag        `tag`: cause tags and findings from the store       baselines: the same features and
-             causes in polars alone, and in pandas (benchmarks/pandas_features.py), on the store's facts
-  report     the dashboards over the store
-  nightly    `signins run --source FILE` on a new database: Prefect flow, landing in the store, gates,
-             tag, report, run record (end to end in its own process, start-up included)
-  history    the same, for the next day, on a store that already holds --history-days days of it: the
-             same users, new sign-ins, each day's in its own day (the steady state of a nightly
-             deployment: what a run costs once the store holds weeks of history)
-             baseline: the nightly on a new database
-
-and prints a table (seconds, MB/s, records/s, CPU seconds, peak RSS (see TREE_SAMPLE_SECONDS), ratio to the
-stage's baseline), written to --out too. SIGNINS_DUCKDB_MEMORY_LIMIT / --memory-limit bounds DuckDB.
-
-With --rounds N every contender runs N times, in turn, each round on a new store: the table shows the
-median seconds with their range, and the median of the per-round ratios to the baseline (the host's
-speed drifts; a baseline run next to its contender is the fair comparison).
+Generates N Graph beta sign-ins as JSON lines, then runs each stage (ingest, validate, tag, report,
+nightly, history) in a fresh interpreter on the same data, each with its baselines measured in the same
+run, and prints a table (also written to --out). benchmarks/README.md says what each stage and baseline
+measures and how to read the table.
 
 Usage: .venv/bin/python benchmarks/pipeline.py --records 100000 [--stages ingest tag ...] [--rounds 3]
        [--memory-limit 2GB] [--history-days 7] [--workdir DIR] [--data FILE] [--out FILE]
@@ -257,8 +237,8 @@ with open("/proc/self/status") as status:
 peak_kib = max(own_peak_kib, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print("RESULT", time.perf_counter() - start, sum(end[:4]) - sum(cpu[:4]), rows, peak_kib)
 """
-# How often the peak RSS of a contender's whole process tree is sampled: a sample walks every process
-# (~1.2 ms, 6% of a core every 20 ms). The peak of the contender's own process (and of the largest child
+# How often the peak RSS of a contender's whole process tree is sampled: a sample walks every process,
+# so sampling often costs the contender CPU. The peak of the contender's own process (and of the largest child
 # it waited for) is exact: the kernel's high-water mark, which a sample can miss. Its own is VmHWM, not
 # ru_maxrss: that one counts the memory of the process it was started from (this one, which may have
 # held a store's facts).
@@ -421,8 +401,8 @@ def land_history(data: Path, folder: Path, days: int, records: int, env: dict) -
 
 def warm_page_cache(path: Path) -> None:
     """Read the data once before any contender: otherwise the first one reads what was evicted from the
-    page cache since the file was written (reused with --data: over 1 M, ingest took 102 s in the first
-    round and 68 s in the second), and the contenders after it read from memory. Data that would not
+    page cache since the file was written (a file reused with --data, say), and the contenders after it
+    read from memory. Data that would not
     stay cached (over half the memory) is read from disk by every contender alike."""
     if path.stat().st_size > psutil.virtual_memory().total / 2:
         return

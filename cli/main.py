@@ -53,7 +53,7 @@ def main() -> None:
     """Entry point: errors from bad input or the database print one line, never a traceback."""
     switch_off_analytics()
     # Registered first, so run last at exit: without it, Python's final garbage collections walk every
-    # object of the libraries a run imports (Great Expectations, Prefect, pandas), ~1 s of each run's end.
+    # object of the libraries a run imports (Great Expectations, Prefect, pandas), which slows every exit.
     atexit.register(gc.freeze)
     try:
         cli(standalone_mode=True)

@@ -2,10 +2,10 @@
 the pipeline's modules are imported so that its start-up overlaps theirs.
 
 With no PREFECT_API_URL, Prefect starts this very server itself (SubprocessASGIServer: uvicorn serving
-its API app, no UI, the ephemeral services) once a flow is called: after our imports (~5 s here), after
-importing its own server modules into this process (~3 s), and then waiting for it (~7 s). Started
-here first, in a child process that needs nothing from this one, it is ready about when the imports
-are done. This module imports nothing from Prefect, so starting it costs the imports nothing.
+its API app, no UI, the ephemeral services) once a flow is called: after our imports, after importing
+its own server modules into this process, and then waiting for it, one after the other. Started here
+first, in a child process that needs nothing from this one, it is ready about when the imports are done.
+This module imports nothing from Prefect, so starting it costs the imports nothing.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class _Server:
         os.environ["PREFECT_API_URL"] = self.api_url
         try:
             # No UI is served: no "View at" links into it. No heartbeats either: they tell a server that
-            # a flow run still lives, and this one ends with the run (a flow's end waited ~1 s for them).
+            # a flow run still lives, and this one ends with the run (a flow's end would wait for them).
             with temporary_settings(
                 updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: "", PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
             ):

@@ -48,8 +48,8 @@ class IngestLimits:
     max_document_bytes: int = 256 * 1024 * 1024  # larger JSON documents are streamed element by element
     max_gzip_ratio: int = 200  # decompressed / compressed bytes (zip bombs)
     # Records per transaction, or this much JSON text: bounds memory per batch (two batches are in
-    # memory at once). Each batch costs a fixed ~0.1 s (statements planned, a commit): at 96 MB, ingest
-    # was ~11% slower; at 192 MB a 9.4 KB-record ingest peaks at ~2.9 GB of RSS.
+    # memory at once). Each batch also has a fixed cost (statements planned, a commit), so smaller
+    # batches ingest more slowly; benchmarks/README.md has the peak memory this gives.
     batch_records: int = 40_000
     batch_bytes: int = 192 * 1024 * 1024
     # Plain Graph records go to DuckDB as text (Candidate): JSON lines after a plain first line, and the

@@ -25,7 +25,7 @@ from transforms.features import SESSION_NEIGHBOUR_WINDOW, signin_features
 from transforms.rules import load_rules
 from transforms.thresholds import Thresholds
 
-BUCKET_ROWS = 500_000  # sign-ins tagged at once: ~2.5 GB peak (1 M at once took 4.9 GB)
+BUCKET_ROWS = 500_000  # sign-ins tagged at once: bounds tagging's peak memory (benchmarks/README.md)
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class TagOutcome:
     signins_read: int
     tagged: int
     full: bool
-    history_built: bool  # the summary of the older history was built anew (a slower run; 06_history_summary.sql)
+    history_built: bool  # the summary of the older history was built anew (a longer run; 06_history_summary.sql)
 
 
 def _thresholds_json(thresholds: Thresholds) -> str:

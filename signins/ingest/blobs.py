@@ -78,7 +78,7 @@ class BlobCopy:
     """The copy of one file into the store, started before its hash (and so its blob's name) is known.
 
     An ingest commits no record before the bytes it points into are kept, so hashing first and copying
-    after held the first commit back by both (1.4 s per GB); now the two run at once, each in a thread
+    after held the first commit back by both; now the two run at once, each in a thread
     of `pool`. The copy goes to a temp file under the store's root; `keep` moves it to its place (an
     atomic rename), `discard` stops it (the file was ingested already).
     """

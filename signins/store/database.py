@@ -117,8 +117,8 @@ def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConn
         if value
     }
     # A checkpoint rewrites the tables' unfinished row groups: at DuckDB's default (a 16 MB log) an
-    # ingest checkpoints every other batch, and that work grows with the store (3x the commit time
-    # over 1 M sign-ins). A crash still loses nothing: the log is replayed on the next open.
+    # ingest checkpoints every other batch, and that work grows with the store (it came to cost more
+    # than the commits). A crash still loses nothing: the log is replayed on the next open.
     config["checkpoint_threshold"] = CHECKPOINT_THRESHOLD
     try:
         con = duckdb.connect(str(db_path), read_only=read_only, config=config)

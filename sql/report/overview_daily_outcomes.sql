@@ -1,6 +1,6 @@
 -- User sign-ins per UTC day by outcome. Interrupts are the codes the Entra "sign-in failure analysis"
 -- workbook counts as "pending user action"; 500121 is split from the other failures. Grouped on the epoch
--- day: casting every TIMESTAMPTZ to DATE goes through the time-zone library and is ten times slower.
+-- day: casting every TIMESTAMPTZ to DATE goes through the time-zone library and is far slower.
 SELECT DATE '1970-01-01' + CAST(utc_day AS INTEGER) AS day, outcome, signins
 FROM (
     SELECT epoch_us(created_at) // 86400000000 AS utc_day,

@@ -11,7 +11,7 @@
 
 -- The key of a normalised policy list (a list of ca_policy()): the XOR of the MD5 of each policy as
 -- JSON with its position. An aggregate of fixed size per sign-in, so the stored policy rows below are
--- keyed in bounded memory; an ordered list per sign-in took 14.7 GB over 1.5 M sign-ins.
+-- keyed in bounded memory (an ordered list per sign-in held every list in memory at once).
 CREATE MACRO ca_policy_hash(position, policy) AS md5_number(position::VARCHAR || ':' || to_json(policy));
 CREATE MACRO ca_set_uuid(hash) AS lpad(to_hex(hash), 32, '0')::UUID;
 CREATE MACRO ca_set_key(policies) AS
