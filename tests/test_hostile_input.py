@@ -104,6 +104,31 @@ CASES = {
         [("line:2", "createdDateTime is unreadable"), ("line:3", "no sign-in id")],
         None,
     ),
+    # Times Entra cannot produce: only that record is quarantined (the batch's time span once overflowed).
+    "far-future-time.log": (
+        ndjson(signin(1), signin(2, createdDateTime="9999-12-31T23:59:59Z"), signin(3)),
+        3,
+        2,
+        1,
+        [("line:2", "outside 1970-2200")],
+        None,
+    ),
+    "year-one-time.json": (
+        page(signin(1), signin(2, createdDateTime="0001-01-01T00:00:00Z")),
+        2,
+        1,
+        1,
+        [("/value/1", "outside 1970-2200")],
+        None,
+    ),
+    "far-future-first.log": (
+        ndjson(signin(1, createdDateTime="9999-12-31T23:59:59.9999999Z"), signin(2)),
+        2,
+        1,
+        1,
+        [("line:1", "createdDateTime is unreadable")],
+        None,
+    ),
     "deeply-nested.log": (ndjson(signin(1), b"[" * 10_000 + b"]" * 10_000), 2, 1, 1, [("line:2", "depth limit")], None),
     "deeply-nested.json": (
         b'{"value": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",

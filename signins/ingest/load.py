@@ -341,11 +341,14 @@ class _FileLoad:
 
 
 def _time_span(records: pa.Table) -> tuple[datetime, datetime]:
-    """The times of a batch's sign-ins, widened by SPAN_MARGIN (load/40_winners.sql)."""
-    span = pc.min_max(records["created_at"])
-    if span["min"].as_py() is None:
+    """The times of the sign-ins a batch merges (its accepted records), widened by SPAN_MARGIN within
+    [EARLIEST, LATEST] (load/40_winners.sql). A record the database did not accept may carry any time
+    (year 9999, say): it is read again by Python, and quarantined there if its time is impossible."""
+    span = pc.min_max(pc.filter(records["created_at"], records["accepted"]))
+    first, last = span["min"].as_py(), span["max"].as_py()
+    if first is None:
         return EARLIEST, EARLIEST
-    return span["min"].as_py() - SPAN_MARGIN, span["max"].as_py() + SPAN_MARGIN
+    return max(first, EARLIEST + SPAN_MARGIN) - SPAN_MARGIN, min(last, LATEST - SPAN_MARGIN) + SPAN_MARGIN
 
 
 def _refused(staged: Staged) -> list[int]:

@@ -162,7 +162,7 @@ def checked(shape: str, signin: dict, event_type: str, tenant: str | None, notes
     raw_time = signin.get("createdDateTime")
     created = parse_utc(raw_time)
     if created is None:
-        what = "missing" if raw_time in (None, "") else f"unreadable ({str(raw_time)[:40]!r})"
+        what = "missing" if raw_time in (None, "") else f"unreadable or outside 1970-2200 ({str(raw_time)[:40]!r})"
         raise NotASignin(f"createdDateTime is {what} (sign-in {signin_id})")
     return Canonical(
         shape, signin, event_type, tenant if isinstance(tenant, str) else None, signin_id.strip(), created, notes
