@@ -9,6 +9,7 @@ import click
 
 from cli.options import DB_OPTION, EXIT_QUARANTINED, settings_for, writing
 from signins.settings import Settings
+from signins.text import shown_path
 
 
 @click.command()
@@ -30,7 +31,7 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
     settings = settings_for(db_path)
     files, skipped = expand_paths(paths)
     if skipped:
-        names = ", ".join(p.name for p in skipped[:5])
+        names = ", ".join(shown_path(p.name) for p in skipped[:5])
         click.echo(f"skipped {len(skipped)} file(s) that are not data files: {names}")
     # A progress bar on a terminal only: scripts and logs get the one line per file and nothing else.
     with (

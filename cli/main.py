@@ -12,6 +12,7 @@ from cli import analysis, loading, outputs, running, sample
 from signins import __version__
 from signins.errors import SigninsError
 from signins.settings import switch_off_analytics
+from signins.text import printable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,17 +59,21 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except SigninsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except Exception as exc:
         if _rule_error(exc):
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail(str(exc), EXIT_USAGE)
         if not _database_error(exc):
             raise
         # A damaged file (truncated, corrupt blocks) opens, then fails on the first read that reaches the damage.
-        click.echo(f"error: the database cannot be read or written: {str(exc).splitlines()[0]}", err=True)
-        sys.exit(EXIT_DATABASE)
+        _fail(f"the database cannot be read or written: {str(exc).splitlines()[0]}", EXIT_DATABASE)
+
+
+def _fail(message: str, exit_code: int) -> None:
+    """Say what went wrong on stderr, each line of it with its control characters shown as escapes
+    (a message may quote a file name or a value from the logs), and exit."""
+    click.echo("error: " + "\n".join(printable(line) for line in message.split("\n")), err=True)
+    sys.exit(exit_code)
 
 
 def _rule_error(exc: Exception) -> bool:

@@ -32,6 +32,7 @@ from signins.runs import alerts, landing
 from signins.runs.gates import GateReport, gate
 from signins.settings import Settings
 from signins.store.database import connect, query
+from signins.text import markdown_text
 from transforms.thresholds import load_thresholds
 
 
@@ -318,24 +319,28 @@ def run(
 def summary_markdown(
     db: Path, landed: Landed, report: GateReport, merged: MergeOutcome, tags: dict, dashboards: Path
 ) -> str:
-    """The run summary shown as a Prefect artifact."""
+    """The run summary shown as a Prefect artifact. File, user, policy and tenant names and enum values
+    come from outside: each is escaped as Markdown text (markdown_text)."""
+    md = markdown_text
     rows = "\n".join(
-        f"| {s.name} | {s.format} | {s.records} | {s.new_signins} | {s.quarantined} |" for s in landed.sources
+        f"| {md(s.name)} | {md(s.format)} | {s.records} | {s.new_signins} | {s.quarantined} |" for s in landed.sources
     )
-    causes = "\n".join(f"| {cause} | {count} |" for cause, count in tags["causes"].items())
+    causes = "\n".join(f"| {md(cause)} | {count} |" for cause, count in tags["causes"].items())
     new_findings = (
         "\n".join(
-            f"- {f['finding']}: {f['user_principal_name'] or f['user_key']} ({f['detail']})"
+            f"- {md(f['finding'])}: {md(f['user_principal_name'] or f['user_key'])} ({md(f['detail'])})"
             for f in tags["new_findings"]
         )
         or "- none"
     )
-    rising = "\n".join(f"| {policy} | {previous} | {last} |" for policy, last, previous in tags["rising_policies"])
-    tenants = "".join(f"- {result.line}\n" for result in landed.tenants)
-    new_values = "".join(f"- {column}: {', '.join(values)}\n" for column, values in report.new_values().items())
+    rising = "\n".join(f"| {md(policy)} | {previous} | {last} |" for policy, last, previous in tags["rising_policies"])
+    tenants = "".join(f"- {md(result.line)}\n" for result in landed.tenants)
+    new_values = "".join(
+        f"- {md(column)}: {', '.join(md(v) for v in values)}\n" for column, values in report.new_values().items()
+    )
     return (
         "# Sign-in run\n\n"
-        f"Database: `{db}`\n\nDashboards: `{dashboards}` (open in a browser; works offline)\n\n"
+        f"Database: {md(db)}\n\nDashboards: {md(dashboards)} (open in a browser; works offline)\n\n"
         f"- sources: {len(landed.sources)} ({landed.already_ingested} already ingested)\n"
         f"- records read: {landed.records}\n"
         f"- new sign-ins: {merged.new_signins} ({merged.updated_signins} replaced by a more complete version)\n"

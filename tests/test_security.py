@@ -24,7 +24,7 @@ from reliability.snapshot import base_tables, checksum
 from signins import PROJECT_ROOT
 
 INJECTIONS = ["' OR 1=1 --", '"; DROP TABLE signins; --']
-CODE = [PROJECT_ROOT / d for d in ("signins", "dashboards", "transforms", "flows")]
+CODE = [PROJECT_ROOT / d for d in ("cli", "signins", "dashboards", "transforms", "flows")]
 # SQL text made by formatting: allowed only where it formats identifiers read from the catalog, never input
 SQL_FSTRING = re.compile(r"""\.(execute|executemany|sql)\(\s*f["']""")
 

@@ -7,6 +7,7 @@ import json
 import duckdb
 
 from signins.errors import SigninsError
+from signins.text import printable
 from transforms.rules import load_rules
 
 
@@ -23,6 +24,7 @@ FROM signins s LEFT JOIN cause_tags t ON t.signin_id = s.id
 WHERE s.id = ? OR s.correlation_id = ?
 ORDER BY s.created_at, s.id
 """
+EVIDENCE = 17  # the position of t.evidence in ROWS
 
 
 def _row_line(row: tuple) -> str:
@@ -42,7 +44,7 @@ def _causes(row: tuple, titles: dict[str, str]) -> list[str]:
         return ["    not tagged yet: run `signins tag`"]
     lines = [f"    likely cause: {primary} ({titles.get(primary, primary)}), confidence {confidence:.2f}"]
     for cause, fields in json.loads(evidence).items():
-        shown = ", ".join(f"{k}={v}" for k, v in fields.items())
+        shown = ", ".join(f"{printable(k)}={printable(v)}" for k, v in fields.items())
         lines.append(f"      - {cause}: {titles.get(cause, cause)} [{shown}]")
     lines.append(f"    fix: {fix}")
     demanded = ", ".join(policies or []) or "no Conditional Access policy"
@@ -52,13 +54,26 @@ def _causes(row: tuple, titles: dict[str, str]) -> list[str]:
     return lines
 
 
+def _shown(value: object) -> object:
+    """A value from the logs as it may be printed: text (and each text of a list) with its control
+    characters escaped; the evidence, JSON text, is escaped value by value once parsed."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
+
+
 def explain(con: duckdb.DuckDBPyConnection, key: str) -> str:
-    """The explanation of a sign-in id or correlation id, as text."""
-    rows = con.execute(ROWS, [key, key]).fetchall()
+    """The explanation of a sign-in id or correlation id, as text: every value from the logs escaped."""
+    rows = [
+        tuple(value if column == EVIDENCE else _shown(value) for column, value in enumerate(row))
+        for row in con.execute(ROWS, [key, key]).fetchall()
+    ]
     if not rows:
-        raise NotFound(f"{key}: no sign-in with this id or correlation id in the store")
+        raise NotFound(f"{printable(key)}: no sign-in with this id or correlation id in the store")
     titles = {rule.id: rule.title for rule in load_rules()}
-    lines = [f"Sign-in attempt {key}: {len(rows)} row(s)"]
+    lines = [f"Sign-in attempt {printable(key)}: {len(rows)} row(s)"]
     for row in rows:
         lines.append(_row_line(row))
         if row[2] == 500121:

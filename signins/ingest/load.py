@@ -27,6 +27,7 @@ from signins.ingest.reader import FileReading, read_file
 from signins.ingest.records import Candidate, Found, Rejected
 from signins.settings import IngestLimits
 from signins.store.database import query, run_script
+from signins.text import path_text, printable, shown_path
 
 DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
 # The child rows of a batch's accepted records (load/35_stage_children.sql), by the name the merge
@@ -88,17 +89,18 @@ class FileOutcome:
 
     def summary(self) -> str:
         if self.already_ingested:
-            return f"SKIP {self.path}: already ingested (sha256 {self.sha256[:12]}), nothing added"
+            return f"SKIP {shown_path(self.path)}: already ingested (sha256 {self.sha256[:12]}), nothing added"
         status = "WARN" if self.quarantined else "OK  "
         line = (
-            f"{status} {self.path}: {self.format or 'unknown'}, {self.records} records, "
+            f"{status} {shown_path(self.path)}: {self.format or 'unknown'}, {self.records} records, "
             f"{self.new_signins} new, {self.updated_signins} updated, {self.duplicates} already known, "
             f"{self.quarantined} quarantined"
         )
         if self.reasons:
-            line += " (" + "; ".join(f"{reason} x{count}" for reason, count in self.reasons.most_common(3)) + ")"
+            reasons = "; ".join(f"{printable(reason)} x{count}" for reason, count in self.reasons.most_common(3))
+            line += f" ({reasons})"
         if self.notes:
-            line += " [" + "; ".join(self.notes) + "]"
+            line += " [" + "; ".join(printable(note) for note in self.notes) + "]"
         return line
 
 
@@ -107,7 +109,7 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     files, skipped = [], []
     for path in paths:
         if not path.exists():
-            raise IngestError(f"{path}: no such file or folder")
+            raise IngestError(f"{shown_path(path)}: no such file or folder")
         if path.is_file():
             files.append(path)
             continue
@@ -242,7 +244,9 @@ class _FileLoad:
                 # a version stored outside the batch's time span broke the primary key (load/40_winners.sql)
                 self.write(batch, lenient, whole_store=True)
                 return
-            raise StoreError(f"{outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}") from exc
+            raise StoreError(
+                f"{shown_path(outcome.path)}: writing to the database failed: {str(exc).splitlines()[0]}"
+            ) from exc
         except StoreError:
             con.execute("ROLLBACK")
             raise
@@ -263,7 +267,7 @@ class _FileLoad:
             {
                 "file_sha256": [self.outcome.sha256] * len(rejected),
                 "locator": [r.locator for r in rejected],
-                "path": [str(self.outcome.path)] * len(rejected),
+                "path": [path_text(self.outcome.path)] * len(rejected),
                 "line": pa.array([r.line for r in rejected], pa.int32()),
                 "reason": [r.reason for r in rejected],
                 "raw_text": pa.array([r.text for r in rejected], pa.string()),
@@ -291,7 +295,7 @@ class _FileLoad:
             self.write(Batch([], [*batch.rejected, refused]))
         else:
             raise StoreError(
-                f"{self.outcome.path}: writing to the database failed: {str(exc).splitlines()[0]}"
+                f"{shown_path(self.outcome.path)}: writing to the database failed: {str(exc).splitlines()[0]}"
             ) from exc
 
     def _resolved(self, candidates: list[Candidate]) -> Batch:
@@ -383,7 +387,7 @@ def _log(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, ingest_id: str, s
         [
             ingest_id,
             outcome.sha256,
-            str(outcome.path),
+            path_text(outcome.path),
             outcome.format,
             outcome.records,
             outcome.new_signins,
@@ -463,7 +467,7 @@ def _load(con: duckdb.DuckDBPyConnection, opened: _Opened, blob_root: Path, run:
             "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
             [
                 outcome.sha256,
-                str(path),
+                path_text(path),
                 path.stat().st_size,
                 blobs.blob_path(path, outcome.sha256),
                 reading.container,
@@ -504,7 +508,7 @@ def _start_reading(
             produced.close()
             raise
     except OSError as exc:
-        raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise IngestError(f"{shown_path(path)}: cannot read: {exc.strerror}") from exc
 
 
 def ingest_paths(

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import apprise
 
+from signins.text import printable
+
 ALERTING_FINDINGS = {
     "fatigue_then_success": "MFA fatigue burst followed by a success",
     "privileged_lockout": "privileged account failing MFA",
@@ -26,8 +28,9 @@ def finding_alerts(new_findings: list[dict]) -> list[Alert]:
     """One alert per new finding that deserves one."""
     return [
         Alert(
-            f"signin-analytics: {ALERTING_FINDINGS[f['finding']]}: {f['user_principal_name'] or f['user_key']}",
-            f["detail"],
+            f"signin-analytics: {ALERTING_FINDINGS[f['finding']]}: "
+            + printable(f["user_principal_name"] or f["user_key"]),
+            printable(f["detail"]),
         )
         for f in new_findings
         if f["finding"] in ALERTING_FINDINGS
