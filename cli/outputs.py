@@ -25,6 +25,9 @@ def export(kind: str, db_path: Path | None, fmt: str, out: Path) -> None:
     users:    user_principal_name, user_key, finding, first_at, last_at, failures, failure_days,
               dominant_cause, detail
     policies: day, policy, report_only, failures, users, top_causes (;-separated)
+
+    In CSV, a text cell that starts with =, +, -, @, a tab or a carriage return (a formula to a
+    spreadsheet) is written with a leading ' unless it is a number. Exits 3 when OUT cannot be written.
     """
     from signins.analysis.exports import export as write_export
     from signins.store.database import connect

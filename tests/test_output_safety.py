@@ -3,8 +3,10 @@ control characters shown as escapes, and names that are not UTF-8 are stored and
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +114,56 @@ def test_the_run_summary_escapes_names_from_outside():
     text = summary_markdown(Path("s.duckdb"), landed, GateReport(), MergeOutcome(1, 0), tags, Path("r/index.html"))
     assert "[a](http" not in text and "![i](" not in text and "<script>" not in text and "\n# forged" not in text
     assert "x \\| \\[a\\]\\(http://evil\\)\\\\n\\# forged" in text
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil","x")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_csv_exports_neutralise_every_cell_a_spreadsheet_would_run(store: Store, tmp_path: Path):
+    """Attacker-chosen user and policy names, on failures recurring over three days: causes, users and
+    policies exports carry them, each as text."""
+    records = []
+    for n, formula in enumerate(FORMULAS):
+        for day in (3, 4, 5):
+            policies = [{**p, "displayName": formula} for p in BASE["appliedConditionalAccessPolicies"]]
+            records.append(
+                {
+                    **BASE,
+                    "id": f"f-{n}-{day}",
+                    "correlationId": f"c-{n}-{day}",
+                    "userId": f"u-{n}",
+                    "userPrincipalName": formula,
+                    "createdDateTime": f"2026-11-0{day}T08:14:22Z",
+                    "appliedConditionalAccessPolicies": policies,
+                }
+            )
+    path = tmp_path / "formulas.json"
+    path.write_text(json.dumps({"value": records}))
+    store.ingest(path)
+    store.con.close()
+    assert signins("tag", "--db", str(store.db_path)).returncode == 0
+    for kind in ("causes", "users", "policies"):
+        out = tmp_path / f"{kind}.csv"
+        done = signins("export", kind, "--db", str(store.db_path), "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        with out.open(newline="", encoding="utf-8") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert any(cell.startswith("'") for cell in cells), kind
+        runnable = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(r"-?[\d.]+", c)]
+        assert not runnable, (kind, runnable)
+
+
+def test_an_export_into_an_unwritable_place_is_one_line_and_exit_3(store: Store, tmp_path: Path):
+    store.con.close()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    done = signins("export", "causes", "--db", str(store.db_path), "--out", str(blocker / "causes.csv"))
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: ") and "cannot write the export" in done.stderr
