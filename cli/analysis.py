@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import DB_OPTION, settings_for, writing
+from cli.options import DB_OPTION, reading, settings_for, writing
 
 
 def _thresholds(preset: str | None, settings: tuple[str, ...], privileged: str | None):
@@ -63,7 +63,7 @@ def tag(
 
     thresholds = _thresholds(preset, settings, privileged)
     store = settings_for(db_path)
-    with writing(store), connect(store.db_path) as con:
+    with writing(store, create=False), connect(store.db_path) as con:
         outcome = run_tagging(con, thresholds, full=full)
         findings = findings_per_kind(con)
     kind = "full re-tag" if outcome.full else "incremental"
@@ -88,7 +88,8 @@ def explain(key: str, db_path: Path | None) -> None:
     from signins.analysis.explain import explain as explain_text
     from signins.store.database import connect
 
-    with connect(settings_for(db_path).db_path) as con:
+    settings = settings_for(db_path)
+    with reading(settings), connect(settings.db_path, read_only=True) as con:
         click.echo(explain_text(con, key))
 
 
@@ -106,7 +107,8 @@ def evaluate(db_path: Path | None, truth: Path) -> None:
     from signins.analysis.evaluation import score, table_lines
     from signins.store.database import connect
 
-    with connect(settings_for(db_path).db_path) as con:
+    settings = settings_for(db_path)
+    with reading(settings), connect(settings.db_path, read_only=True) as con:
         scores = score(con, truth)
     for line in table_lines(scores):
         click.echo(line)

@@ -25,20 +25,34 @@ def settings_for(db_path: Path | None) -> Settings:
     return Settings(db_path=db_path) if db_path is not None else Settings()
 
 
-@contextmanager
-def writing(settings: Settings):
-    """Hold the store's run lock while a command writes, saying whom it waits for and which runs that
-    had died while landing were undone first."""
-    from signins.runs.landing import writing as hold_lock
-
-    def waiting(holder: str) -> None:
+def _waiting(settings: Settings):
+    def say(holder: str) -> None:
+        whom = f"process {holder}, which is writing to" if holder != "unknown" else "the processes reading"
         click.echo(
-            f"waiting up to {settings.run_wait_seconds:g} s for process {holder}, which is writing to "
-            f"{settings.db_path} ($SIGNINS_RUN_WAIT_SECONDS)",
+            f"waiting up to {settings.run_wait_seconds:g} s for {whom} {settings.db_path} ($SIGNINS_RUN_WAIT_SECONDS)",
             err=True,
         )
 
-    with hold_lock(settings.db_path, settings.run_wait_seconds, waiting) as undone:
+    return say
+
+
+@contextmanager
+def writing(settings: Settings, create: bool = True):
+    """Hold the store's run lock while a command writes, saying whom it waits for and which runs that
+    had died while landing were undone first. Without `create`, a missing store is an error (exit 3)."""
+    from signins.runs.landing import writing as hold_lock
+
+    with hold_lock(settings.db_path, settings.run_wait_seconds, _waiting(settings), create) as undone:
         for name in undone:
             click.echo(f"undid run {name}: it had died while landing its files", err=True)
+        yield
+
+
+@contextmanager
+def reading(settings: Settings):
+    """Hold the store's run lock shared while a command reads it: writers wait for the reading, and it
+    waits for them (exit 10 after $SIGNINS_RUN_WAIT_SECONDS). A missing store is an error (exit 3)."""
+    from signins.runs.landing import reading as hold_lock
+
+    with hold_lock(settings.db_path, settings.run_wait_seconds, _waiting(settings)):
         yield

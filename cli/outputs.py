@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import DB_OPTION, settings_for
+from cli.options import DB_OPTION, reading, settings_for
 
 
 @click.command()
@@ -32,7 +32,8 @@ def export(kind: str, db_path: Path | None, fmt: str, out: Path) -> None:
     from signins.analysis.exports import export as write_export
     from signins.store.database import connect
 
-    with connect(settings_for(db_path).db_path) as con:
+    settings = settings_for(db_path)
+    with reading(settings), connect(settings.db_path, read_only=True) as con:
         rows = write_export(con, kind, fmt, out)
     click.echo(f"wrote {rows} {kind} row(s) to {out}")
 
@@ -65,7 +66,9 @@ def export_parquet(out: Path, db_path: Path | None, since: str | None, until: st
 
     settings = settings_for(db_path)
     window = day_window(since, until)
-    for result in write_parquet(settings.db_path, out, window):
+    with reading(settings):
+        results = write_parquet(settings.db_path, out, window)
+    for result in results:
         click.echo(
             f"{result.table}: {result.rows} row(s), {result.partitions} partition(s) written, {result.removed} removed"
         )
@@ -110,7 +113,9 @@ def report(db_path: Path | None, out: Path, since: datetime | None, until: datet
     from dashboards.site import build_report
 
     key = pseudonym_key() if pseudonymize else None
-    written = build_report(settings_for(db_path).db_path, out, _utc(since), _utc(until), key)
+    settings = settings_for(db_path)
+    with reading(settings):
+        written = build_report(settings.db_path, out, _utc(since), _utc(until), key)
     for page in written.pages:
         click.echo(f"{page.path}: {page.figures} figures, {page.size / 1024:,.0f} KiB")
     click.echo(f"report {written.window.since:%Y-%m-%d} to {written.window.last_day:%Y-%m-%d} -> {written.index}")

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from signins.errors import SigninsError, StoreError
-from signins.store.database import connect, query, run_script, schema_version
+from signins.store.database import connect, query, require_store, run_script, schema_version
 from transforms.thresholds import load_thresholds
 
 TAGGED_SCHEMA = 2  # cause_tags, user_findings and policy_daily exist from this schema version on
@@ -56,8 +56,7 @@ class Window:
 
 def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
     """Open the store read-only (a report never writes it); refuse a store that was never tagged."""
-    if not Path(db_path).is_file():
-        raise StoreError(f"{db_path}: no such database")
+    require_store(db_path)
     con = connect(db_path, read_only=True)
     con.execute("SET enable_progress_bar = false")  # the command prints its own lines
     if schema_version(con) < TAGGED_SCHEMA:

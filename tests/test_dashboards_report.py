@@ -179,7 +179,8 @@ def test_report_on_a_missing_or_untagged_store_is_exit_3(tmp_path: Path):
         text=True,
         timeout=300,
     )
-    assert missing.returncode == 3 and missing.stderr.strip() == f"error: {tmp_path / 'none.duckdb'}: no such database"
+    assert missing.returncode == 3
+    assert missing.stderr.strip() == f"error: {tmp_path / 'none.duckdb'}: no database here (check --db or $SIGNINS_DB)"
     garbage = tmp_path / "garbage.duckdb"
     garbage.write_bytes(b"garbage" * 100)
     broken = subprocess.run(

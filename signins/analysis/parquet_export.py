@@ -38,7 +38,7 @@ import duckdb
 from signins import SQL_DIR
 from signins.errors import SigninsError, StoreError
 from signins.ingest.timestamps import parse_utc
-from signins.store.database import connect, run_script, schema_version
+from signins.store.database import connect, require_store, run_script, schema_version
 
 EXPORT_DIR = SQL_DIR / "parquet"
 _DAY_FOLDER = re.compile(r"^day=(\d{4}-\d{2}-\d{2})$")
@@ -196,8 +196,7 @@ def _drop_empty_tenants(table_dir: Path) -> None:
 
 
 def _open_store(db_path: Path):
-    if not Path(db_path).is_file():
-        raise StoreError(f"{db_path}: no such database")
+    require_store(db_path)
     con = connect(db_path, read_only=True)
     if schema_version(con) < 2:
         con.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from signins.errors import StoreError
-from signins.store.database import connect, query, run_script
+from signins.store.database import LATEST_VERSION, connect, query, require_store, run_script, schema_version
 from signins.store.runlock import run_lock
 
 
@@ -54,11 +54,16 @@ def undo_unfinished(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 @contextmanager
-def writing(db_path: Path, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> Iterator[list[str]]:
+def writing(
+    db_path: Path, wait_seconds: float, on_wait: Callable[[str], None] | None = None, create: bool = True
+) -> Iterator[list[str]]:
     """Write to the store as its only writer: hold its run lock (signins.store.runlock; waiting up to
     `wait_seconds` for another writer, telling `on_wait`), and first undo the runs that died while
     landing. Yields their names. Every writer (runs, `signins ingest`, `pull`, `tag`) writes so: nothing
-    else writes while a run can still be undone, so undoing it touches nothing but what it wrote."""
+    else writes while a run can still be undone, so undoing it touches nothing but what it wrote.
+    Without `create`, a store that does not exist is an error (a mistyped --db), not a new empty one."""
+    if not create:
+        require_store(db_path)
     with run_lock(db_path, wait_seconds, on_wait):
         with connect(db_path) as con:
             undone = undo_unfinished(con)
@@ -74,3 +79,29 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, run: str, doing: str, script
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
         raise StoreError(f"{doing} run {run} failed: {str(exc).splitlines()[0]}") from exc
+
+
+@contextmanager
+def reading(db_path: Path, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Read the store as no writer is changing it: hold its run lock shared (other readers go on; writers,
+    and runs, wait until the reading is done, as readers wait for them), and open it read-only inside.
+
+    A store that needs a writer first (a run that died while landing, whose ungated data a reader must
+    not see, or an older schema) gets one: the reader writes as `writing` does, then reads."""
+    require_store(db_path)
+    while True:
+        with run_lock(db_path, wait_seconds, on_wait, shared=True):
+            with connect(db_path, read_only=True) as con:
+                ready = not _needs_writer(con)
+            if ready:
+                yield
+                return
+        with writing(db_path, wait_seconds, on_wait):
+            pass
+
+
+def _needs_writer(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store holds a run that died while landing, or is at an older schema (read-only)."""
+    if schema_version(con) < LATEST_VERSION:
+        return True
+    return con.execute("SELECT count(*) > 0 FROM runs WHERE state = 'landing'").fetchall()[0][0]

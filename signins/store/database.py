@@ -101,6 +101,12 @@ def _refuse_truncated(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
         )
 
 
+def require_store(db_path: Path | str) -> None:
+    """A command that reads the store needs one: a missing file is an error, and nothing is created."""
+    if not Path(db_path).is_file():
+        raise StoreError(f"{db_path}: no database here (check --db or $SIGNINS_DB)")
+
+
 def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and bring it to the latest schema, within the memory
     budget and spill directory of the settings (SIGNINS_DUCKDB_MEMORY_LIMIT, _TEMP_DIRECTORY)."""

@@ -29,9 +29,12 @@ def lock_path(db_path: Path) -> Path:
 
 
 @contextmanager
-def run_lock(db_path: Path, wait_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def run_lock(
+    db_path: Path, wait_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None, shared: bool = False
+) -> Iterator[None]:
     """Hold the database's run lock, waiting up to `wait_seconds` for another writer to finish; `on_wait`
-    is told the holder's process id once, if it has to wait."""
+    is told the holder's process id once, if it has to wait. A `shared` hold is a reader's: readers hold it
+    together, and a writer waits for all of them (as they wait for it)."""
     path = lock_path(db_path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,25 +45,42 @@ def run_lock(db_path: Path, wait_seconds: float = 0.0, on_wait: Callable[[str], 
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+                holder = _holder(fd)
                 if time.monotonic() >= deadline:
+                    who = f"another run is writing to this database (process {holder})"
+                    if holder == "unknown":  # readers hold it shared and leave no name
+                        who = "other processes are reading or writing this database"
                     raise RunLocked(
-                        f"{db_path}: another run is writing to this database (process {holder}); "
-                        f"waited {wait_seconds:g} s; try again when it has finished"
+                        f"{db_path}: {who}; waited {wait_seconds:g} s; try again when it has finished"
                     ) from None
                 if on_wait:
                     on_wait(holder)
                     on_wait = None
                 time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        if not shared:  # a writer names itself for whoever waits; readers are many and leave it empty
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            if not shared:
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    """The process id the writer holding the lock wrote, or "unknown": readers write none, and a writer
+    that was killed left the id of a process that is gone."""
+    text = os.pread(fd, 64, 0).decode(errors="replace").strip()
+    try:
+        os.kill(int(text), 0)
+    except (ValueError, ProcessLookupError):
+        return "unknown"
+    except PermissionError:  # alive, another user's
+        pass
+    return text
