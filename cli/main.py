@@ -26,7 +26,7 @@ def cli() -> None:
     7 Graph refused access (credentials, tenant, permission, licence; pull);
     8 Graph unavailable or throttled past the retries (pull; rerun to resume);
     9 a run's data failed a validation gate (run, backfill; the store is as it was);
-    10 another run or command is writing to the database (run, backfill, ingest, pull, tag).
+    10 another command is writing to the database (every command that uses the store waits first).
     """
 
 
