@@ -3,8 +3,9 @@
 Serves sign-in records newest first, `$top` capped at `max_page` records per page, `@odata.nextLink`
 pointing back to itself (`$skiptoken` = offset), and honours `$filter` on createdDateTime ge/le and
 signInEventTypes/any(t: t eq '...'). Faults are scheduled by request number: 429, 503 and 504 (with
-or without Retry-After), 400 (e.g. an expired skip token), 403 non-premium, 403 permission denied, 401,
-500, a delay, a connection reset, a truncated page and a nextLink loop. It can demand one bearer token
+or without Retry-After), 400 (e.g. an expired skip token), 403 non-premium, 403 permission denied, 401
+(echoing the token whole, URL-encoded, cut short or in a header), 500, a delay, a connection reset, a
+truncated page, a nextLink loop, and nextLinks to somewhere else. It can demand one bearer token
 (401 otherwise) and withhold appliedConditionalAccessPolicies as Graph does for a caller without
 Policy.Read.All (`ca_policies`: "empty", "null" or "omit"). Every request is recorded (path, query,
 headers, time).
@@ -86,6 +87,7 @@ class GraphServer:
         self.requests: list[dict] = []
         self.faults: dict[int, Fault] = {}
         self.loop = False  # when set, every nextLink points at the page just served
+        self.next_link_base: str | None = None  # when set, nextLinks point there instead of at this server
         self.lock = threading.Lock()
         self.httpd = QuietServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -220,10 +222,17 @@ class GraphServer:
                     return self._error(
                         403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
                     )
-                elif fault and fault.kind == "401":
-                    # a careless server might echo the credential; the client must still not print it
-                    token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-                    return self._error(401, "InvalidAuthenticationToken", f"Access token has expired: {token}")
+                elif fault and fault.kind.startswith("401"):
+                    # a careless server might echo the credential, in any spelling; the client must not print it
+                    header = self.headers.get("Authorization", "")
+                    token = header.removeprefix("Bearer ")
+                    echoed = {
+                        "401": token,
+                        "401-encoded": quote(token, safe=""),
+                        "401-truncated": token[:12] + "...",
+                        "401-header": f"{{'Authorization': '{header}'}}",
+                    }[fault.kind]
+                    return self._error(401, "InvalidAuthenticationToken", f"Access token has expired: {echoed}")
                 elif fault and fault.kind == "500":
                     return self._error(500, "UnknownError", "Internal server error")
                 if server.token and self.headers.get("Authorization") != f"Bearer {server.token}":
@@ -242,7 +251,7 @@ class GraphServer:
                 if offset + top < len(selected) or server.loop:
                     following = offset if server.loop else offset + top
                     page["@odata.nextLink"] = (
-                        f"{server.base_url}/auditLogs/signIns?$top={query.get('$top', '1000')}"
+                        f"{server.next_link_base or server.base_url}/auditLogs/signIns?$top={query.get('$top', '1000')}"
                         f"&$filter={quote(query.get('$filter', ''))}"
                         f"&$skiptoken={following}"
                     )

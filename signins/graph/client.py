@@ -137,15 +137,16 @@ class SigninsClient:
         return await self._send(info)
 
     def on_graph_host(self, link: str) -> bool:
-        """Whether `link` is an absolute URL on the configured Graph host (the only host that gets the credential)."""
-        parts = urlsplit(link)
-        return parts.scheme in ("http", "https") and parts.netloc == urlsplit(self.settings.base_url).netloc
+        """Whether `link` is an absolute URL under the configured Graph base URL, with its scheme (https but
+        for a loopback stand-in) and host: the only place the credential goes."""
+        parts, base = urlsplit(link), urlsplit(self.settings.base_url)
+        return (parts.scheme, parts.netloc) == (base.scheme, base.netloc) and parts.path.startswith(base.path + "/")
 
     async def next_page(self, link: str) -> bytes:
         if not self.on_graph_host(link):
             raise GraphUnavailableError(
-                "Graph returned an @odata.nextLink that is not an absolute URL on "
-                f"{urlsplit(self.settings.base_url).netloc}; not followed; rerun to retry"
+                f"Graph returned an @odata.nextLink that is not under {self.settings.base_url}; "
+                "not followed (the access token goes nowhere else); rerun to retry"
             )
         info = self.client.audit_logs.sign_ins.with_url(link).to_get_request_information(self._config())
         return await self._send(info)

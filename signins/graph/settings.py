@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit
 
 from signins.graph.errors import GraphSettingsError
 from signins.settings import env
@@ -73,12 +74,17 @@ def _event_types() -> tuple[str, ...]:
     return parse_event_types(text.split(","), "SIGNINS_EVENT_TYPES") if text else EVENT_TYPES
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
 def parse_base_url(text: str, source: str) -> str:
-    """A Graph base URL (with its /beta segment) without the trailing slash."""
+    """A Graph base URL (with its /beta segment) without the trailing slash. The bearer token goes to it,
+    so it must be https; plain http only to this machine (a local stand-in for Graph)."""
     base_url = text.strip().rstrip("/")
     parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise GraphSettingsError(f"{source}={base_url!r}: expected an http(s) URL such as {DEFAULT_BASE_URL}")
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if not parts.netloc or not (parts.scheme == "https" or loopback):
+        raise GraphSettingsError(f"{source}={base_url!r}: expected an https URL such as {DEFAULT_BASE_URL}")
     return base_url
 
 
@@ -171,11 +177,9 @@ class GraphSettings:
         return tenant or self.tenant_id or token_tenant(self.token) or "default"
 
     def redact(self, text: str) -> str:
-        """`text` with every secret value replaced by ***."""
-        for secret in (self.token, self.client_secret):
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        """`text` with every secret replaced by ***, however a library or server echoed it: whole, URL-encoded,
+        cut short, or after `Bearer` in a header."""
+        return redact(text, [s for s in (self.token, self.client_secret) if s])
 
     def credential(self, tenant_id: str | None):
         """The azure-identity credential for the non-token kinds (async flavour)."""
@@ -197,3 +201,33 @@ class GraphSettings:
         except (ValueError, OSError, TypeError) as exc:
             detail = self.redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)[:300]
             raise GraphSettingsError(f"cannot set up the {kind} credential: {detail}") from None
+
+
+# A run of characters that tokens and secrets are made of; one of at least SECRET_PIECE of them that is
+# part of a secret (a truncated echo, say) is hidden too.
+_SECRET_RUN = re.compile(r"[A-Za-z0-9._~+/=%-]+")
+SECRET_PIECE = 8
+# Whatever follows `Bearer`, and any JSON web token: access tokens that a credential fetched (which no
+# setting holds) are hidden too.
+_BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?")
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with each secret (of at least 4 characters) hidden as ***: its exact and URL-encoded
+    spellings, any piece of at least SECRET_PIECE characters of it; and every bearer token and JWT."""
+    secrets = [s for s in secrets if len(s) >= 4]
+    for secret in secrets:
+        for spelling in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            text = text.replace(spelling, "***")
+
+    def hide(match: re.Match) -> str:
+        run = match.group()
+        for piece in {run, unquote_plus(run), run.strip(".")}:
+            if len(piece) >= SECRET_PIECE and any(piece in s for s in secrets):
+                return "***"
+        return run
+
+    if secrets:
+        text = _SECRET_RUN.sub(hide, text)
+    return _JWT.sub("***", _BEARER.sub(r"\1***", text))
