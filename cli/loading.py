@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import DB_OPTION, EXIT_QUARANTINED, settings_for, writing
+from cli.options import DB_OPTION, EXIT_QUARANTINED, EXIT_UNREADABLE, settings_for, writing
 from signins.settings import Settings
 from signins.text import shown_path
 
@@ -22,7 +22,9 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
     Formats are detected per file: Graph JSON (page, array, JSON lines; v1.0, beta, legacy beta),
     Azure Monitor diagnostic records (JSON lines, Event Hub bodies, PT1H.json blob trees), Log
     Analytics rows (JSON or CSV) and Entra admin-center downloads (JSON, CSV). Re-ingesting a file
-    adds nothing. Prints one line per file; exits 5 when any record was quarantined.
+    adds nothing. Prints one line per file (OK, WARN when records were quarantined, SKIP when the
+    content was ingested before, FAIL when the file cannot be read: the others still load); exits 4
+    when a file could not be read, else 5 when any record was quarantined.
     """
     from signins.ingest import blobs
     from signins.ingest.load import expand_paths, ingest_paths
@@ -33,12 +35,13 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
     if skipped:
         names = ", ".join(shown_path(p.name) for p in skipped[:5])
         click.echo(f"skipped {len(skipped)} file(s) that are not data files: {names}")
+    sizes = {path: _size(path) for path in files}
     # A progress bar on a terminal only: scripts and logs get the one line per file and nothing else.
     with (
         writing(settings),
         connect(settings.db_path) as con,
         click.progressbar(
-            length=sum(f.stat().st_size for f in files),
+            length=sum(sizes.values()),
             label="ingesting",
             file=sys.stderr,
             hidden=not sys.stderr.isatty(),
@@ -47,16 +50,28 @@ def ingest(paths: tuple[Path, ...], db_path: Path | None, tenant: str | None) ->
 
         def on_file(outcome) -> None:
             click.echo(outcome.summary())
-            progress.update(outcome.path.stat().st_size)
+            progress.update(sizes[outcome.path])
 
         outcomes = ingest_paths(con, files, blobs.blob_root(settings.db_path), settings.limits, tenant, on_file)
     quarantined = sum(o.quarantined for o in outcomes)
     new = sum(o.new_signins for o in outcomes)
+    unreadable = sum(bool(o.unreadable) for o in outcomes)
     click.echo(
-        f"{len(outcomes)} file(s): {new} new sign-ins, {quarantined} record(s) quarantined -> {settings.db_path}"
+        f"{len(outcomes)} file(s): {new} new sign-ins, {quarantined} record(s) quarantined"
+        + (f", {unreadable} file(s) unreadable" if unreadable else "")
+        + f" -> {settings.db_path}"
     )
+    if unreadable:
+        sys.exit(EXIT_UNREADABLE)
     if quarantined:
         sys.exit(EXIT_QUARANTINED)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone, or not ours to see: reported on its line
+        return 0
 
 
 @click.command()

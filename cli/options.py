@@ -9,6 +9,7 @@ import click
 
 from signins.settings import Settings
 
+EXIT_UNREADABLE = 4
 EXIT_QUARANTINED = 5
 
 DB_OPTION = click.option(

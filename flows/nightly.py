@@ -64,8 +64,13 @@ def land_files(paths: list[Path], db_path: Path, run: str | None = None) -> Land
         )
     finally:
         con.close()
-    sources = [LandedSource(o.path.name, o.format, o.records, o.new_signins, o.quarantined) for o in outcomes]
-    return Landed(sources, sum(o.already_ingested for o in outcomes))
+    sources = [
+        LandedSource(o.path.name, o.format, o.records, o.new_signins, o.quarantined)
+        for o in outcomes
+        if not o.unreadable
+    ]
+    unreadable = [o.summary() for o in outcomes if o.unreadable]
+    return Landed(sources, sum(o.already_ingested for o in outcomes), unreadable=unreadable)
 
 
 def pull_graph(db_path: Path, since: datetime | None = None, until: datetime | None = None) -> Landed:

@@ -25,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from dashboards.site import build_report
 from signins.analysis.tagging import tag
-from signins.errors import GateFailed
+from signins.errors import GateFailed, IngestError
 from signins.graph.fleet import TenantResult, raise_for_failures
 from signins.ingest.staging import MergeOutcome, create_staging, discard, merge_staging, staging_path
 from signins.runs import alerts, landing
@@ -55,6 +55,7 @@ class Landed:
     sources: list[LandedSource]
     already_ingested: int = 0
     tenants: list[TenantResult] = field(default_factory=list)  # Graph: every tenant, pulled or failed
+    unreadable: list[str] = field(default_factory=list)  # files that could not be read: their FAIL lines
 
     @property
     def records(self) -> int:
@@ -260,6 +261,8 @@ def finish(
         },
     )
     raise_for_failures(landed.tenants)  # after the merge and tagging: the other tenants' data is used
+    if landed.unreadable:  # likewise after the files that could be read were landed and tagged
+        raise IngestError(f"{len(landed.unreadable)} file(s) could not be read: " + "; ".join(landed.unreadable))
     return {
         "sources": len(landed.sources),
         "records": landed.records,
@@ -335,6 +338,7 @@ def summary_markdown(
     )
     rising = "\n".join(f"| {md(policy)} | {previous} | {last} |" for policy, last, previous in tags["rising_policies"])
     tenants = "".join(f"- {md(result.line)}\n" for result in landed.tenants)
+    unreadable = "".join(f"- {md(line)}\n" for line in landed.unreadable)
     new_values = "".join(
         f"- {md(column)}: {', '.join(md(v) for v in values)}\n" for column, values in report.new_values().items()
     )
@@ -350,6 +354,7 @@ def summary_markdown(
         + rows
         + "\n\n"
         + (f"## Graph tenants\n\n{tenants}\n" if tenants else "")
+        + (f"## Files that could not be read\n\n{unreadable}\n" if unreadable else "")
         + (f"## New enum values (reported, not failed)\n\n{new_values}\n" if new_values else "")
         + "## New findings this run\n\n"
         + new_findings

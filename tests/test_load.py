@@ -163,6 +163,26 @@ def test_a_small_file_is_read_while_the_one_before_it_is_written(store: Store, t
     assert [o.new_signins for o in outcomes] == [2, 2, 2, 2]
 
 
+def test_a_file_that_cannot_be_read_is_said_on_its_line_and_the_rest_of_the_folder_loads(
+    store: Store, tmp_path: Path, monkeypatch
+):
+    """As root no file is unreadable, so the reader is made to meet a permission error on one file."""
+    pages = graph_pages(tmp_path / "pages", 4)
+    read_file = load.read_file
+
+    def denied_for_the_second(path, *args):
+        if path == pages[1]:
+            raise PermissionError(13, "Permission denied")
+        return read_file(path, *args)
+
+    monkeypatch.setattr(load, "read_file", denied_for_the_second)
+    outcomes = ingest_paths(store.con, [tmp_path / "pages"], blobs.blob_root(store.db_path), IngestLimits())
+    assert [o.unreadable for o in outcomes] == ["", "cannot read: Permission denied", "", ""]
+    assert outcomes[1].summary() == f"FAIL {pages[1]}: cannot read: Permission denied"
+    assert [o.new_signins for o in outcomes] == [2, 0, 2, 2]
+    assert store.scalar("SELECT count(*) FROM raw_files") == 3
+
+
 def test_a_folder_read_ahead_equals_its_files_loaded_one_by_one(tmp_path: Path):
     """The same store, and the same outcomes: a repeated file skipped, a damaged one quarantined."""
     pages = graph_pages(tmp_path / "pages", 3)

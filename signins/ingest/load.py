@@ -51,6 +51,14 @@ EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
+class UnreadableFile(IngestError):
+    """A file that cannot be read at all (gone, no permission, an I/O error)."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{shown_path(path)}: {reason}")
+        self.reason = reason
+
+
 @dataclass
 class FileOutcome:
     """What one file brought: the one-line summary the CLI prints, and the ingest log row."""
@@ -64,6 +72,7 @@ class FileOutcome:
     updated_signins: int = 0
     quarantined: int = 0
     already_ingested: bool = False
+    unreadable: str = ""  # why the file could not be read at all (nothing of it was loaded)
     notes: list[str] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
     formats: Counter = field(default_factory=Counter)
@@ -88,6 +97,8 @@ class FileOutcome:
         return self.records - self.new_signins - self.updated_signins - self.quarantined
 
     def summary(self) -> str:
+        if self.unreadable:
+            return f"FAIL {shown_path(self.path)}: {printable(self.unreadable)}"
         if self.already_ingested:
             return f"SKIP {shown_path(self.path)}: already ingested (sha256 {self.sha256[:12]}), nothing added"
         status = "WARN" if self.quarantined else "OK  "
@@ -508,7 +519,7 @@ def _start_reading(
             produced.close()
             raise
     except OSError as exc:
-        raise IngestError(f"{shown_path(path)}: cannot read: {exc.strerror}") from exc
+        raise UnreadableFile(path, f"cannot read: {exc.strerror or exc}") from exc
 
 
 def ingest_paths(
@@ -528,9 +539,14 @@ def ingest_paths(
     outcomes, ahead = [], None
     try:
         for number, path in enumerate(files):
-            opened = ahead or _open(con, path, blob_root, limits, tenant)
-            ahead = _read_ahead(con, files[number + 1 : number + 2], blob_root, limits, tenant)
-            outcome = _load(con, opened, blob_root, run)
+            opened, ahead = ahead, None
+            try:
+                opened = opened or _open(con, path, blob_root, limits, tenant)
+            except UnreadableFile as unreadable:  # said on its line; the other files still load
+                outcome = FileOutcome(path, unreadable=unreadable.reason)
+            else:
+                ahead = _read_ahead(con, files[number + 1 : number + 2], blob_root, limits, tenant)
+                outcome = _load(con, opened, blob_root, run)
             outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
