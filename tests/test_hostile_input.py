@@ -224,6 +224,43 @@ def test_zip_bomb_is_stopped(store: Store, tmp_path: Path):
     assert store.scalar("SELECT count(*) FROM signins") == 3
 
 
+def compact(*records: dict, key: str = "value") -> bytes:
+    """A page saved without white space: one line, however many records."""
+    return json.dumps({key: list(records)}, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [IngestLimits(max_record_bytes=50_000), IngestLimits(max_record_bytes=50_000, max_document_bytes=60_000)],
+    ids=["in memory", "streamed"],
+)
+@pytest.mark.parametrize("key", ["value", "records"])
+def test_a_compact_page_of_any_size_is_read_element_by_element(store: Store, tmp_path: Path, limits, key: str):
+    """One line far over the record size limit, but a page (or Event Hub body) of records: each loads."""
+    records = [signin(n) for n in range(1, 41)]
+    path = tmp_path / "compact.json"
+    path.write_bytes(compact(*records, key=key) if key == "value" else compact(*[_diag(r) for r in records], key=key))
+    assert path.stat().st_size > 100_000 and path.read_bytes().count(b"\n") == 0
+    outcome = store.ingest(path, limits)
+    assert (outcome.records, outcome.new_signins, outcome.quarantined) == (40, 40, 0)
+
+
+def test_pages_saved_one_per_line_each_longer_than_the_head(store: Store, tmp_path: Path):
+    path = tmp_path / "pages.log"
+    path.write_bytes(compact(*[signin(n) for n in range(1, 21)]) + b"\n" + compact(*[signin(n) for n in range(21, 41)]))
+    outcome = store.ingest(path)
+    assert (outcome.records, outcome.new_signins, outcome.quarantined) == (40, 40, 0)
+
+
+def _diag(record: dict) -> dict:
+    return {
+        "time": record["createdDateTime"],
+        "category": "SignInLogs",
+        "operationName": "Sign-in activity",
+        "properties": record,
+    }
+
+
 def test_a_document_over_the_memory_budget_streams(store: Store, tmp_path: Path):
     """Over max_document_bytes a page is read element by element; a cut end still keeps what came before."""
     records = [signin(n) for n in range(1, 41)]
@@ -241,10 +278,14 @@ def test_a_document_over_the_memory_budget_streams(store: Store, tmp_path: Path)
     assert "truncated or malformed" in store.scalar("SELECT reason FROM quarantine WHERE locator = '/value/39'")
 
 
-def test_csv_cell_over_the_limit_keeps_the_rows_before(store: Store, tmp_path: Path):
-    csv_bytes = (FIXTURES / "cross_format" / "log_analytics.csv").read_bytes()
-    path = tmp_path / "huge-cell.csv"
-    path.write_bytes(csv_bytes + b'a,"' + b"x" * 300_000 + b'"\r\n')
+@pytest.mark.parametrize("bad", [b'a,"' + b"x\r\n" * 100_000 + b'"', b"a," + b"y" * 300_000])
+def test_a_csv_row_that_cannot_be_read_costs_that_row_alone(store: Store, tmp_path: Path, bad: bytes):
+    """A cell over the size limit (quoted across lines, or one long line): the rows before and after it load."""
+    header, row = (FIXTURES / "cross_format" / "log_analytics.csv").read_bytes().split(b"\r\n", 1)
+    after = row.replace(b"3c1d2f7a-9e4b-4a61-b0c2-7d8e9f0a1b2c", b"3c1d2f7a-9e4b-4a61-b0c2-000000000002")
+    path = tmp_path / "bad-row.csv"
+    path.write_bytes(header + b"\r\n" + row + bad + b"\r\n" + after)
     outcome = store.ingest(path, IngestLimits(max_record_bytes=100_000))
-    assert (outcome.new_signins, outcome.quarantined) == (1, 1)
-    assert "unreadable CSV after line" in store.scalar("SELECT reason FROM quarantine")
+    assert (outcome.new_signins, outcome.quarantined) == (2, 1)
+    ((locator, reason),) = store.rows("SELECT locator, reason FROM quarantine")
+    assert locator == "row:2" and "exceeds the 100000 byte limit" in reason

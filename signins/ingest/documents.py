@@ -156,7 +156,8 @@ def stream_elements(stream: BinaryIO, prefix: str) -> Iterator[tuple[str, object
     base = "/" + prefix.removesuffix("item").rstrip(".").replace(".", "/") if prefix != "item" else ""
     index = 0
     try:
-        for element in ijson.items(stream, prefix, use_float=True):
+        # Several documents one after another (pages saved one per line) stream as one run of elements.
+        for element in ijson.items(stream, prefix, use_float=True, multiple_values=True):
             yield f"{base}/{index}", element
             index += 1
     except (ijson.JSONError, ijson.IncompleteJSONError) as exc:

@@ -206,25 +206,44 @@ def _streamed_document(
             yield _found_or_rejected(element, pointer, None, "document", tenant)
 
 
-def _csv_rows(decoded: Decoded, limits: IngestLimits) -> Iterator[tuple[int, list[str]]]:
-    """(first line of the row, cells) for every CSV row, header included."""
-    csv.field_size_limit(limits.max_record_bytes)
-    text = io.TextIOWrapper(decoded.stream, encoding="utf-8", errors="replace", newline="")
-    reader = csv.reader(text)
-    previous_end = 0
+def _csv_rows(decoded: Decoded, limits: IngestLimits) -> Iterator[tuple[int, list[str], str | None]]:
+    """(first line of the row, its cells, None) for every CSV row, header included; (line, [], why) for a
+    row that cannot be read: over the size limit (skipped without being held in memory) or refused by
+    the csv module (a NUL byte).
+
+    Rows are cut here, not by the csv module: a row ends at a line end outside quotes (RFC 4180; a
+    doubled quote inside a cell toggles twice). So a row that cannot be read costs that row alone, and
+    the rows after it still load."""
+    stream, line, first, quotes, size, row = decoded.stream, 1, 1, 0, 0, []
+    while chunk := stream.readline(1 << 20):
+        size += len(chunk)
+        quotes += chunk.count(b'"')
+        if size <= limits.max_record_bytes:
+            row.append(chunk)
+        line += chunk.endswith(b"\n")
+        if chunk.endswith(b"\n") and quotes % 2 == 0:
+            yield first, *_cells(row, size, limits)
+            first, quotes, size, row = line, 0, 0, []
+    if size:
+        yield first, *_cells(row, size, limits)
+
+
+def _cells(row: list[bytes], size: int, limits: IngestLimits) -> tuple[list[str], str | None]:
+    """The cells of one CSV row, or why it cannot be read."""
+    if size > limits.max_record_bytes:
+        return [], f"row of {size} bytes exceeds the {limits.max_record_bytes} byte limit"
+    text = b"".join(row).decode("utf-8", errors="replace")
     try:
-        for cells in reader:
-            yield previous_end + 1, cells
-            previous_end = reader.line_num
-    except csv.Error as exc:  # NUL bytes, a cell over the size limit: nothing after it can be trusted
-        raise DecodeProblem(f"unreadable CSV after line {previous_end}: {exc}") from None
+        return next(csv.reader(io.StringIO(text, newline="")), []), None
+    except csv.Error as exc:
+        return [], f"unreadable CSV row: {exc}"
 
 
 def _csv(
     decoded: Decoded, path: Path, limits: IngestLimits, tenant: str | None, notes: list[str]
 ) -> Iterator[Found | Rejected]:
     rows = _csv_rows(decoded, limits)
-    _, headers = next(rows, (1, []))
+    _, headers, _ = next(rows, (1, [], None))
     headers = [h.replace("\ufeff", "") for h in headers]
     portal = portal_csv.is_portal_header(headers)
     if not portal and not log_analytics.looks_like_row(log_analytics.merge_csv_columns(dict.fromkeys(headers, ""))):
@@ -236,8 +255,11 @@ def _csv(
         (t for p, t in portal_csv.EVENT_TYPE_BY_FILE_PREFIX.items() if path.name.lower().startswith(p)),
         "interactiveUser",
     )
-    for number, (line, cells) in enumerate(rows, start=1):
+    for number, (line, cells, problem) in enumerate(rows, start=1):
         locator = f"row:{number}"
+        if problem:
+            yield Rejected(locator, line, problem)
+            continue
         if not any(c.strip() for c in cells):
             continue
         raw = ",".join(cells)
@@ -272,6 +294,15 @@ def _is_ndjson(head: bytes) -> bool:
     return True
 
 
+def _first_line_fits(decoded: Decoded, limits: IngestLimits) -> tuple[Decoded, bool]:
+    """For a file that opens with a page of records on a line longer than the head: whether that line fits
+    the record size limit (a page saved on a line, read as JSON lines), or not (a compact page of any size,
+    read as a document, element by element). Reads at most the limit ahead, and puts it back."""
+    start = decoded.stream.read(limits.max_record_bytes + 1)
+    stream = io.BufferedReader(Prepended(start, decoded.stream), buffer_size=1 << 20)
+    return Decoded(stream, decoded.encoding, decoded.head), b"\n" in start or len(start) <= limits.max_record_bytes
+
+
 def _guarded(items: Iterator[Found | Rejected]) -> Iterator[Found | Rejected]:
     """Turn a failure of the byte stream (truncated gzip, zip bomb) into one rejection for the rest."""
     try:
@@ -299,7 +330,10 @@ def read_file(path: Path, limits: IngestLimits, tenant: str | None = None) -> Fi
         )
         return reading
     if head[:1] in (b"{", b"["):
-        reading.container = "ndjson" if _is_ndjson(head) else "document"
+        ndjson = _is_ndjson(head)
+        if ndjson and b"\n" not in head and stream_prefix(head) is not None:
+            decoded, ndjson = _first_line_fits(decoded, limits)
+        reading.container = "ndjson" if ndjson else "document"
         items = (
             _ndjson(decoded, limits, tenant)
             if reading.container == "ndjson"
