@@ -297,10 +297,33 @@ def _is_ndjson(head: bytes) -> bool:
 def _first_line_fits(decoded: Decoded, limits: IngestLimits) -> tuple[Decoded, bool]:
     """For a file that opens with a page of records on a line longer than the head: whether that line fits
     the record size limit (a page saved on a line, read as JSON lines), or not (a compact page of any size,
-    read as a document, element by element). Reads at most the limit ahead, and puts it back."""
-    start = decoded.stream.read(limits.max_record_bytes + 1)
-    stream = io.BufferedReader(Prepended(start, decoded.stream), buffer_size=1 << 20)
-    return Decoded(stream, decoded.encoding, decoded.head), b"\n" in start or len(start) <= limits.max_record_bytes
+    read as a document, element by element). Reads at most the limit ahead, and puts it back; should the
+    stream fail meanwhile (a truncated gzip), it fails again where the records are read."""
+    chunks, size, tail = [], 0, decoded.stream
+    try:
+        while size <= limits.max_record_bytes and (chunk := decoded.stream.read(1 << 20)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if b"\n" in chunk:
+                break
+    except DecodeProblem as problem:
+        tail = _Failing(problem)
+    start = b"".join(chunks)
+    stream = io.BufferedReader(Prepended(start, tail), buffer_size=1 << 20)
+    return Decoded(stream, decoded.encoding, decoded.head), b"\n" in start or size <= limits.max_record_bytes
+
+
+class _Failing(io.RawIOBase):
+    """A stream that already failed: reading it raises that failure again."""
+
+    def __init__(self, problem: DecodeProblem):
+        self.problem = problem
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        raise self.problem
 
 
 def _guarded(items: Iterator[Found | Rejected]) -> Iterator[Found | Rejected]:
