@@ -42,8 +42,8 @@ class Store:
         self.db_path = db_path
         self.con = connect(db_path)
 
-    def ingest(self, path: Path, limits: IngestLimits | None = None) -> FileOutcome:
-        return ingest_file(self.con, path, blobs.blob_root(self.db_path), limits or IngestLimits())
+    def ingest(self, path: Path, limits: IngestLimits | None = None, tenant: str | None = None) -> FileOutcome:
+        return ingest_file(self.con, path, blobs.blob_root(self.db_path), limits or IngestLimits(), tenant)
 
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
@@ -56,14 +56,15 @@ class Store:
         return checksum(self.con, table, LOAD_TIMES)
 
 
-def table_content(store: Store, table: str) -> list[tuple]:
-    """A table's rows, sorted, without the columns that say when (or in which ingest) they were written."""
+def table_content(store: Store, table: str, excluded: frozenset[str] = frozenset()) -> list[tuple]:
+    """A table's rows, sorted, without the columns that say when (or in which ingest) they were written,
+    nor the `excluded` ones."""
     columns = [
         c
         for (c,) in store.rows(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table]
         )
-        if c not in LOAD_TIMES | {"first_seen_at"}
+        if c not in LOAD_TIMES | {"first_seen_at"} | excluded
     ]
     return sorted(store.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
 

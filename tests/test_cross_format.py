@@ -10,7 +10,7 @@ from tests.conftest import CHILD_TABLES, FIXTURES, Store
 
 CROSS = FIXTURES / "cross_format"
 FORMS = ["graph_beta_page.json", "azure_monitor.log", "log_analytics.jsonl", "log_analytics.csv"]
-PER_SOURCE = {"source_format", "record_key", "completeness", "loaded_at"}
+PER_SOURCE = {"source_format", "record_key", "completeness", "loaded_at", "version_hash"}
 SOURCE_ONLY = {"signin_auth_steps": "status_sequence, request_sequence"}
 
 

@@ -3,7 +3,6 @@ only), and no spelling of a secret that a server or library echoes reaches an er
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -13,6 +12,7 @@ from test_graph_pull import START, TOKEN, graph_env, run_pull  # noqa: F401  (gr
 from reliability.graph_server import GraphServer, make_records
 from signins.graph.client import SigninsClient
 from signins.graph.errors import GraphAccessError, GraphSettingsError, GraphUnavailableError
+from signins.graph.fleet import run_sync
 from signins.graph.settings import GraphSettings, parse_base_url, redact
 
 JWT = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJjb250b3NvIiwiYXVkIjoiZ3JhcGgifQ.c2lnbmF0dXJlLXBhcnQtb2YtaXQ"
@@ -60,7 +60,7 @@ def test_a_next_link_is_followed_only_under_the_base_url(monkeypatch, link: str,
     assert client.on_graph_host(link) is followed
     if not followed:
         with pytest.raises(GraphUnavailableError, match="not followed"):
-            asyncio.run(client.next_page(link))
+            run_sync(client.next_page(link))
 
 
 def test_a_next_link_to_another_host_is_not_followed_and_gets_no_token(store, graph_env):  # noqa: F811

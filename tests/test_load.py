@@ -74,7 +74,7 @@ def test_an_interrupted_file_is_completed_by_the_next_run(store: Store, tmp_path
 def test_most_complete_version_wins_in_any_order(tmp_path: Path):
     """The Azure Monitor record carries more than a bare Graph v1.0-like version of the same sign-in."""
     full = json.loads((CROSS / "graph_beta_page.json").read_text())["value"][0]
-    bare = {k: full[k] for k in ("id", "createdDateTime", "userPrincipalName", "status", "appId")}
+    bare = {k: full[k] for k in ("id", "createdDateTime", "userPrincipalName", "status", "appId", "resourceTenantId")}
     bare_path = tmp_path / "bare.json"
     bare_path.write_text(json.dumps([bare]))
     orders = [[bare_path, CROSS / "azure_monitor.log"], [CROSS / "azure_monitor.log", bare_path]]

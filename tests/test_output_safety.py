@@ -84,8 +84,9 @@ def test_explain_escapes_what_the_logs_say(store: Store, tmp_path: Path):
     assert not [line for line in lines if line.startswith("OK")]
 
 
-def test_an_error_quoting_the_input_escapes_it(tmp_path: Path):
-    done = signins("explain", HOSTILE, "--db", str(tmp_path / "s.duckdb"))
+def test_an_error_quoting_the_input_escapes_it(store: Store):
+    store.con.close()
+    done = signins("explain", HOSTILE, "--db", str(store.db_path))
     assert done.returncode == 6
     assert len(lines_without_controls(done.stderr.rstrip("\n"))) == 1
 

@@ -27,15 +27,25 @@ KEY_COLUMNS = {
     "cause_tags": "signin_id, primary_cause, causes, confidence, created_at, evidence::VARCHAR",
 }
 # The same rows as the export query makes them, straight from the store.
+# A sign-in of no known tenant ('' in the store) reads back with a NULL tenant.
 STORE_ROWS = {
-    "signins": "SELECT *, (created_at AT TIME ZONE 'UTC')::DATE AS day FROM signins",
-    "cause_tags": "SELECT t.*, s.tenant_id, (t.created_at AT TIME ZONE 'UTC')::DATE AS day "
-    "FROM cause_tags t LEFT JOIN signins s ON s.id = t.signin_id",
+    "signins": "SELECT * REPLACE (nullif(tenant_id, '') AS tenant_id), (created_at AT TIME ZONE 'UTC')::DATE AS day "
+    "FROM signins",
+    "cause_tags": "SELECT * REPLACE (nullif(tenant_id, '') AS tenant_id), (created_at AT TIME ZONE 'UTC')::DATE AS day "
+    "FROM cause_tags",
 }
 CHILD_ROWS = (
-    "SELECT c.*, s.tenant_id, (s.created_at AT TIME ZONE 'UTC')::DATE AS day "
-    "FROM {table} c JOIN signins s ON s.id = c.signin_id"
+    "SELECT c.* REPLACE (nullif(c.tenant_id, '') AS tenant_id), (s.created_at AT TIME ZONE 'UTC')::DATE AS day "
+    "FROM {table} c JOIN signins s ON s.tenant_id = c.tenant_id AND s.id = c.signin_id"
 )
+# Where each table names the sign-in a row belongs to.
+SIGNIN_KEYS = {
+    "signins": "id",
+    "signin_auth_steps": "signin_id",
+    "signin_app_policy_evaluations": "signin_id",
+    "signin_app_device_details": "signin_id",
+    "cause_tags": "signin_id",
+}
 TABLES = list(KEY_COLUMNS)
 PARTITION = re.compile(r"^tenant_id=[^/]+/day=\d{4}-\d{2}-\d{2}/[^/]+\.parquet$")
 
@@ -74,12 +84,14 @@ def files(out: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def store_db(tagged_sample: Path, tmp_path_factory) -> Path:
-    """A copy of the tagged sample tenant where some sign-ins belong to a second tenant and some to none."""
+    """A copy of the tagged sample tenant where some sign-ins (with their rows) belong to a second tenant
+    and some to none."""
     db = tmp_path_factory.mktemp("parquet") / "store.duckdb"
     shutil.copy(tagged_sample, db)
     with duckdb.connect(str(db)) as con:
-        con.execute("UPDATE signins SET tenant_id = ? WHERE hash(id) % 5 = 0", [OTHER_TENANT])
-        con.execute("UPDATE signins SET tenant_id = NULL WHERE hash(id) % 97 = 1")
+        for table, key in SIGNIN_KEYS.items():
+            con.execute(f"UPDATE {table} SET tenant_id = ? WHERE hash({key}) % 5 = 0", [OTHER_TENANT])
+            con.execute(f"UPDATE {table} SET tenant_id = '' WHERE hash({key}) % 97 = 1")
     return db
 
 
@@ -108,16 +120,14 @@ def test_the_layout_is_hive_tenant_then_day(store_db: Path, full_export: Path):
         assert PARTITION.match(path.split("/", 1)[1]), path
     tenants = {p.split("/")[1] for p in written if p.startswith("signins/")}
     with duckdb.connect(str(store_db), read_only=True) as con:
-        real = {
-            t for (t,) in con.execute("SELECT DISTINCT tenant_id FROM signins WHERE tenant_id IS NOT NULL").fetchall()
-        }
+        real = {t for (t,) in con.execute("SELECT DISTINCT tenant_id FROM signins WHERE tenant_id <> ''").fetchall()}
     assert tenants == {f"tenant_id={t}" for t in real} | {"tenant_id=__HIVE_DEFAULT_PARTITION__"}
     assert not (full_export / ".staging").exists()
 
 
 def test_a_missing_tenant_reads_back_as_null(store_db: Path, full_export: Path):
     with duckdb.connect(str(store_db), read_only=True) as con:
-        expected = con.execute("SELECT count(*) FROM signins WHERE tenant_id IS NULL").fetchone()[0]
+        expected = con.execute("SELECT count(*) FROM signins WHERE tenant_id = ''").fetchone()[0]
     with duckdb.connect() as con:
         got = con.execute(
             f"SELECT count(*) FROM {exported('signins', full_export)} WHERE tenant_id IS NULL"

@@ -130,7 +130,9 @@ def test_a_version_7_store_keeps_each_policy_list_once_as_the_loader_does(tmp_pa
     store, latest = Store(path), Store(landed)  # opening migrates
     assert schema_version(store.con) == LATEST_VERSION
     for table in ("signins", "displaced_signins", "ca_policy_sets", "signin_ca_policies"):
-        assert table_content(store, table) == table_content(latest, table), table
+        # a version stored before schema 9 has no version_hash (sql/schema/009_tenant_identity.sql)
+        migrated = table_content(store, table, frozenset({"version_hash"}))
+        assert migrated == table_content(latest, table, frozenset({"version_hash"})), table
     assert store.scalar("SELECT count(DISTINCT ca_set) FROM ca_policy_sets") < store.scalar(
         "SELECT count(*) FROM signins WHERE ca_set IS NOT NULL"
     )

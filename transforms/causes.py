@@ -7,6 +7,7 @@ import polars as pl
 from transforms.rules import Rule, evaluate, evidence_columns
 
 TAG_COLUMNS = [
+    "tenant_id",
     "signin_id",
     "correlation_id",
     "user_key",

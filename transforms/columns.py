@@ -12,6 +12,7 @@ INTS = pl.List(pl.Int64)
 
 # Sign-in facts: one row per sign-in, as read from the store (FEATURES.md, "Sign-in facts").
 FACT_COLUMNS: dict[str, pl.DataType] = {
+    "tenant_id": pl.String,
     "signin_id": pl.String,
     "correlation_id": pl.String,
     "created_at": UTC_TIME,

@@ -19,21 +19,21 @@ ROWS = """
 SELECT s.id, s.created_at, s.error_code, s.failure_reason, s.additional_details, s.user_principal_name,
        s.app_display_name, s.ip_address, s.city, s.country_or_region, s.client_app_used, s.device_operating_system,
        s.device_browser, s.correlation_id, t.primary_cause, t.causes, t.confidence, t.evidence::VARCHAR, t.fix,
-       t.policies, t.requirement_providers
-FROM signins s LEFT JOIN cause_tags t ON t.signin_id = s.id
+       t.policies, t.requirement_providers, s.tenant_id
+FROM signins s LEFT JOIN cause_tags t ON t.tenant_id = s.tenant_id AND t.signin_id = s.id
 WHERE s.id = ? OR s.correlation_id = ?
-ORDER BY s.created_at, s.id
+ORDER BY s.created_at, s.tenant_id, s.id
 """
 EVIDENCE = 17  # the position of t.evidence in ROWS
 
 
 def _row_line(row: tuple) -> str:
-    (sid, at, code, reason, details, upn, app, ip, city, country, client, os_, browser, *_rest) = row
+    (sid, at, code, reason, details, upn, app, ip, city, country, client, os_, browser, *_rest, tenant) = row
     where = ", ".join(p for p in (city, country) if p) or "unknown place"
     what = "success" if code == 0 else f"error {code}: {reason or 'no reason given'}"
     line = (
         f"{at:%Y-%m-%d %H:%M:%S} UTC  {upn or '?'} -> {app or '?'} from {ip or '?'} ({where}), "
-        f"{client or '?'} on {os_ or '?'} / {browser or '?'}: {what}"
+        f"{client or '?'} on {os_ or '?'} / {browser or '?'}: {what}" + (f" [tenant {tenant}]" if tenant else "")
     )
     return line + (f"\n    {details}" if details else "")
 

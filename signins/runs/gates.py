@@ -11,6 +11,7 @@ enum column that are new to us (Microsoft adds enum members), which is worth kno
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -73,7 +74,7 @@ def raw_checks() -> list[Check]:
 def normalised_checks(window: tuple[datetime, datetime] | None) -> list[Check]:
     earliest, latest = window or (EARLIEST, datetime.now(UTC) + timedelta(days=1))
     return [
-        Check("one row per sign-in id", "table", ge.ExpectColumnValuesToBeUnique(column="id")),
+        Check("one row per sign-in (tenant and id)", "table", ge.ExpectColumnValuesToBeUnique(column="signin_key")),
         Check(
             "sign-in time within the window read",
             "row",
@@ -210,7 +211,7 @@ def gate(
     report = GateReport()
     _, raw_results, _ = _validate_table(con, "raw_records", "record_key", raw_checks(), "raw")
     report.rows, normalised_results, failing = _validate_table(
-        con, "signins", "id", normalised_checks(window), "normalised"
+        con, "signins", "signin_key", normalised_checks(window), "normalised"
     )
     report.results = raw_results + normalised_results
     failed_tables = [r.name for r in report.results if r.level == "table" and not r.success]
@@ -234,17 +235,19 @@ def gate(
 
 def _quarantine(con: duckdb.DuckDBPyConnection, failing: dict[str, set], run: str | None) -> None:
     rows = {}
-    for name, ids in failing.items():
-        for signin_id in ids:
-            rows.setdefault(signin_id, f"failed validation: {name}")
+    for name, keys in failing.items():
+        for signin_key in keys:
+            rows.setdefault(signin_key, f"failed validation: {name}")
     if not rows:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE gate_failures (id VARCHAR, reason VARCHAR)")
-    con.executemany("INSERT INTO gate_failures VALUES (?, ?)", list(rows.items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE gate_failures (tenant_id VARCHAR, id VARCHAR, reason VARCHAR)")
+    con.executemany(
+        "INSERT INTO gate_failures VALUES (?, ?, ?)", [[*json.loads(key), reason] for key, reason in rows.items()]
+    )
     con.execute("BEGIN TRANSACTION")
     run_script(con, "validation/10_quarantine_failures.sql")
     run_script(con, "ca_sets/drop_released.sql")
     if run:
-        con.execute("CREATE OR REPLACE TEMP TABLE restoring AS SELECT id FROM gate_failures")
+        con.execute("CREATE OR REPLACE TEMP TABLE restoring AS SELECT tenant_id, id FROM gate_failures")
         run_script(con, "runs/restore_displaced.sql", {"run": run})  # a replaced version comes back
     con.execute("COMMIT")

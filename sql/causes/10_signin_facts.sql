@@ -21,7 +21,7 @@ s AS (
            OR s.id IN (SELECT signin_id FROM history_rows))
 ),
 steps AS (
-    SELECT signin_id,
+    SELECT tenant_id, signin_id,
            coalesce(arg_max(method, step_no) FILTER (requirement ILIKE 'multi%'),
                     arg_max(method, step_no) FILTER (NOT succeeded))        AS mfa_method,
            coalesce(arg_max(result_detail, step_no) FILTER (requirement ILIKE 'multi%'),
@@ -30,16 +30,16 @@ steps AS (
                     arg_max(succeeded, step_no) FILTER (NOT succeeded))     AS mfa_succeeded
     FROM signin_auth_steps
     WHERE signin_created_at >= (SELECT since FROM children_since)
-    GROUP BY signin_id
+    GROUP BY tenant_id, signin_id
 ),
 app_policy AS (
-    SELECT signin_id, list(status ORDER BY evaluation_no) AS app_policy_statuses
+    SELECT tenant_id, signin_id, list(status ORDER BY evaluation_no) AS app_policy_statuses
     FROM signin_app_policy_evaluations
     WHERE signin_created_at >= (SELECT since FROM children_since)
-    GROUP BY signin_id
+    GROUP BY tenant_id, signin_id
 ),
 app_device AS (
-    SELECT signin_id, app_version, operating_system FROM signin_app_device_details
+    SELECT tenant_id, signin_id, app_version, operating_system FROM signin_app_device_details
     WHERE signin_created_at >= (SELECT since FROM children_since)
 ),
 -- per policy list, not per sign-in: a few hundred lists serve the store (sql/schema/008_ca_policy_sets.sql)
@@ -55,7 +55,7 @@ ca AS (
     GROUP BY ca_set
 )
 SELECT
-    s.id AS signin_id, s.correlation_id, s.created_at, s.user_key, s.user_principal_name, s.event_type,
+    s.tenant_id, s.id AS signin_id, s.correlation_id, s.created_at, s.user_key, s.user_principal_name, s.event_type,
     s.error_code, s.additional_details, s.client_app_used, s.ip_address, s.country_or_region, s.city,
     s.latitude, s.longitude, s.network_types, s.device_id, s.device_operating_system, s.device_browser,
     s.device_is_compliant, s.device_is_managed, s.risk_level_during_signin, s.risk_state,
@@ -65,7 +65,7 @@ SELECT
     ca.ca_failure_policies, ca.ca_failure_policy_ids, ca.ca_failure_conditions::BIGINT AS ca_failure_conditions,
     ca.ca_report_only_failure_policies
 FROM s
-LEFT JOIN steps ON steps.signin_id = s.id
-LEFT JOIN app_policy ON app_policy.signin_id = s.id
-LEFT JOIN app_device AS d ON d.signin_id = s.id
+LEFT JOIN steps ON steps.tenant_id = s.tenant_id AND steps.signin_id = s.id
+LEFT JOIN app_policy ON app_policy.tenant_id = s.tenant_id AND app_policy.signin_id = s.id
+LEFT JOIN app_device AS d ON d.tenant_id = s.tenant_id AND d.signin_id = s.id
 LEFT JOIN ca ON ca.ca_set = s.ca_set

@@ -9,6 +9,6 @@ DELETE FROM cause_tags AS t USING pending_users AS p
 WHERE t.user_key = p.user_key AND hash(p.user_key) % $buckets = $bucket
   AND (p.retag_from IS NULL OR t.created_at >= p.retag_from);
 -- a sign-in whose new version moved in time (or to another user)
-DELETE FROM cause_tags WHERE signin_id IN (SELECT signin_id FROM kept_tags);
+DELETE FROM cause_tags AS t USING kept_tags AS k WHERE t.tenant_id = k.tenant_id AND t.signin_id = k.signin_id;
 
 INSERT INTO cause_tags BY NAME SELECT * FROM kept_tags;

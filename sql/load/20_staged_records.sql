@@ -29,11 +29,12 @@ recognised AS (
            CASE WHEN candidate
                 THEN event_type_name(nullif(regexp_extract(r.signInEventTypes, '^\["([A-Za-z]+)"', 1), ''))
                 ELSE event_type END AS event_type,
-           -- as Python: the tenant given, else resourceTenantId when it is a string (not a number, an object...)
-           CASE WHEN candidate
-                THEN coalesce(nullif($tenant, ''), CASE WHEN json_type(r.resourceTenantId) = 'VARCHAR'
-                                                        THEN json_extract_string(r.resourceTenantId, '$') END)
-                ELSE tenant_id END AS tenant_id,
+           -- as Python: the tenant given, else resourceTenantId when it is a string (not a number, an object...),
+           -- '' when nobody knows it (with the id, it identifies the sign-in: sql/schema/009_tenant_identity.sql)
+           coalesce(CASE WHEN candidate
+                         THEN coalesce(nullif($tenant, ''), CASE WHEN json_type(r.resourceTenantId) = 'VARCHAR'
+                                                                 THEN json_extract_string(r.resourceTenantId, '$') END)
+                         ELSE tenant_id END, '') AS tenant_id,
            CASE WHEN candidate THEN nullif(regexp_extract(r.id, '^"([0-9A-Za-z._:-]+)"$', 1), '')
                 ELSE signin_id END AS signin_id,
            -- ISO 8601 in UTC as Graph writes it; fraction digits past microseconds are cut, as Python does
@@ -47,6 +48,9 @@ recognised AS (
 staged AS (
     SELECT rn, locator, line, byte_offset, byte_length, format,
            event_type, tenant_id, signin_id, created_at, r,
+           -- what this version of the sign-in says, as read (load/40_winners.sql orders versions by it):
+           -- the same record in any spacing, key order or container hashes alike
+           hash(r) AS version_hash,
            NOT candidate OR coalesce(r IS NOT NULL AND NOT other_shape AND signin_id IS NOT NULL
                                      AND event_type IS NOT NULL AND year(created_at) BETWEEN 1970 AND 2200, false) AS accepted
     FROM recognised
@@ -56,7 +60,7 @@ staged AS (
 -- a late re-aggregation), the most complete one is kept (load/40_winners.sql).
 typed AS (
     SELECT
-        rn, locator, line, byte_offset, byte_length, accepted,
+        rn, locator, line, byte_offset, byte_length, accepted, version_hash,
         r.authenticationDetails AS auth_details, r.appliedConditionalAccessPolicies AS ca_json,
         r.authenticationAppPolicyEvaluationDetails AS app_policy_evaluations,
         r.authenticationAppDeviceDetails AS app_device,

@@ -5,7 +5,7 @@
 -- The window's user sign-ins the pages look at row by row (500121 and risky ones), read once: decoding
 -- the string columns of every sign-in in the window is the costly part of a scan.
 CREATE OR REPLACE TEMP TABLE report_signins AS
-SELECT id, created_at, error_code, coalesce(user_principal_name, user_id) AS user, ip_address AS ip,
+SELECT tenant_id, id, created_at, error_code, coalesce(user_principal_name, user_id) AS user, ip_address AS ip,
        country_or_region, device_operating_system, device_browser, client_app_used, app_display_name,
        device_display_name, user_agent, risk_level_during_signin, risk_event_types,
        risk_level_during_signin IN ('low', 'medium', 'high') OR risk_state IN ('atRisk', 'confirmedCompromised') AS risky,
@@ -26,7 +26,7 @@ SELECT t.signin_id, coalesce(t.correlation_id, t.signin_id) AS attempt, t.user_k
        coalesce(s.device_operating_system, 'unknown') AS os, coalesce(s.device_browser, 'unknown') AS browser,
        coalesce(s.client_app_used, 'unknown') AS client_app, coalesce(s.app_display_name, 'unknown') AS app,
        coalesce(s.user_agent, 'unknown') AS user_agent, s.ca_set
-FROM cause_tags t JOIN report_signins s ON s.id = t.signin_id
+FROM cause_tags t JOIN report_signins s ON s.tenant_id = t.tenant_id AND s.id = t.signin_id
 WHERE t.created_at >= $since AND t.created_at < $until;
 
 -- Per user: the most distinct failure days within any $window_days days (the cause engine's recurrence),

@@ -13,21 +13,24 @@ CREATE OR REPLACE TEMP TABLE undo_records AS
 SELECT record_key FROM raw_records WHERE ingest_id IN (SELECT ingest_id FROM undo_ingests);
 -- the sign-ins whose stored version is the run's
 CREATE OR REPLACE TEMP TABLE undo_signins AS
-SELECT id FROM signins WHERE record_key IN (SELECT record_key FROM undo_records);
+SELECT tenant_id, id FROM signins WHERE record_key IN (SELECT record_key FROM undo_records);
 
 -- Tags of the run's versions (a `signins tag` ran between a crash and this undo): the next tagging starts over.
-DELETE FROM tag_state WHERE EXISTS (SELECT 1 FROM cause_tags WHERE signin_id IN (SELECT id FROM undo_signins));
-DELETE FROM cause_tags WHERE signin_id IN (SELECT id FROM undo_signins);
+DELETE FROM tag_state
+WHERE EXISTS (SELECT 1 FROM cause_tags AS t SEMI JOIN undo_signins AS u ON u.tenant_id = t.tenant_id AND u.id = t.signin_id);
+DELETE FROM cause_tags AS t USING undo_signins AS u WHERE t.tenant_id = u.tenant_id AND t.signin_id = u.id;
 
 CREATE OR REPLACE TEMP TABLE released_ca_sets AS   -- for sql/ca_sets/drop_released.sql
-SELECT DISTINCT ca_set FROM signins WHERE id IN (SELECT id FROM undo_signins) AND ca_set IS NOT NULL;
-DELETE FROM signins WHERE id IN (SELECT id FROM undo_signins);
-DELETE FROM signin_auth_steps WHERE signin_id IN (SELECT id FROM undo_signins);
-DELETE FROM signin_app_policy_evaluations WHERE signin_id IN (SELECT id FROM undo_signins);
-DELETE FROM signin_app_device_details WHERE signin_id IN (SELECT id FROM undo_signins);
+SELECT DISTINCT ca_set FROM signins SEMI JOIN undo_signins USING (tenant_id, id) WHERE ca_set IS NOT NULL;
+DELETE FROM signins AS s USING undo_signins AS u WHERE s.tenant_id = u.tenant_id AND s.id = u.id;
+DELETE FROM signin_auth_steps AS c USING undo_signins AS u WHERE c.tenant_id = u.tenant_id AND c.signin_id = u.id;
+DELETE FROM signin_app_policy_evaluations AS c USING undo_signins AS u
+WHERE c.tenant_id = u.tenant_id AND c.signin_id = u.id;
+DELETE FROM signin_app_device_details AS c USING undo_signins AS u
+WHERE c.tenant_id = u.tenant_id AND c.signin_id = u.id;
 
 -- the versions it replaced come back (sql/runs/restore_displaced.sql, run next)
-CREATE OR REPLACE TEMP TABLE restoring AS SELECT id FROM displaced_signins WHERE run_name = $run;
+CREATE OR REPLACE TEMP TABLE restoring AS SELECT tenant_id, id FROM displaced_signins WHERE run_name = $run;
 
 DELETE FROM raw_records WHERE record_key IN (SELECT record_key FROM undo_records);
 DELETE FROM quarantine
