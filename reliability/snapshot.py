@@ -29,6 +29,8 @@ RUN_COLUMNS = frozenset(
         "finished_at",
         "applied_at",
         "loaded_until",
+        "seen_at",
+        "modified_ns",  # when the file read was last changed (known_files)
     }
 )
 # table: (the rows compared, the per-run counters left out)

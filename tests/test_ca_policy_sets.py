@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from signins.ingest import load
+from signins.ingest import writer
 from signins.ingest.batches import batches
 from signins.ingest.reader import read_file
 from signins.runs import landing
@@ -161,13 +161,13 @@ def test_a_staging_connection_forgets_lists_beyond_the_bound_and_stores_the_same
     path = lines(tmp_path / "a.jsonl", [signin(n, appliedConditionalAccessPolicies=lists[n % 4]) for n in range(1, 13)])
     whole = Store(tmp_path / "whole.duckdb")
     whole.ingest(path)
-    monkeypatch.setattr(load, "KNOWN_CA_LISTS", 2)
+    monkeypatch.setattr(writer, "KNOWN_CA_LISTS", 2)
     forgetful = Store(tmp_path / "forgetful.duckdb")
     run_script(forgetful.con, "load/10_stage_macros.sql")
     remembered = []
     for batch in batches(read_file(path, IngestLimits()).items, 2, 1 << 30):
         if batch.table is not None:
-            load.stage(forgetful.con, batch.table, None, lenient=False)
+            writer.stage(forgetful.con, batch.table, None, lenient=False)
             remembered.append(forgetful.scalar("SELECT count(*) FROM ca_known"))
     assert max(remembered) == 2 and 0 in remembered  # two lists a batch: kept, then all forgotten
     assert forgetful.ingest(path, IngestLimits(batch_records=2)).new_signins == 12

@@ -5,15 +5,15 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import time
 from concurrent.futures import Future
 from pathlib import Path
 
 from signins.ingest import blobs, load
 from signins.ingest.batches import Batch
-from signins.ingest.load import FileOutcome, _FileLoad, ingest_paths
+from signins.ingest.load import ingest_paths
 from signins.ingest.reader import read_file
 from signins.ingest.replay import record_text
+from signins.ingest.writer import BatchWriter, FileOutcome, Member
 from signins.settings import IngestLimits
 from tests.conftest import FIXTURES, PUBLIC, STORE_TABLES, Store, public_files
 
@@ -120,7 +120,8 @@ def test_a_record_the_database_refuses_is_quarantined_alone(store: Store, tmp_pa
     outcome = FileOutcome(path, sha256=blobs.file_sha256(path))
     done = Future()
     done.set_result("kept")
-    _FileLoad(store.con, outcome, "test", reading, done, tmp_path, run=None).write(Batch(found, []).sealed())
+    member = Member(outcome, reading, done, "kept.zst", path.stat().st_size)
+    BatchWriter(store.con, [member], tmp_path, None, None).write(Batch(found, []).sealed())
     assert (outcome.new_signins, outcome.quarantined) == (1, 1)
     assert "database refused" in store.scalar("SELECT reason FROM quarantine WHERE locator = 'line:2'")
 
@@ -137,30 +138,31 @@ def graph_pages(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def test_a_small_file_is_read_while_the_one_before_it_is_written(store: Store, tmp_path: Path, monkeypatch):
-    """Files of one batch (Graph pages) would each leave a core idle, read then written in turn."""
-    pages = graph_pages(tmp_path / "pages", 4)
-    opened: list[Path] = []
-    read_file, write = load.read_file, _FileLoad.write
+def test_small_files_share_batches_and_each_is_said_on_its_line(store: Store, tmp_path: Path, monkeypatch):
+    """A folder of small files is a few transactions, not one or more per file; each file still gets its
+    own outcome and log row, in order."""
+    pages = graph_pages(tmp_path / "pages", 6)
+    transactions = []
+    write = BatchWriter.write
 
-    def recording_read_file(path, *args):
-        opened.append(path)
-        return read_file(path, *args)
+    def counting_write(self, batch, lenient=False, whole_store=False):
+        transactions.append(len(BatchWriter.files_of(batch)))
+        write(self, batch, lenient, whole_store)
 
-    def write_once_the_next_file_is_open(self, batch, lenient=False):
-        following = pages.index(self.outcome.path) + 1
-        deadline = time.monotonic() + 10
-        while following < len(pages) and pages[following] not in opened:
-            assert time.monotonic() < deadline, (
-                f"{pages[following].name} was not read while the file before it was written"
-            )
-            time.sleep(0.01)
-        write(self, batch, lenient)
-
-    monkeypatch.setattr(load, "read_file", recording_read_file)
-    monkeypatch.setattr(_FileLoad, "write", write_once_the_next_file_is_open)
-    outcomes = ingest_paths(store.con, [tmp_path / "pages"], blobs.blob_root(store.db_path), IngestLimits())
-    assert [o.new_signins for o in outcomes] == [2, 2, 2, 2]
+    monkeypatch.setattr(BatchWriter, "write", counting_write)
+    said = []
+    outcomes = ingest_paths(
+        store.con,
+        [tmp_path / "pages"],
+        blobs.blob_root(store.db_path),
+        IngestLimits(batch_records=5),
+        on_file=said.append,
+    )
+    assert [o.path for o in outcomes] == [o.path for o in said] == pages
+    assert [o.new_signins for o in outcomes] == [2, 2, 2, 2, 2, 2]
+    assert transactions == [3, 3, 1]  # 12 records in batches of 5: pages 0-2, 2-4, 5
+    assert store.scalar("SELECT count(*) FROM ingest_log") == 6
+    assert store.scalar("SELECT count(DISTINCT file_sha256) FROM raw_records") == 6
 
 
 def test_a_file_that_cannot_be_read_is_said_on_its_line_and_the_rest_of_the_folder_loads(

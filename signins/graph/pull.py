@@ -282,10 +282,10 @@ async def _pull_slice(
 
 def _resume_point(job: _Job, slice_start: datetime, slice_end: datetime) -> tuple[int, str | None, datetime | None]:
     """(last landed page number, its nextLink, newest sign-in) of an interrupted slice; (0, None, None) if none."""
-    row = job.con.execute(
+    rows = job.con.execute(
         sql_text("pull/50_resume_point.sql"), job.params(slice_start=slice_start, slice_end=slice_end)
-    ).fetchone()
-    return (row[0], row[1], row[2]) if row else (0, None, None)
+    ).fetchall()  # to the end: the connection takes no other work while a result is unfinished
+    return (rows[0][0], rows[0][1], rows[0][2]) if rows else (0, None, None)
 
 
 async def _first_body(

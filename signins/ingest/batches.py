@@ -20,7 +20,7 @@ from signins.ingest.decode import LineBlock
 from signins.ingest.records import Candidate, Found, Rejected
 
 if TYPE_CHECKING:
-    from signins.ingest.load import Staged
+    from signins.ingest.writer import Staged
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Batch:
     rejected: list[Rejected]
     candidates: Candidates = field(default_factory=lambda: Candidates())
     table: pa.Table | None = None
-    staged: Staged | None = None  # parsed and typed ahead (signins.ingest.load.stage), when that worked
+    staged: Staged | None = None  # parsed and typed ahead (signins.ingest.writer.stage), when that worked
 
     def __post_init__(self) -> None:
         if not isinstance(self.candidates, Candidates):
@@ -115,8 +115,15 @@ class Candidates:
         return between
 
     def columns(self) -> dict[str, list]:
-        """What batch_table needs of each candidate: locator, line, byte_offset, byte_length, format."""
-        columns: dict[str, list] = {"locator": [], "line": [], "byte_offset": [], "byte_length": [], "format": []}
+        """What batch_table needs of each candidate: locator, line, byte_offset, byte_length, format, file."""
+        columns: dict[str, list] = {
+            "locator": [],
+            "line": [],
+            "byte_offset": [],
+            "byte_length": [],
+            "format": [],
+            "file": [],
+        }
         for part in self.parts:
             if isinstance(part, LineBlock):
                 numbers = range(part.number, part.number + len(part))
@@ -125,12 +132,14 @@ class Candidates:
                 columns["byte_offset"] += [part.offset + start - part.start for start in part.starts]
                 columns["byte_length"] += part.content_lengths()
                 columns["format"] += [LINE_FORMAT] * len(part)
+                columns["file"] += [part.file] * len(part)
             else:
                 columns["locator"] += [c.locator for c in part]
                 columns["line"] += [c.line for c in part]
                 columns["byte_offset"] += [c.offset for c in part]
                 columns["byte_length"] += [c.length for c in part]
                 columns["format"] += [c.format for c in part]
+                columns["file"] += [c.file for c in part]
         return columns
 
     def texts(self) -> list[pa.LargeBinaryArray]:
@@ -149,15 +158,19 @@ class Candidates:
         return chunks
 
     def formats(self) -> Counter:
+        """How many candidates of each (file, format) the batch holds."""
         counts = Counter()
         for part in self.parts:
-            counts.update({LINE_FORMAT: len(part)} if isinstance(part, LineBlock) else (c.format for c in part))
+            if isinstance(part, LineBlock):
+                counts[(part.file, LINE_FORMAT)] += len(part)
+            else:
+                counts.update((c.file, c.format) for c in part)
         return counts
 
 
 def _line_candidate(block: LineBlock, i: int) -> Candidate:
     number, offset, text = block.line(i)
-    return Candidate(f"line:{number}", number, offset, text)
+    return Candidate(f"line:{number}", number, offset, text, file=block.file)
 
 
 def batches(
@@ -255,6 +268,7 @@ def batch_table(found: list[Found], candidates: Candidates) -> pa.Table:
     taken = candidates.columns()
     columns = {
         "rn": (range(n), pa.int32()),
+        "file": ([f.file for f in found] + taken["file"], pa.int32()),
         "candidate": ([False] * n_found + [True] * len(candidates), pa.bool_()),
         "locator": ([f.locator for f in found] + taken["locator"], pa.string()),
         "line": ([f.line for f in found] + taken["line"], pa.int32()),

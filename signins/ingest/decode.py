@@ -156,6 +156,7 @@ class LineBlock:
     data: bytes
     start: int
     ends: list[int]
+    file: int = 0  # which file of a load the lines are from (signins.ingest.writer)
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -190,9 +191,9 @@ class LineBlock:
 
     def split(self, count: int) -> tuple[LineBlock, LineBlock]:
         """The first `count` lines, and the rest."""
-        head = LineBlock(self.number, self.offset, self.data, self.start, self.ends[:count])
+        head = LineBlock(self.number, self.offset, self.data, self.start, self.ends[:count], self.file)
         return head, LineBlock(
-            self.number + count, self.offset + head.size, self.data, head.ends[-1], self.ends[count:]
+            self.number + count, self.offset + head.size, self.data, head.ends[-1], self.ends[count:], self.file
         )
 
     def bounded(self, max_line: int) -> Iterator[LineBlock | LongLine]:

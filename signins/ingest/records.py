@@ -29,6 +29,7 @@ class Found:
     created_at: datetime
     notes: list[str]
     text: bytes  # canonical (Graph beta shaped) JSON
+    file: int = 0  # which file of a load it is from (signins.ingest.writer)
 
     @classmethod
     def of(
@@ -75,6 +76,7 @@ class Candidate:
     offset: int | None  # byte offset of a JSON line; None for the element of a page
     text: bytes
     container: str = "ndjson"
+    file: int = 0  # which file of a load it is from (signins.ingest.writer)
 
     @property
     def format(self) -> str:
@@ -95,6 +97,7 @@ class Rejected:
     line: int | None
     reason: str
     text: str = ""
+    file: int = 0  # which file of a load it is from (signins.ingest.writer)
 
     def __post_init__(self) -> None:
         self.text = self.text[:QUARANTINE_TEXT_LIMIT]

@@ -1,5 +1,6 @@
--- The staged records of one batch, registered from Python as `batch` (signins.ingest.batches.batch_table): rn, candidate,
--- locator, line, byte_offset, byte_length, format, event_type, tenant_id, signin_id, created_at, doc.
+-- The staged records of one batch, registered from Python as `batch` (signins.ingest.batches.batch_table): rn, file,
+-- candidate, locator, line, byte_offset, byte_length, format, event_type, tenant_id, signin_id, created_at, doc.
+-- A batch may hold the records of several files of a load: `file` says whose (signins.ingest.writer).
 -- json_transform parses each document once into a typed struct; a value of the wrong type becomes
 -- NULL here (the raw layer keeps the original).
 --
@@ -46,7 +47,7 @@ recognised AS (
     FROM parsed
 ),
 staged AS (
-    SELECT rn, locator, line, byte_offset, byte_length, format,
+    SELECT rn, file, locator, line, byte_offset, byte_length, format,
            event_type, tenant_id, signin_id, created_at, r,
            -- what this version of the sign-in says, as read (load/40_winners.sql orders versions by it):
            -- the same record in any spacing, key order or container hashes alike
@@ -60,7 +61,7 @@ staged AS (
 -- a late re-aggregation), the most complete one is kept (load/40_winners.sql).
 typed AS (
     SELECT
-        rn, locator, line, byte_offset, byte_length, accepted, version_hash,
+        rn, file, locator, line, byte_offset, byte_length, accepted, version_hash,
         r.authenticationDetails AS auth_details, r.appliedConditionalAccessPolicies AS ca_json,
         r.authenticationAppPolicyEvaluationDetails AS app_policy_evaluations,
         r.authenticationAppDeviceDetails AS app_device,
