@@ -32,6 +32,7 @@ DATA_SUFFIXES = {".json", ".jsonl", ".ndjson", ".log", ".csv", ".gz", ".txt"}
 # A file up to this size is read whole and shares batches with the small files around it; a larger one
 # is read batch by batch on its own.
 SMALL_FILE_BYTES = 4 * 1024 * 1024
+CHECKED_TOGETHER = 256  # small files whose hashes are looked up in the store in one statement
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -137,18 +138,19 @@ def _member(
     sha256: str = "",
     reading: FileReading | None = None,
     blob: Future | None = None,
-    con: duckdb.DuckDBPyConnection | None = None,
+    begun: bool = False,
     skipped: bool = False,
     unreadable: str = "",
 ) -> Member:
-    """A file of the load: one to write (its reading and kept copy given), or one `skipped` (its content
-    was loaded before) or `unreadable` (its reason given), which write nothing."""
+    """A file of the load: one to write (its reading and kept copy given, and whether an earlier attempt
+    `begun` it), or one `skipped` (its content was loaded before) or `unreadable` (its reason given),
+    which write nothing."""
     outcome = FileOutcome(path, sha256=sha256, already_ingested=skipped, unreadable=unreadable)
     if reading is None:
         return Member(outcome, FileReading(path, "", "unknown"), _done(), "", load.size(path))
     outcome.encoding, outcome.notes = reading.encoding, reading.notes  # the reader may note more as it reads
     member = Member(outcome, reading, blob, blobs.blob_path(path, sha256), load.size(path))
-    member.begun = member.noted = bool(ledger.begun(con or load.con, [sha256]))
+    member.begun = member.noted = begun
     member.registered = not load.run
     return member
 
@@ -187,7 +189,8 @@ def _load_large(load: _Load, path: Path) -> None:
                 load.done([_member(load, path, sha256, skipped=True)])
                 return
             writer = BatchWriter(load.con, [], load.blob_root, load.run, load.tenant)
-            writer.members.append(_member(load, path, sha256, reading, pool.submit(copy.keep, sha256)))
+            begun = bool(ledger.begun(load.con, [sha256]))
+            writer.members.append(_member(load, path, sha256, reading, pool.submit(copy.keep, sha256), begun))
             for batch in produced:
                 writer.write(batch)
         finally:
@@ -249,26 +252,40 @@ def _small_items(
 ) -> Iterator[Found | Rejected | Candidate | LineBlock]:
     """The records of small files, each tagged with its file's index in `members`, which this fills as it
     reads (in the reader's thread): a file loaded before (its content, maybe under another name, earlier
-    in this folder too) or that cannot be read becomes a member that writes nothing."""
+    in this folder too) or that cannot be read becomes a member that writes nothing. The files' hashes are
+    looked up CHECKED_TOGETHER at a time."""
     seen: set[str] = set()
     try:
-        for path in paths:
-            index = len(members)
-            try:
-                sha256 = blobs.file_sha256(path)
-                if sha256 in seen or ledger.ingested(con, [sha256]):
+        for start in range(0, len(paths), CHECKED_TOGETHER):
+            chunk = paths[start : start + CHECKED_TOGETHER]
+            hashes = {path: _hash(path) for path in chunk}
+            known = [h for h in hashes.values() if not isinstance(h, OSError)]
+            ingested, begun = ledger.ingested(con, known), ledger.begun(con, known)
+            for path in chunk:
+                index, sha256 = len(members), hashes[path]
+                if not isinstance(sha256, OSError) and (sha256 in seen or sha256 in ingested):
                     members.append(_member(load, path, sha256, skipped=True))
                     continue
-                reading = read_file(path, load.limits, load.tenant)
-                items = list(reading.items)
-            except OSError as exc:
-                members.append(_member(load, path, unreadable=f"cannot read: {exc.strerror or exc}"))
-                continue
-            seen.add(sha256)
-            copy = blobs.BlobCopy(load.blob_root, path, pool)
-            members.append(_member(load, path, sha256, reading, pool.submit(copy.keep, sha256), con))
-            for item in items:
-                item.file = index
-                yield item
+                try:
+                    if isinstance(sha256, OSError):
+                        raise sha256
+                    reading = read_file(path, load.limits, load.tenant)
+                    items = list(reading.items)
+                except OSError as exc:
+                    members.append(_member(load, path, unreadable=f"cannot read: {exc.strerror or exc}"))
+                    continue
+                seen.add(sha256)
+                blob = pool.submit(blobs.BlobCopy(load.blob_root, path, pool).keep, sha256)
+                members.append(_member(load, path, sha256, reading, blob, sha256 in begun))
+                for item in items:
+                    item.file = index
+                    yield item
     finally:
         con.close()
+
+
+def _hash(path: Path) -> str | OSError:
+    try:
+        return blobs.file_sha256(path)
+    except OSError as exc:
+        return exc
