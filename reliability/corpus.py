@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import os
 import re
 import resource
 import sys
@@ -162,6 +163,22 @@ def huge_line() -> bytes:
         .replace(b'"userAgent": ""', b'"userAgent": "' + b"A" * HUGE_LINE + b'"')
         + b"\n"
     )
+
+
+# A page saved without white space, one line longer than the record size limit: read element by element.
+COMPACT_RECORDS = 9_000
+
+
+def compact_page() -> bytes:
+    records = [signin(n) for n in range(COMPACT_RECORDS)]
+    return json.dumps({"value": records}, separators=(",", ":")).encode()
+
+
+def csv_with_a_huge_cell() -> bytes:
+    """A Log Analytics CSV whose second row has a 40 MB cell: that row alone is quarantined."""
+    header, row = LA_CSV.split(b"\r\n", 1)
+    after = row.replace(b"3c1d2f7a-9e4b-4a61-b0c2-7d8e9f0a1b2c", b"3c1d2f7a-9e4b-4a61-b0c2-000000000003")
+    return header + b"\r\n" + row + b'x,"' + b"y" * (40 * 1024 * 1024) + b'"\r\n' + after
 
 
 OUT_OF_RANGE = [
@@ -321,6 +338,29 @@ SPECIAL = [
         len(OUT_OF_RANGE),
         UNREADABLE,
     ),
+    # one bad thing among good ones stays one bad thing
+    Case(
+        "good-and-out-of-range-times.log",
+        lambda: lines(signin(100), *[signin(i, createdDateTime=d) for i, d in enumerate(OUT_OF_RANGE)], signin(101)),
+        len(OUT_OF_RANGE) + 2,
+        2,
+        len(OUT_OF_RANGE),
+        UNREADABLE,
+    ),
+    Case(
+        "good-and-out-of-range-times-page.json",
+        lambda: page(signin(100), *[signin(i, createdDateTime=d) for i, d in enumerate(OUT_OF_RANGE)], signin(101)),
+        len(OUT_OF_RANGE) + 2,
+        2,
+        len(OUT_OF_RANGE),
+        UNREADABLE,
+    ),
+    Case("compact-page-over-the-record-limit.json", compact_page, COMPACT_RECORDS, COMPACT_RECORDS, 0),
+    Case("csv-with-a-40-mb-cell.csv", csv_with_a_huge_cell, 3, 2, 1, "exceeds the 33554432 byte limit"),
+    # file names that are not UTF-8, or that hold line ends and escape sequences: what matters is the content
+    Case(os.fsdecode(b"caf\xe9-export.json"), lambda: GOOD2, 2, 2, 0),
+    Case("line\nOK   forged.json", lambda: GOOD2, 2, 2, 0),
+    Case("title\x1b]0;pwned\x07.json", lambda: GOOD2, 2, 2, 0),
     # mixed formats in one file
     Case("json-lines-then-csv.log", lambda: GOOD2 + LA_CSV, 25, 2, 23, "malformed JSON"),
     Case("csv-then-json-lines.csv", lambda: LA_CSV + GOOD2, 3, 1, 2, "row has"),

@@ -5,6 +5,7 @@ two runs on one database, the backfill, and the deployment's schedule."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -168,6 +169,23 @@ def test_a_run_that_died_while_landing_is_undone_by_the_next_one(clean_run, tmp_
 def graph_line(n: int, **changes) -> bytes:
     record = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
     return orjson.dumps({**record, "id": f"00000000-0000-0000-0000-{n:012d}", **changes})
+
+
+def test_a_bad_record_or_file_name_costs_itself_alone_and_the_run_carries_on(tmp_path: Path):
+    """A folder with a time Entra cannot produce in one file and a name that is not UTF-8: the run lands,
+    gates and tags every good record, quarantines the one bad record, and its summary escapes the name."""
+    from flows.nightly import nightly
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "a.jsonl").write_bytes(
+        graph_line(1) + b"\n" + graph_line(2, createdDateTime="9999-12-31T23:59:59Z") + b"\n" + graph_line(3) + b"\n"
+    )
+    (folder / os.fsdecode(b"caf\xe9-export.jsonl")).write_bytes(graph_line(4) + b"\n")
+    totals = nightly(source=str(folder), db_path=str(tmp_path / "nightly.duckdb"), out=str(tmp_path / "report"))
+    assert (totals["sources"], totals["records"], totals["new_signins"], totals["quarantined"]) == (2, 4, 3, 1)
+    summary = json.loads((Path(totals["run_record"]) / "summary.json").read_text())
+    assert summary["landed"]["sources"][1]["name"] == os.fsdecode(b"caf\xe9-export.jsonl")
 
 
 def test_a_failing_gate_fails_the_run_and_leaves_the_store_as_it_was(tmp_path: Path):
