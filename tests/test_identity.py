@@ -4,6 +4,7 @@ the smaller hash of its text), whatever the order of the files, tenants or batch
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -118,6 +119,17 @@ def test_any_interleaving_of_files_and_tenants_gives_the_same_store(tmp_path_fac
     reference = _loaded(tmp_path_factory.mktemp("ref") / "s.duckdb", paths, range(len(FILES)), IngestLimits())
     shuffled = _loaded(tmp_path_factory.mktemp("any") / "s.duckdb", paths, order, IngestLimits(batch_records=batch))
     assert shuffled == reference
+
+
+def test_every_order_of_three_files_gives_the_same_store(tmp_path: Path):
+    """Versions of shared sign-ins across two tenants, loaded in all six orders."""
+    picked = [0, 2, 3]  # a1, a3 (tenant-a, sharing sign-ins 1 and 3 with a1/a2) and b1 (tenant-b, sign-in 1)
+    paths = [page_file(tmp_path / FILES[i][0], *FILES[i][2]) for i in range(len(FILES))]
+    stores = {
+        order: _loaded(tmp_path / f"{'-'.join(map(str, order))}.duckdb", paths, order, IngestLimits())
+        for order in itertools.permutations(picked)
+    }
+    assert len(set(map(repr, stores.values()))) == 1
 
 
 def _loaded(db: Path, paths: list[Path], order, limits: IngestLimits) -> dict:
