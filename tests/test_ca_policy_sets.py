@@ -174,3 +174,56 @@ def test_a_staging_connection_forgets_lists_beyond_the_bound_and_stores_the_same
     for table in ("signins", "ca_policy_sets"):
         assert table_content(forgetful, table) == table_content(whole, table), table
     assert forgetful.scalar("SELECT count(DISTINCT ca_set) FROM signins") == 4
+
+
+def test_a_policys_authentication_strength_is_kept_and_makes_its_own_list(store: Store, tmp_path: Path):
+    """Graph beta names the authentication strength a policy enforced (authenticationStrength.displayName);
+    the workbench shows it, so the list keeps it, and the same list without a strength stays another list."""
+    strong = [{**POLICIES[0], "authenticationStrength": {"displayName": "Phishing-resistant MFA", "id": "x"}}]
+    strong += POLICIES[1:]
+    store.ingest(lines(tmp_path / "a.jsonl", [signin(1), signin(2, appliedConditionalAccessPolicies=strong)]))
+    assert store.scalar("SELECT count(DISTINCT ca_set) FROM signins") == 2
+    rows = store.rows(
+        "SELECT signin_id, policy_no, authentication_strength FROM signin_ca_policies "
+        "WHERE authentication_strength IS NOT NULL"
+    )
+    assert rows == [(signin(2)["id"], 1, "Phishing-resistant MFA")]
+
+
+def _step(method: str | None, succeeded: bool, detail: str, requirement: str = "Multi-factor authentication") -> dict:
+    return {
+        "authenticationMethod": method,
+        "succeeded": succeeded,
+        "authenticationStepResultDetail": detail,
+        "authenticationStepRequirement": requirement,
+    }
+
+
+def test_the_method_of_the_mfa_prompt_a_sign_in_showed_is_stored(store: Store, tmp_path: Path):
+    """mfa_challenge_method: the last MFA step not satisfied by an earlier claim; for a 500121 without one,
+    its failed step; else mfaDetail's method; NULL when the sign-in prompted for nothing."""
+    password = _step("Password", True, "Correct password", "Primary authentication")
+    success = {"errorCode": 0}
+    records = [
+        signin(1),  # 500121, push denied
+        signin(2, status=success, authenticationDetails=[password, _step("Text message", True, "OK")]),
+        signin(
+            3,
+            status=success,
+            mfaDetail=None,
+            authenticationDetails=[password, _step("Previously satisfied", True, "MFA requirement satisfied by claim")],
+        ),
+        signin(4, authenticationDetails=[password, _step("OATH verification code", False, "Invalid code", "")]),
+        signin(5, status=success, authenticationDetails=[password], mfaDetail={"authMethod": "Phone call"}),
+        signin(6, status=success, authenticationDetails=[password], mfaDetail=None),
+    ]
+    store.ingest(lines(tmp_path / "a.jsonl", records))
+    methods = dict(store.rows("SELECT id, mfa_challenge_method FROM signins"))
+    assert [methods[signin(n)["id"]] for n in range(1, 7)] == [
+        "Mobile app notification",
+        "Text message",
+        None,
+        "OATH verification code",
+        "Phone call",
+        None,
+    ]

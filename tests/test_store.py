@@ -139,3 +139,33 @@ def test_a_version_7_store_keeps_each_policy_list_once_as_the_loader_does(tmp_pa
     assert (
         store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'displaced_ca_policies'") == 0
     )
+
+
+def test_a_version_10_store_gets_the_method_of_each_sign_ins_mfa_prompt_as_the_loader_does(
+    tmp_path: Path, landed: Path
+):
+    """Schema 11 (sql/schema/011_mfa_challenges.sql): the migration fills mfa_challenge_method of the stored
+    sign-ins and of the versions a run kept aside from their stored steps, as the loader reads it."""
+    path = tmp_path / "s.duckdb"
+    _older_store(path, 10, landed)
+    store, latest = Store(path), Store(landed)  # opening migrates
+    assert schema_version(store.con) == LATEST_VERSION
+    for table in ("signins", "displaced_signins"):
+        assert table_content(store, table) == table_content(latest, table), table
+        assert store.scalar(f"SELECT count(*) FROM {table} WHERE mfa_challenge_method IS NOT NULL") > 0
+
+
+def test_a_policy_without_authentication_strength_keeps_the_key_it_had(tmp_path: Path):
+    """A policy list's key leaves out an absent authentication strength: lists stored before schema 11 are
+    found again by the lists loaded after it; a strength makes a different list."""
+    policy = "'p1', 'CA001', 'failure', ['mfa'], [], 3, 0"
+    with duckdb.connect(str(tmp_path / "v10.duckdb")) as old:
+        migrate(old, until=10)
+        (before,) = old.execute(f"SELECT ca_set_key([ca_policy({policy})])").fetchone()
+    with duckdb.connect(str(tmp_path / "v11.duckdb")) as new:
+        migrate(new)
+        (after, strong) = new.execute(
+            f"SELECT ca_set_key([ca_policy({policy}, NULL)]), ca_set_key([ca_policy({policy}, 'Phishing-resistant MFA')])"
+        ).fetchone()
+    assert after == before
+    assert strong != before

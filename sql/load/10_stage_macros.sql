@@ -77,9 +77,21 @@ CREATE OR REPLACE TEMP MACRO signin_struct(doc) AS json_transform(doc, '{
 CREATE OR REPLACE TEMP MACRO ca_policy_list(policies_json) AS list_transform(
     from_json(policies_json, '[{"id": "VARCHAR", "displayName": "VARCHAR", "result": "VARCHAR",
                                 "enforcedGrantControls": ["VARCHAR"], "enforcedSessionControls": ["VARCHAR"],
-                                "conditionsSatisfied": "VARCHAR", "conditionsNotSatisfied": "VARCHAR"}]'),
+                                "conditionsSatisfied": "VARCHAR", "conditionsNotSatisfied": "VARCHAR",
+                                "authenticationStrength": {"displayName": "VARCHAR"}}]'),
     lambda p: ca_policy(nullif(p.id, ''), p.displayName, lower_first(p.result), p.enforcedGrantControls,
-                        p.enforcedSessionControls, ca_flags(p.conditionsSatisfied), ca_flags(p.conditionsNotSatisfied)));
+                        p.enforcedSessionControls, ca_flags(p.conditionsSatisfied), ca_flags(p.conditionsNotSatisfied),
+                        nullif(p.authenticationStrength.displayName, '')));
+
+-- The method of the MFA prompt a sign-in showed (signins.mfa_challenge_method, sql/schema/011_mfa_challenges.sql):
+-- its last MFA step not satisfied by an earlier claim, else (a 500121) its last failed step, else mfaDetail's.
+CREATE OR REPLACE TEMP MACRO mfa_challenge_method(steps, error_code, mfa_detail_method) AS coalesce(
+    list_filter(steps, lambda d: mfa_prompt_step(d.authenticationStepRequirement, nullif(d.authenticationMethod, ''),
+                                                  d.authenticationStepResultDetail))[-1].authenticationMethod,
+    CASE WHEN error_code = 500121
+         THEN list_filter(steps, lambda d: NOT d.succeeded AND coalesce(d.authenticationMethod, '') <> '')[-1]
+              .authenticationMethod END,
+    nullif(mfa_detail_method, ''));
 
 -- The policy lists this connection has met, by the JSON text signin_struct gives them (ca_hash: its
 -- hash, for a cheap join): a batch's sign-ins look their list up here (load/20_staged_records.sql), and

@@ -104,6 +104,7 @@ typed AS (
         nullif(r.crossTenantAccessType, '')                 AS cross_tenant_access_type,
         nullif(r.mfaDetail.authMethod, '')                  AS mfa_auth_method,
         nullif(r.mfaDetail.authDetail, '')                  AS mfa_auth_detail,
+        mfa_challenge_method(r.authenticationDetails, r.status.errorCode, r.mfaDetail.authMethod) AS mfa_challenge_method,
         nullif(r.deviceDetail.deviceId, '')                 AS device_id,
         nullif(r.deviceDetail.displayName, '')              AS device_display_name,
         nullif(r.deviceDetail.operatingSystem, '')          AS device_operating_system,
