@@ -79,18 +79,28 @@ def tag(
 @click.command()
 @click.argument("key")
 @DB_OPTION
-def explain(key: str, db_path: Path | None) -> None:
-    """Explain one sign-in (by id or correlation id): what happened, each cause with its evidence, the fix.
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="For a user principal name: show at most this many of the newest failures per tenant.",
+)
+def explain(key: str, db_path: Path | None, limit: int) -> None:
+    """Explain one sign-in (by id, correlation id or request id): what happened, each cause with its evidence,
+    the fix; or a user's recent failed sign-ins (by user principal name, any case).
 
-    Also prints the ids to quote to Microsoft support (request id, correlation id, timestamp).
-    Exits 6 when the store has no such sign-in.
+    For a sign-in, also prints the ids to quote to Microsoft support (request id, correlation id, timestamp).
+    For a user: a header line (tenants, failures, 500121 failures, first and last failure, findings), then
+    the newest failures first, per tenant, each with its cause, fix and ids to quote; a line says when
+    --limit left older failures out. Exits 6 when nothing in the store matches KEY.
     """
     from signins.analysis.explain import explain as explain_text
     from signins.store.database import connect
 
     settings = settings_for(db_path)
     with reading(settings), connect(settings.db_path, read_only=True) as con:
-        click.echo(explain_text(con, key))
+        click.echo(explain_text(con, key, limit=limit))
 
 
 @click.command()

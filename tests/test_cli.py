@@ -28,7 +28,7 @@ def subcommands() -> list[str]:
 SURFACE = {
     "backfill": {"--db", "--out", "--since", "--until"},
     "evaluate": {"--db", "--truth"},
-    "explain": {"--db", "key"},
+    "explain": {"--db", "--limit", "key"},
     "export": {"--db", "--format", "--out", "kind"},
     "export-parquet": {"--db", "--out", "--since", "--until"},
     "ingest": {"--db", "--tenant", "paths"},
