@@ -11,7 +11,7 @@ WITH policies AS (
                                CASE WHEN no = 2 THEN 'notApplied'
                                     WHEN no = 3 THEN CASE WHEN kind = 'failure' THEN 'reportOnlyFailure' ELSE 'reportOnlySuccess' END
                                     WHEN kind = 'failure' THEN 'failure' ELSE 'success' END,
-                               grants, NULL, conditions, 0) AS policy
+                               grants, NULL, conditions, 0, NULL) AS policy
     FROM (VALUES ('failure'), ('report_only'), ('plain')) k(kind)
     JOIN (VALUES (1, 'CA001: Require MFA for all users', ['Mfa'], 3),
                  (2, 'CA004: Require compliant device for admins', ['RequireCompliantDevice'], 1),
@@ -30,7 +30,7 @@ INSERT INTO signins (id, created_at, correlation_id, event_type, is_interactive,
                      user_principal_name, app_display_name, ip_address, client_app_used, user_agent, error_code,
                      device_display_name, device_operating_system, device_browser, country_or_region,
                      risk_level_during_signin, risk_state, risk_event_types, conditional_access_status,
-                     source_format, record_key, completeness, loaded_at, ca_set)
+                     source_format, record_key, completeness, loaded_at, ca_set, mfa_challenge_method)
 WITH n AS (
     SELECT i, (hash(i) % 1000003)::BIGINT AS h, (hash(i) % getvariable('users'))::BIGINT AS u
     FROM range(getvariable('day') * getvariable('per_day'), (getvariable('day') + 1) * getvariable('per_day')) r(i)
@@ -48,7 +48,9 @@ SELECT 'S' || i, getvariable('start') + to_days(getvariable('day')) + to_seconds
        ['US', 'GB', 'DE', 'NL', 'FR', 'IN', 'NO', 'SE', 'BR', 'JP'][u % 10 + 1],
        CASE WHEN i % 1000 = 5 THEN 'medium' ELSE 'none' END, CASE WHEN i % 1000 = 5 THEN 'atRisk' ELSE 'none' END,
        CASE WHEN i % 1000 = 5 THEN ['unfamiliarFeatures'] ELSE [] END,
-       CASE WHEN i % 50 = 0 THEN 'failure' ELSE 'success' END, 'bench', 'bench:' || i, 1, now(), l.ca_set
+       CASE WHEN i % 50 = 0 THEN 'failure' ELSE 'success' END, 'bench', 'bench:' || i, 1, now(), l.ca_set,
+       CASE WHEN i % 50 = 0 OR i % 10 = 3  -- about one sign-in in eight shows an MFA prompt
+            THEN ['Mobile app notification', 'Text message', 'OATH verification code'][h % 3 + 1] END
 FROM n JOIN bench_ca_lists l
   ON l.kind = CASE WHEN i % 50 = 0 THEN 'failure' WHEN i % 10 = 0 THEN 'report_only' ELSE 'plain' END;
 
@@ -60,7 +62,7 @@ SELECT s.id, s.correlation_id, s.user_id, s.user_principal_name, s.created_at, 5
        ['CA001: Require MFA for all users'],
        CASE WHEN hash(s.id) % 10 = 0 THEN ['CA011: Require phishing-resistant MFA (report-only)'] ELSE [] END,
        ['multiConditionalAccess'], ['Mobile app notification', 'OATH verification code', 'Text message'][(hash(s.id) % 3)::BIGINT + 1],
-       'mfa denied', 30.0, hash(s.id) % 7 = 0, now()
+       'mfa denied', 30.0, hash(s.id) % 7 = 0, now(), s.tenant_id
 FROM signins s JOIN mix m ON m.slot = hash(s.id) % m.slots
 WHERE s.error_code = 500121 AND s.created_at >= getvariable('start') + to_days(getvariable('day'))
   AND s.created_at < getvariable('start') + to_days(getvariable('day') + 1);

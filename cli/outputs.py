@@ -100,10 +100,12 @@ def _utc(moment: datetime | None) -> datetime | None:
 @click.option(
     "--pseudonymize",
     is_flag=True,
-    help="Replace user names, IPs and device names with keyed hashes ($SIGNINS_PSEUDONYM_KEY).",
+    help="Replace user names, IPs, device names and sign-in and correlation ids with keyed hashes "
+    "($SIGNINS_PSEUDONYM_KEY).",
 )
 def report(db_path: Path | None, out: Path, since: datetime | None, until: datetime | None, pseudonymize: bool) -> None:
-    """Write the dashboards: a static site (index + Overview, Users, Policies, Security, Patterns).
+    """Write the dashboards: a static site (a triage landing page, Overview, Users, Policies, Security,
+    Patterns, and a page per flagged user and per Conditional Access policy).
 
     Every figure is drawn from SQL aggregates (sql/report/); the site works offline (plotly.js is
     written beside the pages once) and escapes every string that came from the logs. Open
@@ -116,6 +118,11 @@ def report(db_path: Path | None, out: Path, since: datetime | None, until: datet
     settings = settings_for(db_path)
     with reading(settings):
         written = build_report(settings.db_path, out, _utc(since), _utc(until), key)
+    details = [page for page in written.pages if page.path.name[:2] in ("u-", "p-")]
     for page in written.pages:
-        click.echo(f"{page.path}: {page.figures} figures, {page.size / 1024:,.0f} KiB")
+        if page not in details:
+            click.echo(f"{page.path}: {page.figures} figures, {page.size / 1024:,.0f} KiB")
+    users = sum(page.path.name.startswith("u-") for page in details)
+    size = sum(page.size for page in details) / 1024
+    click.echo(f"{users:,} user pages and {len(details) - users:,} policy pages, {size:,.0f} KiB")
     click.echo(f"report {written.window.since:%Y-%m-%d} to {written.window.last_day:%Y-%m-%d} -> {written.index}")

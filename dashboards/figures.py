@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable
+from datetime import timedelta
 
 import plotly.graph_objects as go
 import polars as pl
@@ -43,15 +44,37 @@ def _short(label) -> str:
 
 def _layout(fig: go.Figure, x_title: str, y_title: str, height: int = 420) -> go.Figure:
     # No template: plotly.js's own defaults look plain and clean, and a template adds time and size to every figure.
+    # The toolbar stands upright in the right margin, clear of the legend above the plot.
     fig.update_layout(
         template="none",
         height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        margin={"l": 10, "r": 40, "t": 30, "b": 10},
+        modebar={"orientation": "v"},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         xaxis={"title": {"text": x_title}, "automargin": True},
         yaxis={"title": {"text": y_title}, "automargin": True},
     )
     return fig
+
+
+def count_axis(fig: go.Figure, axis: str, largest: float | None) -> go.Figure:
+    """Whole-number ticks on a count axis: one per unit while counts are small, never 0.5."""
+    settings = {"tickformat": ",d", "rangemode": "tozero"}
+    if largest is not None and largest <= 8:
+        settings |= {"dtick": 1, "tick0": 0}
+    return fig.update_layout({f"{axis}axis": settings})
+
+
+def day_axis(fig: go.Figure, axis: str, first, last) -> go.Figure:
+    """A day axis: day ticks as `07 Dec`, one per day over two weeks or less (a one-day window included)."""
+    settings = {"type": "date", "tickformat": "%d %b"}
+    if (last - first).days <= 14:
+        settings |= {
+            "dtick": 86400000,
+            "tick0": str(first),
+            "range": [str(first - timedelta(hours=12)), str(last + timedelta(hours=12))],
+        }
+    return fig.update_layout({f"{axis}axis": settings})
 
 
 def _category_ticks(fig: go.Figure, values: list, axis: str) -> None:
@@ -109,12 +132,13 @@ def stacked_bars(
             hovertemplate=_BAR_HOVER[horizontal],
         )
     fig.update_layout(barmode="stack")
+    largest = frame.group_by(x).agg(pl.col(value).sum())[value].max() if frame.height else None
     if horizontal:
         categories = _order(frame, x, value)
         _category_ticks(fig, categories, "y")
         fig.update_yaxes(categoryorder="array", categoryarray=categories[::-1])
-        return _layout(fig, y_title, x_title, height)
-    return _layout(fig, x_title, y_title, height)
+        return count_axis(_layout(fig, y_title, x_title, height), "x", largest)
+    return count_axis(_layout(fig, x_title, y_title, height), "y", largest)
 
 
 @_escaped
@@ -127,8 +151,10 @@ def bars(
     y_title: str,
     horizontal: bool = True,
     height: int = 420,
+    percent: bool = False,
 ) -> go.Figure:
-    """Grouped bars: one trace per column in `series` ({column: trace name}), categories in frame order."""
+    """Grouped bars: one trace per column in `series` ({column: trace name}), categories in frame order;
+    the values are counts, or percentages with `percent`."""
     fig = go.Figure()
     categories = frame[category].to_list()
     for column, name in series.items():
@@ -145,7 +171,12 @@ def bars(
     fig.update_layout(
         {f"{axis}axis": {"categoryorder": "array", "categoryarray": categories[::-1] if horizontal else categories}}
     )
-    return _layout(fig, x_title, y_title, height)
+    fig = _layout(fig, x_title, y_title, height)
+    value_axis = "x" if horizontal else "y"
+    if percent:
+        return fig.update_layout({f"{value_axis}axis": {"ticksuffix": "%", "rangemode": "tozero"}})
+    largest = max((frame[c].max() or 0 for c in series), default=None) if frame.height else None
+    return count_axis(fig, value_axis, largest)
 
 
 @_escaped
@@ -165,7 +196,7 @@ def daily_lines(
             line_dash="dash" if is_dashed else "solid",
         )
     fig.update_layout(hovermode="x unified")
-    return _layout(fig, x_title, y_title)
+    return count_axis(_layout(fig, x_title, y_title), "y", frame[value].max() if frame.height else None)
 
 
 @_escaped

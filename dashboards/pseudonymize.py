@@ -1,4 +1,4 @@
-"""Stable keyed pseudonyms for user names, IPs and device names, for reports shared outside the team."""
+"""Stable keyed pseudonyms for user names, IPs, device names and sign-in ids, for reports shared outside the team."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from signins.settings import env
 
 KEY_VARIABLE = "SIGNINS_PSEUDONYM_KEY"
 # Report queries name personal columns exactly so; device names often carry a person's name.
-PERSONAL_COLUMNS = ("user", "ip", "device")
+PERSONAL_COLUMNS = ("user", "ip", "device", "signin_id", "correlation_id")
 
 
 class PseudonymKeyError(SigninsError):

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from signins.errors import SigninsError, StoreError
-from signins.store.database import connect, query, require_store, run_script, schema_version
+from signins.store.database import LATEST_VERSION, connect, query, require_store, run_script, schema_version
 from transforms.thresholds import load_thresholds
 
 TAGGED_SCHEMA = 2  # cause_tags, user_findings and policy_daily exist from this schema version on
@@ -59,9 +59,16 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
     require_store(db_path)
     con = connect(db_path, read_only=True)
     con.execute("SET enable_progress_bar = false")  # the command prints its own lines
-    if schema_version(con) < TAGGED_SCHEMA:
+    version = schema_version(con)
+    if version < TAGGED_SCHEMA:
         con.close()
         raise StoreError(f"{db_path}: the store has no cause tags yet; run `signins tag` first")
+    if version < LATEST_VERSION:  # a read-only connection cannot migrate
+        con.close()
+        raise StoreError(
+            f"{db_path}: the store is at schema version {version} and the report reads version {LATEST_VERSION}; "
+            "run `signins tag` once to upgrade it"
+        )
     return con
 
 
@@ -80,12 +87,17 @@ def resolve_window(con: duckdb.DuckDBPyConnection, since: datetime | None, until
     return Window(start, end, thresholds)
 
 
+SCOPE_SCRIPTS = ("10_scope", "20_findings", "30_policies")  # in order: each reads the temp tables before it
+
+
 def build_scope(con: duckdb.DuckDBPyConnection, window: Window) -> None:
-    """Materialise the window's failures and user ranking (temp tables) that every page query reads."""
-    try:
-        run_script(con, "report/10_scope.sql", window.params())
-    except duckdb.Error as exc:
-        raise StoreError(f"report/10_scope.sql: {str(exc).splitlines()[0]}") from exc
+    """Materialise the working set every page query reads (temp tables): the window's failures, users,
+    findings, policies and prompt counts."""
+    for name in SCOPE_SCRIPTS:
+        try:
+            run_script(con, f"report/{name}.sql", window.params())
+        except duckdb.Error as exc:
+            raise StoreError(f"report/{name}.sql: {str(exc).splitlines()[0]}") from exc
 
 
 def frame(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""`signins report`: query the store once per figure, build the pages, write the static site."""
+"""`signins report`: query the store, build the pages, write the static site."""
 
 from __future__ import annotations
 
@@ -7,17 +7,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import plotly.offline
+import polars as pl
 
 from dashboards import html
-from dashboards.pages import Inputs, Page, overview, patterns, policies, security, users
+from dashboards.links import Links
+from dashboards.pages import Inputs, Page, details, overview, patterns, policies, security, triage, users
 from dashboards.pseudonymize import pseudonymize
 from dashboards.queries import Window, build_scope, frame, open_store, resolve_window
 from transforms.rules import load_rules
 
-PAGES = (overview.build, users.build, policies.build, security.build, patterns.build)
+PAGES = (triage.build, overview.build, users.build, policies.build, security.build, patterns.build)
 ASSETS = Path(__file__).with_name("assets")
 PLOTLY_JS = "plotly.min.js"
+USER_PAGES = 500  # users with a page of their own, most urgent first; the Users table lists every user
 
 
 @dataclass(frozen=True)
@@ -34,49 +38,81 @@ class Report:
     pages: list[WrittenPage]
 
 
-def build_pages(
-    db_path: Path, since: datetime | None, until: datetime | None, key: bytes | None
-) -> tuple[Window, list[Page]]:
+def flagged_users(findings: pl.DataFrame, ranked: pl.DataFrame) -> list[tuple[str, str]]:
+    """Users with a finding (most urgent kind first), then recurring users in rank order; each once."""
+    order = list(triage.FINDING_KINDS)
+    urgent = sorted(findings.iter_rows(named=True), key=lambda r: order.index(r["kind"]))
+    keys = [(r["tenant_id"], r["user_key"]) for r in urgent]
+    keys += [(r["tenant_id"], r["user_key"]) for r in ranked.filter(pl.col("recurring")).iter_rows(named=True)]
+    return list(dict.fromkeys(keys))
+
+
+def _register_pages(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -> None:
+    pages = pl.DataFrame(keys, schema=["tenant_id", "user_key"], orient="row")  # noqa: F841 (read by DuckDB)
+    con.execute("CREATE OR REPLACE TEMP TABLE report_pages AS SELECT * FROM pages")
+
+
+@dataclass(frozen=True)
+class Built:
+    window: Window
+    pages: list[Page]
+    newest: datetime | None  # the newest stored sign-in
+
+
+def build_pages(db_path: Path, since: datetime | None, until: datetime | None, key: bytes | None) -> Built:
     """Every page of the report over the window; personal columns pseudonymised when a key is given."""
     con = open_store(db_path)
     try:
         window = resolve_window(con, since, until)
         build_scope(con, window)
-        params = window.params()
+        params = window.params() | {"user_rows": details.USER_ROWS}
 
-        def fetch(name: str):
-            result = frame(con, name, params)
+        def query(name: str) -> pl.DataFrame:
+            return frame(con, name, params)
+
+        flagged = flagged_users(query("triage_findings"), query("users_ranked"))
+        _register_pages(con, flagged[:USER_PAGES])
+        links = Links(key, frozenset(flagged[:USER_PAGES]), len(flagged))
+
+        def fetch(name: str) -> pl.DataFrame:
+            result = query(name)
             return pseudonymize(result, key) if key else result
 
-        inputs = Inputs(fetch, window, {rule.id: rule for rule in load_rules()})
-        return window, [build(inputs) for build in PAGES]
+        inputs = Inputs(fetch, window, {rule.id: rule for rule in load_rules()}, links)
+        pages = [build(inputs) for build in PAGES]
+        pages += details.user_pages(inputs, fetch("users_ranked"), key is not None)
+        pages += details.policy_pages(inputs, fetch("policies_workbench"))
+        return Built(window, pages, query("triage_health")["newest_signin"][0])
     finally:
         con.close()
 
 
-def write_site(out: Path, window: Window, pages: list[Page], pseudonymized: bool) -> Report:
-    """Write index.html, one HTML file per page, plotly.js (once) and the page script and style."""
+def write_site(
+    out: Path, window: Window, pages: list[Page], pseudonymized: bool, newest: datetime | None
+) -> list[WrittenPage]:
+    """Write one HTML file per page, plotly.js (once) and the page script and style."""
     out.mkdir(parents=True, exist_ok=True)
     (out / PLOTLY_JS).write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
     for asset in ASSETS.iterdir():
         shutil.copyfile(asset, out / asset.name)
     meta = (
-        f"{window.since:%Y-%m-%d} to {window.last_day:%Y-%m-%d} (UTC) · generated "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC" + (" · pseudonymised" if pseudonymized else "")
+        f"{window.since:%d %b %Y} to {window.last_day:%d %b %Y} (UTC) · data to "
+        + (f"{newest:%d %b %Y %H:%M}" if newest else "none")
+        + f" · generated {datetime.now(UTC):%d %b %Y %H:%M} UTC"
+        + (" · pseudonymised" if pseudonymized else "")
     )
     written = []
     for page in pages:
         path = out / f"{page.slug}.html"
         path.write_text(html.page_html(page, pages, meta), encoding="utf-8")
         written.append(WrittenPage(path, len(page.charts), path.stat().st_size))
-    index = out / "index.html"
-    index.write_text(html.index_html(pages, meta), encoding="utf-8")
-    return Report(index, window, written)
+    return written
 
 
 def build_report(
     db_path: Path, out: Path, since: datetime | None = None, until: datetime | None = None, key: bytes | None = None
 ) -> Report:
-    """The whole report: pages from the store, then the site in `out`."""
-    window, pages = build_pages(db_path, since, until, key)
-    return write_site(out, window, pages, key is not None)
+    """The whole report: pages from the store, then the site in `out` (index.html is the landing page)."""
+    built = build_pages(db_path, since, until, key)
+    written = write_site(out, built.window, built.pages, key is not None, built.newest)
+    return Report(out / "index.html", built.window, written)

@@ -165,7 +165,8 @@ def test_a_policy_without_authentication_strength_keeps_the_key_it_had(tmp_path:
     with duckdb.connect(str(tmp_path / "v11.duckdb")) as new:
         migrate(new)
         (after, strong) = new.execute(
-            f"SELECT ca_set_key([ca_policy({policy}, NULL)]), ca_set_key([ca_policy({policy}, 'Phishing-resistant MFA')])"
+            f"SELECT ca_set_key([ca_policy({policy}, NULL)]), "
+            f"ca_set_key([ca_policy({policy}, 'Phishing-resistant MFA')])"
         ).fetchone()
     assert after == before
     assert strong != before

@@ -14,7 +14,7 @@ from transforms.columns import ALL_COLUMNS, frame_of
 from transforms.operators import OPERATORS, texts
 from transforms.thresholds import Thresholds
 
-REQUIRED_KEYS = ("id", "priority", "title", "fix", "evidence", "when", "confidence", "tests")
+REQUIRED_KEYS = ("id", "priority", "title", "fix", "policy_advice", "evidence", "when", "confidence", "tests")
 
 
 def _is_scalar(v) -> bool:

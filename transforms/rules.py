@@ -49,6 +49,7 @@ class Rule:
     priority: int
     title: str
     fix: str
+    policy_advice: str  # for the Conditional Access policy's owner, where `fix` speaks to whoever acts on one sign-in
     evidence: str
     when: dict
     confidence_spec: dict
@@ -124,6 +125,7 @@ def _load_rule(path: Path, problems: list[str]) -> Rule | None:
         doc["priority"],
         doc["title"].strip(),
         doc["fix"].strip(),
+        doc["policy_advice"].strip(),
         doc["evidence"].strip(),
         doc["when"],
         doc["confidence"],

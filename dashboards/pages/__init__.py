@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import plotly.graph_objects as go
 import polars as pl
-from plotly.colors import qualitative
 
+from dashboards.links import Links
 from dashboards.queries import Window
 from transforms.rules import Rule
+
+# One colour per cause, in catalogue order, the same on every chart: Paul Tol's muted and Okabe-Ito's
+# palettes, both chosen to stay distinct for the common colour-vision deficiencies; the fallback cause grey.
+CAUSE_PALETTE = (
+    "#332288", "#E69F00", "#117733", "#CC6677", "#56B4E9", "#882255", "#DDCC77", "#0072B2",
+    "#44AA99", "#D55E00", "#AA4499", "#999933", "#88CCEE", "#F0E442", "#CC79A7", "#009E73",
+)  # fmt: skip
+FALLBACK_COLOR = "#BBBBBB"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links to a page of the site (or the Entra admin center)."""
+
+    text: str
+    href: str
 
 
 @dataclass(frozen=True)
 class Chart:
     title: str
     note: str
-    figure: go.Figure
+    figure: go.Figure | None  # None: nothing to draw, `empty` is shown instead
+    empty: str = "Nothing to show in this window."
 
 
 @dataclass(frozen=True)
@@ -26,29 +43,34 @@ class Table:
     title: str
     note: str
     columns: tuple[str, ...]
-    rows: list[tuple]
+    rows: list[tuple]  # cells: text, numbers, None or Link
 
 
 @dataclass(frozen=True)
 class Page:
-    slug: str
+    slug: str  # the file name without .html
     title: str
-    purpose: str  # one line for the index
+    purpose: str  # one line for the landing page
     summary: list[str]  # plain-language sentences shown first
     sections: list[Chart | Table]
+    in_nav: bool = True  # user and policy pages are reached through links, not the navigation bar
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def charts(self) -> list[Chart]:
-        return [s for s in self.sections if isinstance(s, Chart)]
+        """The charts that draw a figure."""
+        return [s for s in self.sections if isinstance(s, Chart) and s.figure is not None]
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """What a page is built from: the report queries (bound to the window), the window, the cause catalogue."""
+    """What a page is built from: the report queries (bound to the window), the window, the cause
+    catalogue and the site's links."""
 
     fetch: Callable[[str], pl.DataFrame]
     window: Window
     causes: dict[str, Rule]
+    links: Links
 
     def days(self) -> list:
         """Every UTC day of the window, oldest first."""
@@ -56,19 +78,46 @@ class Inputs:
         return [first + timedelta(days=n) for n in range((self.window.last_day - first).days + 1)]
 
     def cause_colors(self) -> dict[str, str]:
-        """One fixed colour per cause (catalogue order), the same on every chart."""
-        palette = qualitative.Dark24
-        return {cause: palette[i % len(palette)] for i, cause in enumerate(self.causes)}
+        """Cause title -> its fixed colour (charts name causes by title)."""
+        ordered = [c for c in self.causes if not self.causes[c].is_fallback]
+        colors = {self.title(c): CAUSE_PALETTE[i % len(CAUSE_PALETTE)] for i, c in enumerate(ordered)}
+        return colors | {self.title(c): FALLBACK_COLOR for c in self.causes if self.causes[c].is_fallback}
 
-    def title(self, cause: str) -> str:
-        rule = self.causes.get(cause)
-        return rule.title if rule else cause
+    def title(self, cause: str | None) -> str:
+        rule = self.causes.get(cause) if cause else None
+        return rule.title if rule else (cause or "")
 
-    def fix(self, cause: str) -> str:
-        rule = self.causes.get(cause)
+    def fix(self, cause: str | None) -> str:
+        rule = self.causes.get(cause) if cause else None
         return " ".join(rule.fix.split()) if rule else ""
+
+    def policy_advice(self, cause: str | None) -> str:
+        rule = self.causes.get(cause) if cause else None
+        return rule.policy_advice if rule else ""
+
+    def titled(self, frame: pl.DataFrame, column: str = "cause") -> pl.DataFrame:
+        """The frame with cause ids in `column` replaced by their titles."""
+        titles = {c: self.title(c) for c in self.causes}
+        return frame.with_columns(pl.col(column).replace(titles))
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """`1 user`, `2,300 users`."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
+
+
+def when(value) -> str:
+    """A timestamp as the pages show it (UTC, to the minute)."""
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+def user_cell(inputs: Inputs, row: dict):
+    """A table's user cell: a link to the user's page when the user has one."""
+    href = inputs.links.user(row["tenant_id"], row["user_key"])
+    return Link(row["user"] or "", href) if href else row["user"]
+
+
+def policy_label(row: dict) -> str:
+    """A policy's name, marked when the row is a report-only result and the name does not say so."""
+    label = row["label"] or row["policy_key"]
+    return label + " (report-only)" if row["report_only"] and "report-only" not in label.lower() else label

@@ -15,10 +15,11 @@ OUTCOME_COLORS = {
 
 def build(inputs: Inputs) -> Page:
     totals = inputs.fetch("overview_totals").row(0, named=True)
-    daily = inputs.fetch("overview_daily_causes")
+    daily = inputs.titled(inputs.fetch("overview_daily_causes"))
     outcomes = inputs.fetch("overview_daily_outcomes")
     week = inputs.fetch("overview_week_changes")
     top = inputs.fetch("overview_top_causes")
+    first, last = inputs.window.since.date(), inputs.window.last_day
     colors = inputs.cause_colors()
     return Page(
         "overview",
@@ -29,29 +30,42 @@ def build(inputs: Inputs) -> Page:
             Chart(
                 "500121 attempts per day, by primary cause",
                 "Distinct MFA attempts (correlation ids) that ended in error 500121, UTC days.",
-                figures.stacked_bars(
-                    daily, "day", "cause", "attempts", x_title="day (UTC)", y_title="attempts", colors=colors
-                ),
+                figures.day_axis(
+                    figures.stacked_bars(
+                        daily, "day", "cause", "attempts", x_title="day (UTC)", y_title="attempts", colors=colors
+                    ),
+                    "x",
+                    first,
+                    last,
+                )
+                if daily.height
+                else None,
+                "No MFA failure (500121) in this window.",
             ),
             Chart(
                 "User sign-ins per day: success, interrupt, failure",
                 "Interrupts are the codes Entra's sign-in failure workbook counts as waiting on the user "
                 "(50074, 50140, ...).",
-                figures.stacked_bars(
-                    outcomes,
-                    "day",
-                    "outcome",
-                    "signins",
-                    x_title="day (UTC)",
-                    y_title="sign-ins",
-                    colors=OUTCOME_COLORS,
+                figures.day_axis(
+                    figures.stacked_bars(
+                        outcomes,
+                        "day",
+                        "outcome",
+                        "signins",
+                        x_title="day (UTC)",
+                        y_title="sign-ins",
+                        colors=OUTCOME_COLORS,
+                    ),
+                    "x",
+                    first,
+                    last,
                 ),
             ),
             Chart(
                 "This week against the week before",
                 "500121 attempts per primary cause in the window's last 7 days and the 7 days before.",
                 figures.bars(
-                    week,
+                    inputs.titled(week),
                     "cause",
                     {"week_before": "the 7 days before", "this_week": "last 7 days"},
                     x_title="attempts",
@@ -63,7 +77,7 @@ def build(inputs: Inputs) -> Page:
                 "Top causes",
                 "500121 attempts per primary cause over the whole window.",
                 figures.bars(
-                    top,
+                    inputs.titled(top),
                     "cause",
                     {"attempts": "attempts"},
                     x_title="attempts",

@@ -1,142 +1,166 @@
-"""Policies (CA tuning): per Conditional Access policy, the failures it demanded over time and what they share."""
+"""The Conditional Access workbench: per policy, the MFA prompts it demanded and the 500121 it caused, as
+a rate with its volume, the owner's advice, and what each report-only policy would do if enabled."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from dashboards import figures
-from dashboards.pages import Chart, Inputs, Page, Table, count
+from dashboards.pages import Chart, Inputs, Link, Page, Table, count, policy_label, user_cell
 
-BREAKDOWNS = {
-    "cause": "primary cause",
-    "platform": "device platform",
-    "country": "country",
-    "condition": "matched condition",
-}
+MIN_PROMPTS = 20  # below this many prompts a failure rate says little: such policies rank after the others
+WEAK_METHODS = ("text message", "phone call", "voice", "sms")
+TOP_RATES = 25  # policies drawn on the rate chart; the table holds them all
 
 
-def labelled(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add `label`: the policy name, marked when the row is a report-only result and the name does not say so."""
-    marked = pl.col("report_only") & ~pl.col("policy").str.to_lowercase().str.contains("report-only", literal=True)
-    return frame.with_columns(
-        pl.when(marked).then(pl.col("policy") + " (report-only)").otherwise(pl.col("policy")).alias("label")
+def advice(inputs: Inputs, policy: dict, methods: pl.DataFrame) -> str:
+    """What the policy's owner could change, from the causes and methods of its failures."""
+    lines = []
+    if policy["dominant_cause"]:
+        lines.append(inputs.policy_advice(policy["dominant_cause"]))
+    failing = methods.filter(pl.col("failures") > 0)["value"].str.to_lowercase().to_list()
+    if any(weak in method for method in failing for weak in WEAK_METHODS):
+        lines.append(
+            "Text and voice prompts fail here: move these users off SMS and voice with an authentication strength "
+            "that leaves them out (and a registration campaign for the app)."
+        )
+    if policy["demands_mfa"] and not policy["authentication_strength"] and policy["failures"]:
+        lines.append("The policy grants on plain MFA: an authentication strength sets which methods count.")
+    return " ".join(lines)
+
+
+def ordered(policies: pl.DataFrame) -> pl.DataFrame:
+    """Rate first among policies with enough prompts (outliers on top), then the rest by volume."""
+    return policies.with_columns((pl.col("prompts") >= MIN_PROMPTS).alias("enough")).sort(
+        ["enough", "failure_rate", "prompts", "label"], descending=[True, True, True, False], nulls_last=True
     )
 
 
+def policy_link(inputs: Inputs, row: dict) -> Link:
+    return Link(policy_label(row), inputs.links.policy(row["tenant_id"], row["policy_key"], row["report_only"]))
+
+
 def build(inputs: Inputs) -> Page:
-    min_days = inputs.window.thresholds["recurring_min_days"]
-    policies = labelled(inputs.fetch("policies_summary"))
-    daily = labelled(inputs.fetch("policies_daily"))
-    breakdown = labelled(inputs.fetch("policies_breakdown"))
-    height = max(300, 80 + 36 * policies.height)
+    policies = ordered(inputs.fetch("policies_workbench"))
+    rates = inputs.fetch("policies_rates")
+    whatif = inputs.fetch("policies_whatif")
+    keys = ["tenant_id", "policy_key", "report_only"]
+    methods = {k: g for k, g in rates.filter(pl.col("dimension") == "method").group_by(keys)}
+    enforced = policies.filter(~pl.col("report_only") & pl.col("enough") & pl.col("failure_rate").is_not_null())
+    drawn = enforced.head(TOP_RATES).with_columns(
+        pl.struct("label", "report_only", "policy_key").map_elements(policy_label, return_dtype=pl.String).alias("name")
+    )
     sections = [
         Chart(
-            "500121 attempts each policy demanded, per day",
-            "Report-only policies are dashed: the failures they would have caused if enforced.",
-            figures.daily_lines(
-                daily, "day", "label", "failures", dashed="report_only", x_title="day (UTC)", y_title="attempts"
-            ),
-        ),
-        Chart(
-            "Users per policy, and recurring users",
-            f"Distinct users whose MFA the policy demanded and failed; recurring: on at least {min_days} "
-            "distinct days.",
+            "Failure rate of each policy's MFA prompts",
+            f"500121 sign-ins among the sign-ins whose MFA the policy demanded, for the {drawn.height} enforced "
+            f"policies with the highest rate and at least {MIN_PROMPTS} prompts; every policy is in the table.",
             figures.bars(
-                policies,
-                "label",
-                {"users": "users", "recurring_users": f"users failing on ≥ {min_days} days"},
-                x_title="users",
+                drawn,
+                "name",
+                {"failure_rate": "failure rate %"},
+                x_title="failure rate %",
                 y_title="policy",
-                height=height,
-            ),
-        ),
-    ]
-    for dimension, name in BREAKDOWNS.items():
-        part = breakdown.filter(pl.col("dimension") == dimension)
-        sections.append(
-            Chart(
-                f"Per policy: attempts by {name}",
-                _NOTES[dimension],
-                figures.stacked_bars(
-                    part,
-                    "label",
-                    "value",
-                    "attempts",
-                    x_title="policy",
-                    y_title="attempts",
-                    horizontal=True,
-                    height=height,
-                    colors=inputs.cause_colors() if dimension == "cause" else None,
-                ),
+                height=max(300, 80 + 30 * drawn.height),
+                percent=True,
             )
-        )
-    sections.append(
+            if drawn.height
+            else None,
+            f"No enforced policy demanded {MIN_PROMPTS} or more MFA prompts in this window.",
+        ),  # fmt: skip
         Table(
-            "Policies whose MFA challenge fails most, and what to review",
-            "MFA challenges: the window's sign-ins the policy applied to (success or failure). What "
-            "to review follows from the policy's dominant cause.",
+            "Policies: which to change first, and how",
+            f"Sorted by failure rate among policies with at least {MIN_PROMPTS} prompts, then by volume. Prompts: "
+            "sign-ins the policy applied to that showed an MFA prompt or failed with 500121; failures: the 500121 "
+            "among them where this policy's requirement failed. The advice is for the policy's owner.",
             (
                 "policy",
                 "mode",
-                "MFA challenges",
-                "500121 attempts",
+                "grant controls",
+                "authentication strength",
+                "prompts",
+                "500121 sign-ins",
                 "failure rate %",
                 "users",
                 "recurring users",
                 "dominant cause",
-                "what to review",
+                "conditions matched",
+                "advice",
             ),
             [
                 (
-                    r["policy"],
+                    policy_link(inputs, r),
                     "report-only" if r["report_only"] else "enforced",
-                    r["challenges"],
+                    r["grants"],
+                    r["authentication_strength"],
+                    r["prompts"],
                     r["failures"],
                     r["failure_rate"],
                     r["users"],
                     r["recurring_users"],
-                    inputs.title(r["top_cause"]),
-                    inputs.fix(r["top_cause"]),
+                    inputs.title(r["dominant_cause"]),
+                    r["conditions"],
+                    advice(inputs, r, methods.get(tuple(r[k] for k in keys), rates.clear())),
                 )
                 for r in policies.iter_rows(named=True)
             ],
-        )
-    )
+        ),  # fmt: skip
+        whatif_table(inputs, policies, whatif),
+    ]
     return Page(
         "policies",
-        "Policies (CA tuning)",
-        "Per Conditional Access policy: failures over time, users, recurrence, causes, platforms, places",
-        summary(inputs, policies),
+        "Policies",
+        "Which Conditional Access policy's MFA fails most, why, what to change, and what report-only ones would do",
+        summary(inputs, enforced, whatif),
         sections,
     )
 
 
-_NOTES = {
-    "cause": "What made the MFA fail, per policy that demanded it.",
-    "platform": "Operating system of the device that signed in.",
-    "country": "Where the sign-in came from (country or region of the IP).",
-    "condition": "Conditions of the policy the sign-in satisfied (Graph conditionsSatisfied).",
-}
+def whatif_table(inputs: Inputs, policies: pl.DataFrame, whatif: pl.DataFrame) -> Table:
+    per_policy = whatif.group_by("tenant_id", "policy_key").agg(
+        pl.col("signins").sum(),
+        pl.col("interrupted").sum(),
+        pl.col("user_key").n_unique().alias("users"),
+        pl.col("app").n_unique().alias("apps"),
+        pl.col("expected_failures").sum(),
+        pl.col("blocks").any(),
+    )
+    report_only = policies.filter(pl.col("report_only")).join(per_policy, on=["tenant_id", "policy_key"], how="left")
+    return Table(
+        "If the report-only policies were enabled",
+        "Sign-ins that succeeded in the window and that the policy would have blocked or challenged "
+        "(reportOnlyFailure, reportOnlyInterrupted). Expected failures: those sign-ins times each user's own "
+        "500121 rate in the window (the tenant's when the user had no prompt); a blocking policy fails them all.",
+        ("policy", "succeeded sign-ins it would stop", "of which interrupted (challenge)", "users", "apps",
+         "would block", "expected MFA failures"),
+        [
+            (policy_link(inputs, r), r["signins"] or 0, r["interrupted"] or 0, r["users"] or 0, r["apps"] or 0,
+             bool(r["blocks"]), round(r["expected_failures"] or 0, 1))
+            for r in report_only.sort("signins", descending=True, nulls_last=True).iter_rows(named=True)
+        ],
+    )  # fmt: skip
 
 
-def summary(inputs: Inputs, policies: pl.DataFrame) -> list[str]:
-    if policies.is_empty():
-        return ["No Conditional Access policy demanded an MFA that failed (500121) in this window."]
-    enforced = policies.filter(~pl.col("report_only"))
-    report_only = policies.filter(pl.col("report_only"))
-    lines = [f"{count(enforced.height, 'enforced policy', 'enforced policies')} demanded an MFA that failed (500121)."]
-    if enforced.height:
-        top = enforced.row(0, named=True)
-        rate = f", {top['failure_rate']}% of its {top['challenges']:,} MFA challenges" if top["failure_rate"] else ""
+def summary(inputs: Inputs, enforced: pl.DataFrame, whatif: pl.DataFrame) -> list[str]:
+    if enforced.is_empty():
+        return [f"No enforced Conditional Access policy demanded {MIN_PROMPTS} or more MFA prompts in this window."]
+    top = enforced.row(0, named=True)
+    lines = [
+        f"Change first: “{policy_label(top)}”, whose MFA prompts fail {top['failure_rate']}% of the time "
+        f"({top['failures']:,} of {top['prompts']:,}; {count(top['users'], 'user')}, {top['recurring_users']:,} "
+        f"recurring), mostly “{inputs.title(top['dominant_cause'])}”. {inputs.policy_advice(top['dominant_cause'])}"
+    ]
+    if whatif.height:
         lines.append(
-            f"“{top['policy']}” demanded the most: {count(top['failures'], 'failed attempt')}{rate}, "
-            f"{count(top['users'], 'user')} ({top['recurring_users']:,} recurring), mostly "
-            f"“{inputs.title(top['top_cause'])}”."
-        )
-    if report_only.height:
-        names = ", ".join(f"“{name}”" for name in report_only["policy"].to_list()[:3])
-        lines.append(
-            f"Report-only: {names} would have added {count(int(report_only['failures'].sum()), 'failed attempt')} "
-            "if enforced; review them before switching them on."
+            f"Report-only policies would have stopped {count(int(whatif['signins'].sum()), 'sign-in')} that "
+            f"succeeded, for {count(whatif['user_key'].n_unique(), 'user')}: see the last table before enabling them."
         )
     return lines
+
+
+def user_rows(inputs: Inputs, users: pl.DataFrame) -> list[tuple]:
+    """A policy page's users table rows."""
+    return [
+        (user_cell(inputs, r), r["attempts"], inputs.title(r["dominant_cause"]), r["last_at"])
+        for r in users.iter_rows(named=True)
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards import figures
-from dashboards.pages import Chart, Inputs, Page, Table, count
+from dashboards.pages import Chart, Inputs, Page, Table, count, user_cell
 from dashboards.queries import TOP, TOP_BURSTS
 
 GAVE_IN, HELD = "followed by a success within the hour", "no success after"
@@ -23,7 +23,8 @@ def build(inputs: Inputs) -> Page:
     places = inputs.fetch("security_locations")
     fraud = inputs.fetch("security_fraud_daily")
     fraud_top = inputs.fetch("security_fraud_top")
-    burst_users = bursts["user"].unique(maintain_order=True).to_list()
+    drawn = bursts.head(TOP_BURSTS)
+    burst_users = drawn["user"].unique(maintain_order=True).to_list()
     return Page(
         "security",
         "Security",
@@ -32,10 +33,11 @@ def build(inputs: Inputs) -> Page:
         [
             Chart(
                 "MFA fatigue bursts",
-                f"One marker per burst of denied or unanswered prompts (the {TOP_BURSTS} most "
-                "serious), sized by attempts; red: the user then signed in, so the attacker probably got through.",
+                f"The {drawn.height:,} most serious of {bursts.height:,} bursts of denied or unanswered prompts (every "
+                "one is in the table below), one marker each, sized by attempts; red: the user then signed in, so "
+                "the attacker probably got through.",
                 figures.timeline(
-                    bursts,
+                    drawn,
                     "started_at",
                     "user",
                     "outcome",
@@ -49,21 +51,33 @@ def build(inputs: Inputs) -> Page:
             ),
             Table(
                 "Fatigue bursts",
-                f"The {TOP} most serious.",
-                ("user", "started (UTC)", "ended (UTC)", "attempts", "IP", "country", "then"),
+                "Every burst, the most serious first; the ids are those of its first failure.",
+                (
+                    "user",
+                    "started (UTC)",
+                    "ended (UTC)",
+                    "attempts",
+                    "IP",
+                    "country",
+                    "then",
+                    "sign-in (request) id",
+                    "correlation id",
+                ),
                 [
                     (
-                        r["user"],
-                        f"{r['started_at']:%Y-%m-%d %H:%M}",
-                        f"{r['ended_at']:%H:%M}",
+                        user_cell(inputs, r),
+                        r["started_at"],
+                        r["ended_at"],
                         r["attempts"],
                         r["ip"],
                         r["country"],
                         r["outcome"],
+                        r["signin_id"],
+                        r["correlation_id"],
                     )
-                    for r in bursts.head(TOP).iter_rows(named=True)
+                    for r in bursts.iter_rows(named=True)
                 ],
-            ),
+            ),  # fmt: skip
             Chart(
                 "Risky sign-ins per day",
                 "User sign-ins Identity Protection rated risky, by risk level and outcome.",
@@ -110,16 +124,10 @@ def build(inputs: Inputs) -> Page:
             ),
             Table(
                 "Users reporting fraud",
-                f"The {TOP} with the most reports.",
+                "Every user who reported a prompt as fraud, the most reports first.",
                 ("user", "IP", "reports", "first (UTC)", "last (UTC)"),
                 [
-                    (
-                        r["user"],
-                        r["ip"],
-                        r["reports"],
-                        f"{r['first_at']:%Y-%m-%d %H:%M}",
-                        f"{r['last_at']:%Y-%m-%d %H:%M}",
-                    )
+                    (user_cell(inputs, r), r["ip"], r["reports"], r["first_at"], r["last_at"])
                     for r in fraud_top.iter_rows(named=True)
                 ],
             ),
@@ -129,7 +137,7 @@ def build(inputs: Inputs) -> Page:
 
 def summary(bursts: pl.DataFrame, risky: pl.DataFrame, places: pl.DataFrame, fraud: pl.DataFrame) -> list[str]:
     gave_in = bursts.filter(pl.col("followed_by_success"))["user"].unique(maintain_order=True).to_list()
-    totals = (bursts["bursts_total"][0], bursts["users_total"][0]) if bursts.height else (0, 0)
+    totals = (bursts.height, bursts.select(pl.struct("tenant_id", "user_key").n_unique()).item())
     lines = [f"{count(totals[0], 'MFA fatigue burst')} by {count(totals[1], 'user')}."]
     if gave_in:
         named = ", ".join(gave_in[:TOP]) + (f" and {len(gave_in) - TOP:,} more" if len(gave_in) > TOP else "")

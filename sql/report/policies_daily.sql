@@ -1,5 +1,3 @@
--- Per Conditional Access policy and UTC day, the 500121 attempts it demanded (report-only as their own rows).
-SELECT day, policy, report_only, failures, users
-FROM policy_daily
-WHERE day >= $since::DATE AND day <= $last_day
-ORDER BY policy, report_only, day
+-- Per policy and UTC day, the 500121 attempts it caused (report-only results as their own policy).
+SELECT tenant_id, policy_key, report_only, day, count(DISTINCT attempt) AS attempts, count(DISTINCT user_key) AS users
+FROM report_policy_failures GROUP BY ALL ORDER BY tenant_id, policy_key, report_only, day

@@ -1,5 +1,4 @@
--- The $top users with the most recurrent 500121, with whatever findings the cause engine made about them.
-SELECT u.user, u.days_recurring, u.days_30, u.current_streak, u.longest_streak, u.attempts, u.dominant_cause,
-       u.last_at, coalesce((SELECT string_agg(finding, ', ' ORDER BY finding) FROM user_findings f
-                            WHERE f.user_key = u.user_key), '') AS findings
-FROM report_users u WHERE u.rank <= $top ORDER BY u.rank
+-- Every user who failed MFA (500121) in the window, recurring users first, with the findings about them.
+SELECT tenant_id, user_key, user, recurring, recurring_since, days_recurring, days_30, current_streak,
+       longest_streak, attempts, dominant_cause, first_at, last_at, findings
+FROM report_users ORDER BY rank

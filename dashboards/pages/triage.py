@@ -1,0 +1,129 @@
+"""The landing page: is the data fresh and whole, and who needs a person today, most urgent first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from dashboards.pages import Inputs, Page, Table, count, user_cell, when
+
+
+@dataclass(frozen=True)
+class FindingKind:
+    title: str
+    action: str  # what the analyst does about it today
+
+
+# The kinds of finding the landing page lists, most urgent first (sql/report/20_findings.sql makes the
+# rows). A finding the engine learns to make is one more entry here and one more query there.
+FINDING_KINDS = {
+    "privileged_lockout": FindingKind(
+        "Privileged account locked out",
+        "Call the administrator on a known number; restore a working method (Temporary Access Pass) if it is theirs.",
+    ),
+    "fatigue_then_success": FindingKind(
+        "MFA fatigue followed by a success",
+        "Treat the account as compromised: revoke its sessions, reset its password, review what it accessed.",
+    ),
+    "fraud_reported": FindingKind(
+        "MFA prompt reported as fraud",
+        "The password is likely known: call the user, reset the password, check the sign-ins around the report.",
+    ),
+    "newly_recurring": FindingKind(
+        "Newly recurring MFA failures",
+        "Contact the user with the fix for the dominant cause before the failures turn into tickets.",
+    ),
+}
+STALE_AFTER = timedelta(days=1)
+
+
+def warnings(health: dict, now: datetime) -> list[str]:
+    """What makes the report's numbers stale or partial, in one sentence each."""
+    lines = []
+    newest = health["newest_signin"]
+    if newest is None:
+        lines.append("The store holds no sign-in.")
+    elif now - newest > STALE_AFTER:
+        lines.append(
+            f"The newest sign-in is from {when(newest)} UTC, {(now - newest).days} day(s) before this report: "
+            "check that the nightly pull or ingest still runs."
+        )
+    if health["untagged"]:
+        lines.append(
+            f"{count(health['untagged'], 'sign-in')} loaded since the last tagging are not counted here: "
+            "run `signins tag`, then `signins report`."
+        )
+    state = health["last_run_state"]
+    if state in ("landing", "undone"):
+        what = "is still landing or stopped mid-way" if state == "landing" else "failed and was undone"
+        lines.append(
+            f"The last run ({when(health['last_run_at'])} UTC) {what}: see its log; the next run completes the work."
+        )
+    return lines
+
+
+def build(inputs: Inputs) -> Page:
+    findings = inputs.fetch("triage_findings")
+    health = inputs.fetch("triage_health").row(0, named=True)
+    now = datetime.now(UTC)
+    order = list(FINDING_KINDS)
+    rows = sorted(findings.iter_rows(named=True), key=lambda r: (order.index(r["kind"]), -r["last_at"].timestamp()))
+    table = Table(
+        "Who needs a person today",
+        "Most urgent first. Open a user for each failure's cause, evidence, fix and ids; "
+        "`signins explain <user>` prints the same in a terminal.",
+        ("finding", "user", "since (UTC)", "last failure (UTC)", "cause", "what to do", "fix for the user", "detail"),
+        [
+            (
+                FINDING_KINDS[r["kind"]].title,
+                user_cell(inputs, r),
+                r["since"],
+                r["last_at"],
+                inputs.title(r["cause"]),
+                FINDING_KINDS[r["kind"]].action,
+                inputs.fix(r["cause"]),
+                r["detail"],
+            )
+            for r in rows
+        ],
+    )
+    health_table = Table(
+        "Data and runs",
+        "Quarantined records are kept in the store's quarantine table with their file, place and reason.",
+        (
+            "newest sign-in (UTC)",
+            "last loaded (UTC)",
+            "tagged up to (UTC)",
+            "stored sign-ins",
+            "quarantined records",
+            "last run",
+            "its state",
+            "started (UTC)",
+        ),
+        [
+            (
+                health["newest_signin"],
+                health["last_loaded"],
+                health["tagged_until"],
+                health["signins_stored"],
+                health["quarantined"],
+                health["last_run"],
+                health["last_run_state"],
+                health["last_run_at"],
+            )
+        ],
+    )
+    by_kind = {kind: sum(1 for r in rows if r["kind"] == kind) for kind in FINDING_KINDS}
+    summary = [
+        "Needs a person: "
+        + ("; ".join(f"{FINDING_KINDS[k].title}: {n:,}" for k, n in by_kind.items() if n) or "nobody")
+        + "."
+    ]
+    return Page(
+        "index",
+        "Today",
+        "Who needs a person today, and whether the data is fresh",
+        summary,
+        [table, health_table],
+        warnings=warnings(health, now),
+    )

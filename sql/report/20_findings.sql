@@ -1,0 +1,36 @@
+-- What needs a person, one row per user and kind of finding (the landing page orders the kinds by urgency):
+-- the cause engine's user findings whose failures reach into the window (sql/causes/20_user_findings.sql),
+-- users who reported an MFA prompt as fraud in the window, and users who became recurring in the window's
+-- last 7 days. `since`: when the matter started (a locked-out account: its last success), `last_at`: the
+-- newest failure it concerns.
+CREATE OR REPLACE TEMP TABLE report_findings AS
+WITH engine AS (
+    SELECT f.finding AS kind, t.tenant_id, f.user_key, f.user_principal_name, f.first_at, f.last_at,
+           f.dominant_cause, f.detail,
+           arg_max(t.created_at - to_microseconds((t.hours_since_last_success * 3600e6)::BIGINT), t.created_at)
+               AS last_success
+    FROM user_findings f JOIN cause_tags t USING (user_key)
+    WHERE f.finding IN ('privileged_lockout', 'fatigue_then_success') AND f.last_at >= $since AND f.first_at < $until
+      AND t.created_at < $until
+    GROUP BY ALL
+),
+fraud AS (
+    SELECT 'fraud_reported' AS kind, tenant_id, user_key, any_value(user) AS user, min(created_at) AS since,
+           max(created_at) AS last_at, 'fraud_reported' AS cause,
+           format('{} MFA prompt(s) reported as fraud in the window', count(DISTINCT attempt)) AS detail
+    FROM report_failures WHERE list_contains(causes, 'fraud_reported')
+    GROUP BY tenant_id, user_key
+),
+newly_recurring AS (
+    SELECT 'newly_recurring' AS kind, u.tenant_id, u.user_key, u.user, u.recurring_since::TIMESTAMPTZ AS since,
+           u.last_at, u.dominant_cause AS cause,
+           format('500121 on {} days within {} days, first reached on {}', u.days_recurring, $window_days,
+                  strftime(u.recurring_since, '%Y-%m-%d')) AS detail
+    FROM report_users u WHERE u.recurring_since > $last_day - 7
+)
+SELECT kind, tenant_id, user_key, coalesce(user_principal_name, user_key) AS user,
+       CASE WHEN kind = 'privileged_lockout' THEN coalesce(last_success, first_at) ELSE first_at END AS since,
+       last_at, dominant_cause AS cause, detail
+FROM engine
+UNION ALL SELECT * FROM fraud
+UNION ALL SELECT * FROM newly_recurring;
