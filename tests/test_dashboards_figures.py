@@ -150,3 +150,31 @@ def test_pseudonymize_replaces_personal_columns_only():
     assert out["ip"].to_list() == [pseudonym("10.0.0.1", "ip", KEY), ""]
     assert out["device"][0] == pseudonym("LAPTOP-ANNA", "device", KEY)
     assert out["app"].to_list() == ["Teams", "Teams"]
+
+
+def test_small_counts_get_one_tick_per_unit_and_never_a_half():
+    frame = pl.DataFrame({"day": ["a", "b"], "cause": ["x", "y"], "n": [1, 2]})
+    axis = figures.stacked_bars(frame, "day", "cause", "n", x_title="", y_title="").layout.yaxis
+    assert axis.dtick == 1 and axis.tickformat == ",d"
+    big = pl.DataFrame({"day": ["a"], "cause": ["x"], "n": [1_000]})
+    axis = figures.stacked_bars(big, "day", "cause", "n", x_title="", y_title="").layout.yaxis
+    assert axis.dtick is None and axis.tickformat == ",d"  # plotly's own whole-number steps
+
+
+def test_a_one_day_window_ticks_its_day_not_fractions_of_a_second():
+    frame = pl.DataFrame({"day": [date(2026, 11, 27)], "cause": ["x"], "n": [3]})
+    fig = figures.stacked_bars(frame, "day", "cause", "n", x_title="", y_title="")
+    axis = figures.day_axis(fig, "x", date(2026, 11, 27), date(2026, 11, 27)).layout.xaxis
+    assert axis.tickformat == "%d %b" and axis.dtick == 86_400_000 and axis.type == "date"
+
+
+def test_every_cause_has_its_own_colour_and_the_fallback_is_grey():
+    from dashboards.links import Links
+    from dashboards.pages import FALLBACK_COLOR, Inputs
+    from transforms.rules import load_rules
+
+    rules = {rule.id: rule for rule in load_rules()}
+    colors = Inputs(lambda name: pl.DataFrame(), None, rules, Links(None)).cause_colors()
+    assert set(colors) == {rule.title for rule in rules.values()}
+    assert len(set(colors.values())) == len(colors) == 16
+    assert colors[rules["unknown"].title] == FALLBACK_COLOR
