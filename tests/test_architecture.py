@@ -122,7 +122,7 @@ def test_importing_the_flows_changes_no_environment_variable():
 
 
 def test_nothing_in_the_repository_reads_outside_it():
-    """Code, scripts and configuration never name a folder beside the repository (../shared and the like)."""
+    """Code, scripts and configuration never name a folder beside the repository (a parent-relative path)."""
     tracked = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
