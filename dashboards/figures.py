@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
 import polars as pl
@@ -42,30 +42,33 @@ def _short(label) -> str:
     return str(label) if len(text) <= LABEL_CHARS else _entities(text[: LABEL_CHARS - 1] + "…")
 
 
-def _layout(fig: go.Figure, x_title: str, y_title: str, height: int = 420) -> go.Figure:
+def _figure(traces: list[dict], layout: dict, x_title: str, y_title: str, height: int = 420) -> go.Figure:
+    """The figure of `traces` with the report's common layout under `layout` (axis settings merged).
+    Built in one step from plain dicts and not validated by plotly (its checks cost most of a figure's time,
+    and hundreds of user pages each draw one); the browser tests draw every figure of the site instead."""
     # No template: plotly.js's own defaults look plain and clean, and a template adds time and size to every figure.
     # The toolbar stands upright in the right margin, clear of the legend above the plot.
-    fig.update_layout(
-        template="none",
-        height=height,
-        margin={"l": 10, "r": 40, "t": 30, "b": 10},
-        modebar={"orientation": "v"},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        xaxis={"title": {"text": x_title}, "automargin": True},
-        yaxis={"title": {"text": y_title}, "automargin": True},
-    )
-    return fig
+    common = {
+        "template": "none",
+        "height": height,
+        "margin": {"l": 10, "r": 40, "t": 30, "b": 10},
+        "modebar": {"orientation": "v"},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        "xaxis": {"title": {"text": x_title}, "automargin": True} | layout.pop("xaxis", {}),
+        "yaxis": {"title": {"text": y_title}, "automargin": True} | layout.pop("yaxis", {}),
+    }
+    return go.Figure({"data": traces, "layout": common | layout}, _validate=False)
 
 
-def count_axis(fig: go.Figure, axis: str, largest: float | None) -> go.Figure:
+def _count_settings(largest: float | None) -> dict:
     """Whole-number ticks on a count axis: one per unit while counts are small, never 0.5."""
     settings = {"tickformat": ",d", "rangemode": "tozero"}
     if largest is not None and largest <= 8:
         settings |= {"dtick": 1, "tick0": 0}
-    return fig.update_layout({f"{axis}axis": settings})
+    return settings
 
 
-def day_axis(fig: go.Figure, axis: str, first, last) -> go.Figure:
+def _day_axis(first: date, last: date) -> dict:
     """A day axis: day ticks as `07 Dec`, one per day over two weeks or less (a one-day window included)."""
     settings = {"type": "date", "tickformat": "%d %b"}
     if (last - first).days <= 14:
@@ -74,21 +77,12 @@ def day_axis(fig: go.Figure, axis: str, first, last) -> go.Figure:
             "tick0": str(first),
             "range": [str(first - timedelta(hours=12)), str(last + timedelta(hours=12))],
         }
-    return fig.update_layout({f"{axis}axis": settings})
+    return settings
 
 
-def _category_ticks(fig: go.Figure, values: list, axis: str) -> None:
-    """Show long category names cut short on the axis; the category (and hover) keeps the whole text."""
-    fig.update_layout(
-        {
-            f"{axis}axis": {
-                "type": "category",
-                "tickmode": "array",
-                "tickvals": values,
-                "ticktext": [_short(v) for v in values],
-            }
-        }
-    )
+def _category_axis(values: list) -> dict:
+    """Long category names cut short on the axis; the category (and hover) keeps the whole text."""
+    return {"type": "category", "tickmode": "array", "tickvals": values, "ticktext": [_short(v) for v in values]}
 
 
 # Series names are data: the hover reads them from the trace, never from a template built around them.
@@ -104,6 +98,12 @@ def _order(frame: pl.DataFrame, column: str, value: str) -> list:
     return totals[column].to_list()
 
 
+def _parts(frame: pl.DataFrame, column: str, value: str) -> list[tuple[object, pl.DataFrame]]:
+    """The frame's rows per value of `column`, the largest total of `value` first."""
+    parts = {key[0]: part for key, part in frame.partition_by(column, as_dict=True, maintain_order=True).items()}
+    return [(name, parts[name]) for name in _order(frame, column, value)]
+
+
 @_escaped
 def stacked_bars(
     frame: pl.DataFrame,
@@ -116,29 +116,27 @@ def stacked_bars(
     colors: dict[str, str] | None = None,
     horizontal: bool = False,
     height: int = 420,
+    days: tuple[date, date] | None = None,
 ) -> go.Figure:
-    """One bar per `x`, stacked by `stack` (largest series first); horizontal bars put `x` on the y axis."""
+    """One bar per `x`, stacked by `stack` (largest series first); horizontal bars put `x` on the y axis.
+    With `days` (first, last), `x` holds days and its axis spans those days."""
     frame = frame.group_by([x, stack]).agg(pl.col(value).sum()).sort(x)
-    fig = go.Figure()
-    for name in _order(frame, stack, value):
-        part = frame.filter(pl.col(stack) == name)
+    traces = []
+    for name, part in _parts(frame, stack, value):
         keys, counts = part[x].to_list(), part[value].to_list()
-        fig.add_bar(
-            name=str(name),
-            x=counts if horizontal else keys,
-            y=keys if horizontal else counts,
-            orientation="h" if horizontal else "v",
-            marker_color=(colors or {}).get(name),
-            hovertemplate=_BAR_HOVER[horizontal],
-        )
-    fig.update_layout(barmode="stack")
+        trace = {"type": "bar", "name": str(name), "orientation": "h" if horizontal else "v"}
+        trace |= {"x": counts, "y": keys} if horizontal else {"x": keys, "y": counts}
+        traces.append(trace | {"marker": {"color": (colors or {}).get(name)}, "hovertemplate": _BAR_HOVER[horizontal]})
     largest = frame.group_by(x).agg(pl.col(value).sum())[value].max() if frame.height else None
     if horizontal:
         categories = _order(frame, x, value)
-        _category_ticks(fig, categories, "y")
-        fig.update_yaxes(categoryorder="array", categoryarray=categories[::-1])
-        return count_axis(_layout(fig, y_title, x_title, height), "x", largest)
-    return count_axis(_layout(fig, x_title, y_title, height), "y", largest)
+        axes = {
+            "yaxis": _category_axis(categories) | {"categoryorder": "array", "categoryarray": categories[::-1]},
+            "xaxis": _count_settings(largest),
+        }
+        return _figure(traces, {"barmode": "stack"} | axes, y_title, x_title, height)
+    layout = {"barmode": "stack", "yaxis": _count_settings(largest)} | ({"xaxis": _day_axis(*days)} if days else {})
+    return _figure(traces, layout, x_title, y_title, height)
 
 
 @_escaped
@@ -155,28 +153,25 @@ def bars(
 ) -> go.Figure:
     """Grouped bars: one trace per column in `series` ({column: trace name}), categories in frame order;
     the values are counts, or percentages with `percent`."""
-    fig = go.Figure()
     categories = frame[category].to_list()
+    traces = []
     for column, name in series.items():
         values = frame[column].to_list()
-        fig.add_bar(
-            name=name,
-            x=values if horizontal else categories,
-            y=categories if horizontal else values,
-            orientation="h" if horizontal else "v",
-        )
-    fig.update_layout(barmode="group", showlegend=len(series) > 1)
-    axis = "y" if horizontal else "x"
-    _category_ticks(fig, categories, axis)
-    fig.update_layout(
-        {f"{axis}axis": {"categoryorder": "array", "categoryarray": categories[::-1] if horizontal else categories}}
-    )
-    fig = _layout(fig, x_title, y_title, height)
-    value_axis = "x" if horizontal else "y"
+        trace = {"type": "bar", "name": name, "orientation": "h" if horizontal else "v"}
+        traces.append(trace | ({"x": values, "y": categories} if horizontal else {"x": categories, "y": values}))
+    axis, value_axis = ("y", "x") if horizontal else ("x", "y")
+    order = categories[::-1] if horizontal else categories
     if percent:
-        return fig.update_layout({f"{value_axis}axis": {"ticksuffix": "%", "rangemode": "tozero"}})
-    largest = max((frame[c].max() or 0 for c in series), default=None) if frame.height else None
-    return count_axis(fig, value_axis, largest)
+        values = {"ticksuffix": "%", "rangemode": "tozero"}
+    else:
+        values = _count_settings(max((frame[c].max() or 0 for c in series), default=None) if frame.height else None)
+    layout = {
+        "barmode": "group",
+        "showlegend": len(series) > 1,
+        f"{axis}axis": _category_axis(categories) | {"categoryorder": "array", "categoryarray": order},
+        f"{value_axis}axis": values,
+    }
+    return _figure(traces, layout, x_title, y_title, height)
 
 
 @_escaped
@@ -184,19 +179,22 @@ def daily_lines(
     frame: pl.DataFrame, x: str, series: str, value: str, *, dashed: str | None = None, x_title: str, y_title: str
 ) -> go.Figure:
     """One line per `series` (largest first); rows where boolean column `dashed` is true draw dashed."""
-    fig = go.Figure()
-    for name in _order(frame, series, value):
-        part = frame.filter(pl.col(series) == name).sort(x)
+    traces = []
+    for name, part in _parts(frame, series, value):
+        part = part.sort(x)
         is_dashed = dashed is not None and bool(part[dashed][0])
-        fig.add_scatter(
-            name=str(name),
-            x=part[x].to_list(),
-            y=part[value].to_list(),
-            mode="lines+markers",
-            line_dash="dash" if is_dashed else "solid",
+        traces.append(
+            {
+                "type": "scatter",
+                "name": str(name),
+                "x": part[x].to_list(),
+                "y": part[value].to_list(),
+                "mode": "lines+markers",
+                "line": {"dash": "dash" if is_dashed else "solid"},
+            }
         )
-    fig.update_layout(hovermode="x unified")
-    return count_axis(_layout(fig, x_title, y_title), "y", frame[value].max() if frame.height else None)
+    largest = frame[value].max() if frame.height else None
+    return _figure(traces, {"hovermode": "x unified", "yaxis": _count_settings(largest)}, x_title, y_title)
 
 
 @_escaped
@@ -215,20 +213,19 @@ def heatmap(
     """A `y` by `x` grid of `z` (0 where the frame has no row), in the given axis orders."""
     cells = {(row[y], row[x]): row[z] for row in frame.iter_rows(named=True)}
     matrix = [[cells.get((yv, xv), 0) for xv in x_values] for yv in y_values]
-    fig = go.Figure(
-        go.Heatmap(
-            x=x_values,
-            y=[str(v) for v in y_values],
-            z=matrix,
-            colorscale="Reds",
-            colorbar_title_text=z_title,
-            hovertemplate=f"%{{y}}<br>%{{x}}<br>{z_title}: %{{z}}<extra></extra>",
-            xgap=1,
-            ygap=1,
-        )
-    )
-    fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, x_title, y_title, height=max(300, 60 + 22 * len(y_values)))
+    trace = {
+        "type": "heatmap",
+        "x": x_values,
+        "y": [str(v) for v in y_values],
+        "z": matrix,
+        "colorscale": "Reds",
+        "colorbar": {"title": {"text": z_title}},
+        "hovertemplate": f"%{{y}}<br>%{{x}}<br>{z_title}: %{{z}}<extra></extra>",
+        "xgap": 1,
+        "ygap": 1,
+    }
+    layout = {"yaxis": {"autorange": "reversed", "type": "category"}}
+    return _figure([trace], layout, x_title, y_title, height=max(300, 60 + 22 * len(y_values)))
 
 
 @_escaped
@@ -246,26 +243,26 @@ def timeline(
     hover: dict[str, str] | None = None,
 ) -> go.Figure:
     """Markers at (`x`, `y`), one trace per `color` value, sized by `size`; `hover` adds {column: label}."""
-    fig = go.Figure()
     hover = hover or {}
     biggest = max(frame[size].max() or 1, 1) if frame.height else 1
     columns = [size, *hover]
     extra = "".join(f"<br>{label}: %{{customdata[{i}]}}" for i, label in enumerate(hover.values(), start=1))
-    for name in _order(frame, color, size):
-        part = frame.filter(pl.col(color) == name)
-        fig.add_scatter(
-            name=str(name),
-            x=part[x].to_list(),
-            y=part[y].to_list(),
-            mode="markers",
-            marker={
+    traces = [
+        {
+            "type": "scatter",
+            "name": str(name),
+            "x": part[x].to_list(),
+            "y": part[y].to_list(),
+            "mode": "markers",
+            "marker": {
                 "size": [8 + 22 * v / biggest for v in part[size].to_list()],
                 "color": (colors or {}).get(name),
                 "opacity": 0.8,
             },
-            customdata=part.select(columns).rows(),
-            hovertemplate="%{y}<br>%{x}<br>%{fullData.name}: %{customdata[0]}" + extra + "<extra></extra>",
-        )
-    _category_ticks(fig, y_values, "y")
-    fig.update_yaxes(categoryorder="array", categoryarray=y_values[::-1])
-    return _layout(fig, x_title, y_title, height=max(300, 80 + 30 * len(y_values)))
+            "customdata": part.select(columns).rows(),
+            "hovertemplate": "%{y}<br>%{x}<br>%{fullData.name}: %{customdata[0]}" + extra + "<extra></extra>",
+        }
+        for name, part in _parts(frame, color, size)
+    ]
+    layout = {"yaxis": _category_axis(y_values) | {"categoryorder": "array", "categoryarray": y_values[::-1]}}
+    return _figure(traces, layout, x_title, y_title, height=max(300, 80 + 30 * len(y_values)))

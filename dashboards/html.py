@@ -8,8 +8,10 @@ from datetime import date, datetime
 from html import escape
 
 import plotly.io as pio
+import polars as pl
 
-from dashboards.pages import Chart, Link, Page, Table
+from dashboards.figures import plot_text
+from dashboards.pages import Chart, Filters, Link, Page, Table
 
 # Scripts only from the site's own files, nothing fetched from anywhere: a missed escape cannot run code
 # or phone home. Plotly needs inline styles; data: and blob: images serve its "download as PNG".
@@ -30,7 +32,35 @@ def figures_json(page: Page) -> str:
     return _script_json(pio.json.to_json_plotly([chart.figure.to_plotly_json() for chart in page.charts]))
 
 
+def _filters(filters: Filters | None) -> dict | None:
+    """A chart's filters for the page script: rows of [category, series, facet values..., value] (encoded
+    as tables are). Category and series are escaped as the figure's points and trace names are; facet values
+    are compared as given."""
+    if filters is None:
+        return None
+    points = plot_text(
+        filters.facts.select(pl.col(filters.category).alias("category"), pl.col(filters.series).alias("series"))
+    )
+    values = filters.facts.select([f.column for f in filters.facets] + [filters.value])
+    facts = pl.concat([points, values], how="horizontal")
+    return {
+        "unit": filters.unit,
+        "facets": [
+            {"label": f.label, "rolledUp": f.rolled_up, "options": [list(option) for option in f.options]}
+            for f in filters.facets
+        ],
+    } | _encoded(facts.rows(), facts.width)
+
+
+def filters_json(page: Page) -> str:
+    """Per figure of the page (in order), its filters or null."""
+    specs = [_filters(chart.filters) for chart in page.charts]
+    return _script_json(json.dumps(specs, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
 def _cell(value):
+    if value is None or isinstance(value, (str, int)) and not isinstance(value, bool):
+        return value
     if isinstance(value, Link):
         return {"t": value.text, "h": value.href}
     if isinstance(value, datetime):
@@ -46,12 +76,35 @@ def _cell(value):
     return value
 
 
+def _encoded_column(column: tuple) -> tuple[list, list | None]:
+    """A column's cells, or indexes into its few distinct values and those values (columns hold one type,
+    so values equal in Python are the same cell)."""
+    try:
+        distinct = dict.fromkeys(column)
+    except TypeError:  # unhashable cells (lists): written out
+        return [_cell(v) for v in column], None
+    if len(column) < 16 or 4 * len(distinct) > len(column):
+        return [_cell(v) for v in column], None
+    positions = {value: n for n, value in enumerate(distinct)}
+    return [positions[v] for v in column], [_cell(v) for v in distinct]
+
+
+def _encoded(rows: list[tuple], width: int) -> dict:
+    """Rows of cells as {rows, values}: a column that repeats a few values (a cause, its fix, a link)
+    holds indexes into its list in `values` instead of the values themselves, which keeps pages of many
+    thousand rows small; `values` is null for a column kept as is."""
+    columns = [_encoded_column(column) for column in zip(*rows, strict=True)] if rows else [([], None)] * width
+    return {
+        "rows": [list(row) for row in zip(*(cells for cells, _ in columns), strict=True)],
+        "values": [v for _, v in columns],
+    }
+
+
 def tables_json(page: Page) -> str:
-    """The page's tables as one JSON array of {columns, rows}: cells are text, numbers, null or {t, h}."""
+    """The page's tables as one JSON array of {columns, rows, values}: cells are text, numbers, null or
+    {t, h}, or indexes into the column's `values`."""
     tables = [
-        {"columns": list(t.columns), "rows": [[_cell(v) for v in row] for row in t.rows]}
-        for t in page.sections
-        if isinstance(t, Table)
+        {"columns": list(t.columns)} | _encoded(t.rows, len(t.columns)) for t in page.sections if isinstance(t, Table)
     ]
     return _script_json(json.dumps(tables, ensure_ascii=False, separators=(",", ":"), default=str))
 
@@ -65,10 +118,11 @@ def _table(table: Table, number: int) -> str:
 
 def _chart(chart: Chart, number: int | None) -> str:
     note = f'<p class="note">{escape(chart.note)}</p>' if chart.note else ""
+    tools = f'<div class="filters" data-figure="{number}"></div>' if chart.filters and number is not None else ""
     body = (
         f'<p class="empty">{escape(chart.empty)}</p>'
         if number is None
-        else f'<div class="figure" id="figure-{number}"></div>'
+        else f'{tools}<div class="figure" id="figure-{number}"></div>'
     )
     return f'<section class="chart"><h2>{escape(chart.title)}</h2>{note}{body}</section>'
 
@@ -102,6 +156,7 @@ def page_html(page: Page, pages: list[Page], meta: str) -> str:
     )
     scripts = (
         f'<script type="application/json" id="figures">{figures_json(page)}</script>\n'
+        f'<script type="application/json" id="filters">{filters_json(page)}</script>\n'
         f'<script type="application/json" id="tables" data-page-rows="{PAGE_ROWS}">{tables_json(page)}</script>\n'
         '<script src="plotly.min.js"></script>\n<script src="report.js"></script>'
     )

@@ -163,8 +163,8 @@ def test_small_counts_get_one_tick_per_unit_and_never_a_half():
 
 def test_a_one_day_window_ticks_its_day_not_fractions_of_a_second():
     frame = pl.DataFrame({"day": [date(2026, 11, 27)], "cause": ["x"], "n": [3]})
-    fig = figures.stacked_bars(frame, "day", "cause", "n", x_title="", y_title="")
-    axis = figures.day_axis(fig, "x", date(2026, 11, 27), date(2026, 11, 27)).layout.xaxis
+    days = (date(2026, 11, 27), date(2026, 11, 27))
+    axis = figures.stacked_bars(frame, "day", "cause", "n", x_title="", y_title="", days=days).layout.xaxis
     assert axis.tickformat == "%d %b" and axis.dtick == 86_400_000 and axis.type == "date"
 
 

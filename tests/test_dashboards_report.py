@@ -55,10 +55,17 @@ def site_pages(site: Path) -> list[Path]:
 
 
 def tables_of(page: Path) -> list[dict]:
+    """The page's tables, their rows decoded (a column with `values` holds indexes into them)."""
     text = page.read_text(encoding="utf-8")
-    return json.loads(
+    tables = json.loads(
         re.search(r'<script type="application/json" id="tables"[^>]*>(.*?)</script>', text, re.S).group(1)
     )
+    for table in tables:
+        table["rows"] = [
+            [cell if values is None else values[cell] for cell, values in zip(row, table["values"], strict=True)]
+            for row in table["rows"]
+        ]
+    return tables
 
 
 def links_of(page: Path) -> list[str]:
@@ -308,6 +315,51 @@ def test_hover_and_zoom_work(tab, site: Path):
     page.mouse.move(area["x"] + area["width"] * 0.6, area["y"] + area["height"] * 0.5, steps=5)
     page.mouse.up()
     page.wait_for_function("() => document.getElementById('figure-0').layout.xaxis.autorange === false", timeout=5_000)
+    assert seen.errors == []
+
+
+DAILY_ATTEMPTS = """SELECT count(*) FROM (
+    SELECT DISTINCT t.created_at::DATE, t.primary_cause, coalesce(t.correlation_id, t.signin_id)
+    FROM cause_tags t JOIN signins s ON s.tenant_id = t.tenant_id AND s.id = t.signin_id WHERE {})"""
+
+
+def test_the_daily_chart_filters_by_cause_app_and_failing_policy_in_the_browser(tab, site: Path, tagged_sample: Path):
+    def expected(where: str) -> int:
+        con = duckdb.connect(str(tagged_sample), read_only=True)
+        try:
+            return con.execute(DAILY_ATTEMPTS.format(where)).fetchone()[0]
+        finally:
+            con.close()
+
+    seen, page = tab.open(site / "overview.html"), tab.page
+    page.wait_for_selector("#figure-0 .main-svg")
+    shown = "() => document.getElementById('figure-0').data.map(t => [t.name, t.y.reduce((a, b) => a + b, 0)])"
+    status = page.locator("div.filters .status")
+    everything = expected("true")
+    assert sum(n for _, n in page.evaluate(shown)) == everything
+    cause, app, policy = (page.locator("div.filters select").nth(i) for i in range(3))
+
+    app.select_option(label="OfficeHome")
+    in_app = expected("s.app_display_name = 'OfficeHome'")
+    assert 0 < sum(n for _, n in page.evaluate(shown)) == in_app < everything
+    assert status.text_content() == f"{in_app} of {everything} attempts shown"
+
+    policy.select_option(label="CA001: Require MFA for all users")
+    failed_ca001 = "s.ca_set IN (SELECT ca_set FROM ca_policy_sets WHERE policy_id = '{}' AND result = 'failure')"
+    (ca001,) = store_values(tagged_sample, "SELECT policy_id FROM ca_policy_sets WHERE display_name LIKE 'CA001:%'")
+    both = expected(f"s.app_display_name = 'OfficeHome' AND {failed_ca001.format(ca001)}")
+    assert 0 < sum(n for _, n in page.evaluate(shown)) == both < in_app
+
+    app.select_option(index=0)
+    cause.select_option(label=RULES["time_drift"].title)
+    drift = expected(f"t.primary_cause = 'time_drift' AND {failed_ca001.format(ca001)}")
+    assert {name: n for name, n in page.evaluate(shown) if n} == {RULES["time_drift"].title: drift}
+    assert drift > 0
+
+    cause.select_option(index=0)
+    policy.select_option(index=0)
+    assert sum(n for _, n in page.evaluate(shown)) == everything
+    assert status.text_content() == f"all {everything} attempts"
     assert seen.errors == []
 
 

@@ -1,18 +1,111 @@
 // Draws the page's figures and tables. The data arrives as JSON in <script type="application/json">
-// (never as code): figures into <div class="figure" id="figure-N">, tables into <div data-table="N">.
+// (never as code): figures into <div class="figure" id="figure-N">, tables into <div data-table="N">, and
+// a figure's filters (selectors that redraw it from its facts) into <div class="filters" data-figure="N">.
 // Every value is written with textContent, and a link only to the site's own pages or the Entra admin
 // center: nothing from the logs can become markup or a script.
 "use strict";
 (function () {
   var SAFE_HREF = /^(?:(?:index|overview|users|policies|security|patterns|[up]-[0-9a-f]{16})\.html|https:\/\/entra\.microsoft\.com\/#view\/[A-Za-z0-9_.\/]+)$/;
   var config = {responsive: true, displaylogo: false};
+
+  // Rows as written by the report: a column with a list in `values` holds indexes into that list.
+  function decoded(data) {
+    return data.rows.map(function (row) {
+      return row.map(function (cell, i) { return data.values[i] ? data.values[i][cell] : cell; });
+    });
+  }
   JSON.parse(document.getElementById("figures").textContent).forEach(function (figure, i) {
     Plotly.newPlot(document.getElementById("figure-" + i), figure.data, figure.layout, config);
+  });
+
+  // Filters: one selector per facet ("every value" or one value). A fact row is [category, series, facet
+  // values..., value]; a facet left at "every value" takes the rows that hold every value together (NULL)
+  // when the facts roll it up, else all rows. Each point of each trace becomes the sum of the matching rows.
+  function filtered(spec, holder) {
+    spec.rows = decoded(spec);
+    var figure = document.getElementById("figure-" + holder.getAttribute("data-figure"));
+    var chosen = spec.facets.map(function () { return null; });
+    var status = document.createElement("span");
+    status.className = "status";
+    spec.facets.forEach(function (facet, f) {
+      var label = document.createElement("label");
+      label.textContent = facet.label + " ";
+      var select = document.createElement("select");
+      var every = document.createElement("option");
+      every.value = "";
+      every.textContent = "all (" + facet.options.length + ")";
+      select.appendChild(every);
+      facet.options.forEach(function (option, i) {
+        var node = document.createElement("option");
+        node.value = String(i);
+        node.textContent = option[1];
+        select.appendChild(node);
+      });
+      select.addEventListener("change", function () {
+        chosen[f] = select.value === "" ? null : facet.options[parseInt(select.value, 10)][0];
+        draw();
+      });
+      label.appendChild(select);
+      holder.appendChild(label);
+    });
+    holder.appendChild(status);
+
+    function matches(row) {
+      return spec.facets.every(function (facet, f) {
+        var value = row[2 + f];
+        return chosen[f] === null ? !facet.rolledUp || value === null : value === chosen[f];
+      });
+    }
+
+    function sums(select) {
+      var found = {total: 0, points: {}};
+      spec.rows.forEach(function (row) {
+        if (!select(row)) return;
+        var value = row[row.length - 1];
+        var key = row[1] + "\u0000" + row[0];
+        found.points[key] = (found.points[key] || 0) + value;
+        found.total += value;
+      });
+      return found;
+    }
+
+    var all = sums(function (row) { return spec.facets.every(function (facet, f) { return !facet.rolledUp || row[2 + f] === null; }); }).total;
+
+    function draw() {
+      var found = sums(matches);
+      var stacks = {};
+      var horizontal = figure.data.length > 0 && figure.data[0].orientation === "h";
+      var values = figure.data.map(function (trace) {
+        var categories = horizontal ? trace.y : trace.x;
+        return categories.map(function (category) {
+          var value = found.points[trace.name + "\u0000" + category] || 0;
+          stacks[category] = (stacks[category] || 0) + value;
+          return value;
+        });
+      });
+      var largest = Math.max.apply(null, [0].concat(Object.keys(stacks).map(function (k) { return stacks[k]; })));
+      var axis = horizontal ? "xaxis" : "yaxis";
+      var layout = {};
+      layout[axis + ".dtick"] = largest <= 8 ? 1 : null;  // whole-number ticks while counts are small
+      layout[axis + ".tick0"] = largest <= 8 ? 0 : null;
+      Plotly.update(figure, horizontal ? {x: values} : {y: values}, layout);
+      status.textContent = found.total === all && chosen.every(function (c) { return c === null; })
+        ? "all " + all.toLocaleString("en") + " " + spec.unit
+        : found.total.toLocaleString("en") + " of " + all.toLocaleString("en") + " " + spec.unit + " shown";
+    }
+    draw();
+  }
+
+  var filterSpecs = JSON.parse(document.getElementById("filters").textContent);
+  Array.prototype.forEach.call(document.querySelectorAll("div.filters"), function (holder) {
+    var spec = filterSpecs[parseInt(holder.getAttribute("data-figure"), 10)];
+    if (spec) filtered(spec, holder);
   });
 
   var tablesNode = document.getElementById("tables");
   var pageRows = parseInt(tablesNode.getAttribute("data-page-rows"), 10);
   var tables = JSON.parse(tablesNode.textContent);
+  tables.forEach(function (table) { table.rows = decoded(table); });
 
   function text(cell) {
     if (cell === null || cell === undefined) return "";

@@ -31,11 +31,59 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Facet:
+    """A column of a chart's facts the reader filters on: one value at a time, or every value."""
+
+    column: str
+    label: str  # shown before the selector: "Cause", "App", "CA policy"
+    options: list[tuple[str, str]]  # (value in the facts, text shown), the largest first
+    rolled_up: bool  # the facts hold a row with NULL here for every value together (counts that do not add up)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a chart is redrawn from when the reader filters it: facts of (category, series, facets...,
+    value), one figure point per category and series. The figure's traces are named by series and its points
+    are the categories; the page script sums the value of the facts that match the chosen facet values."""
+
+    facts: pl.DataFrame
+    category: str
+    series: str
+    value: str
+    unit: str  # what the value counts, for the line that says what is shown: "attempts"
+    facets: tuple[Facet, ...]
+
+    def matching(self, **chosen: str) -> pl.DataFrame:
+        """The facts a choice selects (a facet not chosen: every value), as the page script selects them."""
+        frame = self.facts
+        for facet in self.facets:
+            if facet.column in chosen:
+                frame = frame.filter(pl.col(facet.column) == chosen[facet.column])
+            elif facet.rolled_up:
+                frame = frame.filter(pl.col(facet.column).is_null())
+        return frame
+
+
+def facet(
+    facts: pl.DataFrame, column: str, label: str, value: str, rolled_up: tuple[str, ...], names: dict | None = None
+) -> Facet:
+    """A facet with its options ordered by their total `value` over every value of the other facets;
+    `names` maps option values to the text shown (default: the value itself)."""
+    rows = facts.filter(pl.col(column).is_not_null())
+    for other in rolled_up:
+        if other != column:
+            rows = rows.filter(pl.col(other).is_null())
+    totals = rows.group_by(column).agg(pl.col(value).sum()).sort([value, column], descending=[True, False])
+    return Facet(column, label, [(v, (names or {}).get(v, v)) for v in totals[column]], column in rolled_up)
+
+
+@dataclass(frozen=True)
 class Chart:
     title: str
     note: str
     figure: go.Figure | None  # None: nothing to draw, `empty` is shown instead
     empty: str = "Nothing to show in this window."
+    filters: Filters | None = None  # the reader can redraw the figure for one cause, app, policy...
 
 
 @dataclass(frozen=True)

@@ -71,19 +71,15 @@ def user_pages(inputs: Inputs, users: pl.DataFrame, pseudonymized: bool) -> list
                     Chart(
                         "500121 attempts per day, by primary cause",
                         "UTC days of the window.",
-                        figures.day_axis(
-                            figures.stacked_bars(
-                                days,
-                                "day",
-                                "cause",
-                                "attempts",
-                                x_title="day (UTC)",
-                                y_title="attempts",
-                                colors=inputs.cause_colors(),
-                            ),
-                            "x",
-                            inputs.window.since.date(),
-                            inputs.window.last_day,
+                        figures.stacked_bars(
+                            days,
+                            "day",
+                            "cause",
+                            "attempts",
+                            x_title="day (UTC)",
+                            y_title="attempts",
+                            colors=inputs.cause_colors(),
+                            days=(inputs.window.since.date(), inputs.window.last_day),
                         ),
                     ),  # fmt: skip
                     Table(
@@ -141,18 +137,14 @@ def policy_pages(inputs: Inputs, policies: pl.DataFrame) -> list[Page]:
             Chart(
                 "500121 attempts it caused, per day",
                 "UTC days of the window.",
-                figures.day_axis(
-                    figures.stacked_bars(
-                        daily[key].with_columns(pl.lit("500121 attempts").alias("series")),
-                        "day",
-                        "series",
-                        "attempts",
-                        x_title="day (UTC)",
-                        y_title="attempts",
-                    ),
-                    "x",
-                    inputs.window.since.date(),
-                    inputs.window.last_day,
+                figures.stacked_bars(
+                    daily[key].with_columns(pl.lit("500121 attempts").alias("series")),
+                    "day",
+                    "series",
+                    "attempts",
+                    x_title="day (UTC)",
+                    y_title="attempts",
+                    days=(inputs.window.since.date(), inputs.window.last_day),
                 )
                 if key in daily
                 else None,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from dashboards import figures
-from dashboards.pages import Chart, Inputs, Page, Table, count
+from dashboards.pages import Chart, Filters, Inputs, Page, Table, count, facet, policy_label
 
 OUTCOME_COLORS = {
     "success": "#2ca02c",
@@ -15,7 +17,8 @@ OUTCOME_COLORS = {
 
 def build(inputs: Inputs) -> Page:
     totals = inputs.fetch("overview_totals").row(0, named=True)
-    daily = inputs.titled(inputs.fetch("overview_daily_causes"))
+    filters = daily_filters(inputs)
+    daily = filters.matching()
     outcomes = inputs.fetch("overview_daily_outcomes")
     week = inputs.fetch("overview_week_changes")
     top = inputs.fetch("overview_top_causes")
@@ -30,35 +33,34 @@ def build(inputs: Inputs) -> Page:
             Chart(
                 "500121 attempts per day, by primary cause",
                 "Distinct MFA attempts (correlation ids) that ended in error 500121, UTC days.",
-                figures.day_axis(
-                    figures.stacked_bars(
-                        daily, "day", "cause", "attempts", x_title="day (UTC)", y_title="attempts", colors=colors
-                    ),
-                    "x",
-                    first,
-                    last,
+                figures.stacked_bars(
+                    daily,
+                    "day",
+                    "cause",
+                    "attempts",
+                    x_title="day (UTC)",
+                    y_title="attempts",
+                    colors=colors,
+                    days=(first, last),
                 )
                 if daily.height
                 else None,
                 "No MFA failure (500121) in this window.",
+                filters,
             ),
             Chart(
                 "User sign-ins per day: success, interrupt, failure",
                 "Interrupts are the codes Entra's sign-in failure workbook counts as waiting on the user "
                 "(50074, 50140, ...).",
-                figures.day_axis(
-                    figures.stacked_bars(
-                        outcomes,
-                        "day",
-                        "outcome",
-                        "signins",
-                        x_title="day (UTC)",
-                        y_title="sign-ins",
-                        colors=OUTCOME_COLORS,
-                    ),
-                    "x",
-                    first,
-                    last,
+                figures.stacked_bars(
+                    outcomes,
+                    "day",
+                    "outcome",
+                    "signins",
+                    x_title="day (UTC)",
+                    y_title="sign-ins",
+                    colors=OUTCOME_COLORS,
+                    days=(first, last),
                 ),
             ),
             Chart(
@@ -96,6 +98,35 @@ def build(inputs: Inputs) -> Page:
             ),
         ],
     )
+
+
+def daily_filters(inputs: Inputs) -> Filters:
+    """The daily chart's facts and its cause, app and failing-policy selectors."""
+    facts = inputs.titled(inputs.fetch("overview_daily_facts"))
+    policies = inputs.fetch("overview_filter_policies")
+    rolled_up = ("app", "policy")
+    return Filters(
+        facts,
+        "day",
+        "cause",
+        "attempts",
+        "attempts",
+        (
+            facet(facts, "cause", "Cause", "attempts", rolled_up),
+            facet(facts, "app", "App", "attempts", rolled_up),
+            facet(facts, "policy", "Failing CA policy", "attempts", rolled_up, policy_names(policies)),
+        ),
+    )
+
+
+def policy_names(policies: pl.DataFrame) -> dict[str, str]:
+    """Policy (tenant/key) -> its name; a name two policies share also shows the tenant."""
+    shared = policies.filter(pl.col("label").is_duplicated())["policy"].to_list()
+    names = {"": "none (per-user MFA or security defaults)"}
+    for row in policies.iter_rows(named=True):
+        label = policy_label(row)
+        names[row["policy"]] = f"{label} · tenant {row['tenant_id']}" if row["policy"] in shared else label
+    return names
 
 
 def summary(inputs: Inputs, totals: dict, week, top) -> list[str]:
