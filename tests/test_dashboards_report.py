@@ -427,3 +427,93 @@ def test_report_on_a_missing_or_untagged_store_is_exit_3(tmp_path: Path):
     assert broken.returncode == 3 and "cannot open the database" in broken.stderr and "Traceback" not in broken.stderr
     connect(tmp_path / "empty.duckdb").close()  # migrated, nothing loaded: an empty report
     assert build_report(tmp_path / "empty.duckdb", tmp_path / "empty").pages
+
+
+def _signin(n: int, tenant: str, day: int, policy_id: str, name: str) -> dict:
+    """A 500121 sign-in of the cross-format fixture in `tenant` on November `day`, failing one CA policy."""
+    from tests.test_explain import BASE
+
+    policy = {**BASE["appliedConditionalAccessPolicies"][0], "id": policy_id, "displayName": name}
+    return {
+        **BASE,
+        "id": f"00000000-0000-4000-8000-{n:012d}",
+        "correlationId": f"00000000-0000-4000-9000-{n:012d}",
+        "createdDateTime": f"2026-11-{day:02d}T08:{n % 60:02d}:00Z",
+        "resourceTenantId": tenant,
+        "appliedConditionalAccessPolicies": [policy],
+    }
+
+
+def test_a_renamed_policy_stays_one_and_two_tenants_policies_of_one_name_stay_two(tmp_path: Path):
+    from signins.analysis.tagging import tag
+    from tests.conftest import Store
+    from transforms.thresholds import load_thresholds
+
+    old, new = "CA001: Require MFA for all users", "CA001: MFA for everyone"
+    records = [_signin(n, "tenant-a", 3 + n % 2, "policy-a", old) for n in range(6)]
+    records += [_signin(n, "tenant-a", 6, "policy-a", new) for n in range(6, 9)]  # renamed in tenant a
+    records += [_signin(n, "tenant-b", 3 + n % 4, "policy-b", new) for n in range(9, 14)]  # tenant b's own
+    (tmp_path / "page.json").write_text(json.dumps({"value": records}))
+    store = Store(tmp_path / "s.duckdb")
+    store.ingest(tmp_path / "page.json")
+    tag(store.con, load_thresholds())
+    store.con.close()
+    site = build_report(tmp_path / "s.duckdb", tmp_path / "site")
+
+    (workbench, _whatif) = tables_of(site.index.parent / "policies.html")
+    rows = sorted((cell["t"], tenant, failures) for cell, tenant, failures in zip(
+        column(workbench, "policy"), column(workbench, "tenant"), column(workbench, "500121 sign-ins"), strict=True
+    ))  # fmt: skip
+    assert rows == [(new, "tenant-a", 9), (new, "tenant-b", 5)]
+    pages = [cell["h"] for cell in column(workbench, "policy")]
+    assert len(set(pages)) == 2  # a page each
+    texts = [(site.index.parent / page).read_text() for page in pages]
+    assert [f"Also named: {old}." in text for text in texts] == [text.count("tenant-a") > 0 for text in texts]
+    overview = (site.index.parent / "overview.html").read_text()
+    spec = json.loads(re.search(r'id="filters">(.*?)</script>', overview, re.S).group(1))[0]  # the daily chart
+    policies = [label for _value, label in spec["facets"][2]["options"]]
+    assert sorted(policies) == [f"{new} · tenant tenant-a", f"{new} · tenant tenant-b"]
+
+
+def test_one_far_future_sign_in_does_not_move_the_default_window(tagged_sample: Path, tmp_path: Path):
+    from signins.analysis.tagging import tag
+    from tests.conftest import Store
+
+    db = tmp_path / "sample.duckdb"
+    shutil.copyfile(tagged_sample, db)
+    before = build_report(db, tmp_path / "before").window
+    store = Store(db)
+    (tmp_path / "future.json").write_text(json.dumps({"value": [_signin(1, "", 1, "p", "CA") | {
+        "createdDateTime": "2031-06-01T00:00:00Z"}]}))  # fmt: skip
+    store.ingest(tmp_path / "future.json")
+    from transforms.thresholds import load_thresholds
+
+    tag(store.con, load_thresholds())
+    assert store.con.execute("SELECT max(created_at) FROM signins").fetchone()[0].year == 2031
+    store.con.close()
+    after = build_report(db, tmp_path / "after")
+    assert (after.window.since, after.window.last_day) == (before.since, before.last_day)
+    meta = re.search(r'<p class="meta">(.*?)</p>', (tmp_path / "after" / "overview.html").read_text()).group(1)
+    assert meta.startswith(f"{before.since:%d %b %Y} to {before.last_day:%d %b %Y} (UTC) · data to 01 Jun 2031")
+
+
+def test_tables_stay_legible_at_800_pixels(tab, site: Path):
+    """At 800 px no page scrolls sideways (wide tables scroll in their own box) and no column header
+    breaks inside a word."""
+    page = tab.page
+    page.set_viewport_size({"width": 800, "height": 900})
+    try:
+        for name in PAGES:
+            tab.open(site / f"{name}.html")
+            page.wait_for_selector("main")
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 800, name
+            broken = page.evaluate(
+                """() => Array.from(document.querySelectorAll('th')).filter(th => {
+                       const line = parseFloat(getComputedStyle(th).lineHeight) || 20;
+                       return th.getBoundingClientRect().height > 2 * line;
+                   }).map(th => th.textContent)"""
+            )
+            assert page.locator("th").count() > 0 or name == "index", name
+            assert broken == [], name
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})

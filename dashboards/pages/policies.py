@@ -68,43 +68,7 @@ def build(inputs: Inputs) -> Page:
             else None,
             f"No enforced policy demanded {MIN_PROMPTS} or more MFA prompts in this window.",
         ),  # fmt: skip
-        Table(
-            "Policies: which to change first, and how",
-            f"Sorted by failure rate among policies with at least {MIN_PROMPTS} prompts, then by volume. Prompts: "
-            "sign-ins the policy applied to that showed an MFA prompt or failed with 500121; failures: the 500121 "
-            "among them where this policy's requirement failed. The advice is for the policy's owner.",
-            (
-                "policy",
-                "mode",
-                "grant controls",
-                "authentication strength",
-                "prompts",
-                "500121 sign-ins",
-                "failure rate %",
-                "users",
-                "recurring users",
-                "dominant cause",
-                "conditions matched",
-                "advice",
-            ),
-            [
-                (
-                    policy_link(inputs, r),
-                    "report-only" if r["report_only"] else "enforced",
-                    r["grants"],
-                    r["authentication_strength"],
-                    r["prompts"],
-                    r["failures"],
-                    r["failure_rate"],
-                    r["users"],
-                    r["recurring_users"],
-                    inputs.title(r["dominant_cause"]),
-                    r["conditions"],
-                    advice(inputs, r, methods.get(tuple(r[k] for k in keys), rates.clear())),
-                )
-                for r in policies.iter_rows(named=True)
-            ],
-        ),  # fmt: skip
+        workbench_table(inputs, policies, methods, rates.clear()),
         whatif_table(inputs, policies, whatif),
     ]
     return Page(
@@ -113,6 +77,52 @@ def build(inputs: Inputs) -> Page:
         "Which Conditional Access policy's MFA fails most, why, what to change, and what report-only ones would do",
         summary(inputs, enforced, whatif),
         sections,
+    )
+
+
+def workbench_table(inputs: Inputs, policies: pl.DataFrame, methods: dict, no_rates: pl.DataFrame) -> Table:
+    """Every policy, the one to change first on top; with the tenant when the store holds several (two
+    tenants' policies may share a name)."""
+    keys = ["tenant_id", "policy_key", "report_only"]
+    tenants = policies["tenant_id"].n_unique() > 1
+    return Table(
+        "Policies: which to change first, and how",
+        f"Sorted by failure rate among policies with at least {MIN_PROMPTS} prompts, then by volume. Prompts: "
+        "sign-ins the policy applied to that showed an MFA prompt or failed with 500121; failures: the 500121 "
+        "among them where this policy's requirement failed. The advice is for the policy's owner.",
+        (
+            "policy",
+            *(["tenant"] if tenants else []),
+            "mode",
+            "grant controls",
+            "authentication strength",
+            "prompts",
+            "500121 sign-ins",
+            "failure rate %",
+            "users",
+            "recurring users",
+            "dominant cause",
+            "conditions matched",
+            "advice",
+        ),
+        [
+            (
+                policy_link(inputs, r),
+                *([r["tenant_id"]] if tenants else []),
+                "report-only" if r["report_only"] else "enforced",
+                r["grants"],
+                r["authentication_strength"],
+                r["prompts"],
+                r["failures"],
+                r["failure_rate"],
+                r["users"],
+                r["recurring_users"],
+                inputs.title(r["dominant_cause"]),
+                r["conditions"],
+                advice(inputs, r, methods.get(tuple(r[k] for k in keys), no_rates)),
+            )
+            for r in policies.iter_rows(named=True)
+        ],
     )
 
 
