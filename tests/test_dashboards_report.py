@@ -497,6 +497,30 @@ def test_one_far_future_sign_in_does_not_move_the_default_window(tagged_sample: 
     assert meta.startswith(f"{before.since:%d %b %Y} to {before.last_day:%d %b %Y} (UTC) · data to 01 Jun 2031")
 
 
+def warnings_of(page: Path) -> list[str]:
+    return re.findall(r'<p class="warning" role="alert">(.*?)</p>', page.read_text(encoding="utf-8"))
+
+
+def test_the_landing_page_warns_of_stale_data_and_of_sign_ins_loaded_after_tagging(
+    tagged_sample: Path, site: Path, tmp_path: Path
+):
+    from tests.conftest import Store
+
+    newest = store_values(tagged_sample, "SELECT strftime(max(created_at), '%Y-%m-%d %H:%M') FROM signins")
+    (stale,) = warnings_of(site / "index.html")  # the sample ends weeks before today
+    assert stale.startswith(f"The newest sign-in is from {newest.pop()} UTC, ") and "nightly pull or ingest" in stale
+    db = tmp_path / "sample.duckdb"
+    shutil.copyfile(tagged_sample, db)
+    store = Store(db)
+    (tmp_path / "late.json").write_text(json.dumps({"value": [_signin(1, "", 20, "p", "CA")]}))
+    store.ingest(tmp_path / "late.json")  # loaded, not tagged
+    store.con.close()
+    build_report(db, tmp_path / "site")
+    assert warnings_of(tmp_path / "site" / "index.html")[1] == (
+        "1 sign-in loaded since the last tagging is not counted here: run `signins tag`, then `signins report`."
+    )
+
+
 def test_tables_stay_legible_at_800_pixels(tab, site: Path):
     """At 800 px no page scrolls sideways (wide tables scroll in their own box) and no column header
     breaks inside a word."""

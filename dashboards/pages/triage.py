@@ -48,10 +48,10 @@ def warnings(health: dict, now: datetime) -> list[str]:
             f"The newest sign-in is from {when(newest)} UTC, {(now - newest).days} day(s) before this report: "
             "check that the nightly pull or ingest still runs."
         )
-    if health["untagged"]:
+    if untagged := health["untagged"]:
         lines.append(
-            f"{count(health['untagged'], 'sign-in')} loaded since the last tagging are not counted here: "
-            "run `signins tag`, then `signins report`."
+            f"{count(untagged, 'sign-in')} loaded since the last tagging {'is' if untagged == 1 else 'are'} not "
+            "counted here: run `signins tag`, then `signins report`."
         )
     state = health["last_run_state"]
     if state in ("landing", "undone"):
