@@ -1,4 +1,7 @@
-"""Figure builders: small aggregate frames in, plotly figures out (pure; no I/O, no HTML).
+"""Figure builders: small aggregate frames in, plotly figures out as plain dicts ({"data", "layout"}, what
+plotly.js draws) (pure; no I/O, no HTML). Plotly's Python figure objects validate every property as it is
+set, which costs milliseconds a figure and hundreds of user pages draw one each; the tests validate the
+dicts with plotly instead.
 
 Every builder escapes the frame's strings first: plotly reads `<b>`, `<a href>` and `<br>` in labels
 as markup, and sign-in strings (app, device, user names, user agents) come from attackers. Plotly
@@ -12,7 +15,6 @@ import html
 from collections.abc import Callable
 from datetime import date, timedelta
 
-import plotly.graph_objects as go
 import polars as pl
 
 LABEL_CHARS = 48  # axis labels longer than this are cut (the hover shows them whole)
@@ -25,12 +27,17 @@ def _entities(text: str) -> str:
 
 def plot_text(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with &, < and > of every string column written as entities (shown literally by plotly)."""
-    return frame.with_columns(pl.col(pl.String).map_elements(_entities, return_dtype=pl.String))
+    text = pl.col(pl.String)
+    return frame.with_columns(
+        text.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
 
 
-def _escaped(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+def _escaped(builder: Callable[..., dict]) -> Callable[..., dict]:
     @functools.wraps(builder)
-    def wrapper(frame: pl.DataFrame, *args, **kwargs) -> go.Figure:
+    def wrapper(frame: pl.DataFrame, *args, **kwargs) -> dict:
         return builder(plot_text(frame), *args, **kwargs)
 
     return wrapper
@@ -42,10 +49,8 @@ def _short(label) -> str:
     return str(label) if len(text) <= LABEL_CHARS else _entities(text[: LABEL_CHARS - 1] + "…")
 
 
-def _figure(traces: list[dict], layout: dict, x_title: str, y_title: str, height: int = 420) -> go.Figure:
-    """The figure of `traces` with the report's common layout under `layout` (axis settings merged).
-    Built in one step from plain dicts and not validated by plotly (its checks cost most of a figure's time,
-    and hundreds of user pages each draw one); the browser tests draw every figure of the site instead."""
+def _figure(traces: list[dict], layout: dict, x_title: str, y_title: str, height: int = 420) -> dict:
+    """The figure of `traces` with the report's common layout under `layout` (axis settings merged)."""
     # No template: plotly.js's own defaults look plain and clean, and a template adds time and size to every figure.
     # The toolbar stands upright in the right margin, clear of the legend above the plot.
     common = {
@@ -57,7 +62,7 @@ def _figure(traces: list[dict], layout: dict, x_title: str, y_title: str, height
         "xaxis": {"title": {"text": x_title}, "automargin": True} | layout.pop("xaxis", {}),
         "yaxis": {"title": {"text": y_title}, "automargin": True} | layout.pop("yaxis", {}),
     }
-    return go.Figure({"data": traces, "layout": common | layout}, _validate=False)
+    return {"data": traces, "layout": common | layout}
 
 
 def _count_settings(largest: float | None) -> dict:
@@ -117,7 +122,7 @@ def stacked_bars(
     horizontal: bool = False,
     height: int = 420,
     days: tuple[date, date] | None = None,
-) -> go.Figure:
+) -> dict:
     """One bar per `x`, stacked by `stack` (largest series first); horizontal bars put `x` on the y axis.
     With `days` (first, last), `x` holds days and its axis spans those days."""
     frame = frame.group_by([x, stack]).agg(pl.col(value).sum()).sort(x)
@@ -127,7 +132,11 @@ def stacked_bars(
         trace = {"type": "bar", "name": str(name), "orientation": "h" if horizontal else "v"}
         trace |= {"x": counts, "y": keys} if horizontal else {"x": keys, "y": counts}
         traces.append(trace | {"marker": {"color": (colors or {}).get(name)}, "hovertemplate": _BAR_HOVER[horizontal]})
-    largest = frame.group_by(x).agg(pl.col(value).sum())[value].max() if frame.height else None
+    stacks: dict = {}
+    for trace in traces:
+        for key, count in zip(*((trace["y"], trace["x"]) if horizontal else (trace["x"], trace["y"])), strict=True):
+            stacks[key] = stacks.get(key, 0) + count
+    largest = max(stacks.values(), default=None)
     if horizontal:
         categories = _order(frame, x, value)
         axes = {
@@ -150,7 +159,7 @@ def bars(
     horizontal: bool = True,
     height: int = 420,
     percent: bool = False,
-) -> go.Figure:
+) -> dict:
     """Grouped bars: one trace per column in `series` ({column: trace name}), categories in frame order;
     the values are counts, or percentages with `percent`."""
     categories = frame[category].to_list()
@@ -177,7 +186,7 @@ def bars(
 @_escaped
 def daily_lines(
     frame: pl.DataFrame, x: str, series: str, value: str, *, dashed: str | None = None, x_title: str, y_title: str
-) -> go.Figure:
+) -> dict:
     """One line per `series` (largest first); rows where boolean column `dashed` is true draw dashed."""
     traces = []
     for name, part in _parts(frame, series, value):
@@ -209,7 +218,7 @@ def heatmap(
     x_title: str,
     y_title: str,
     z_title: str,
-) -> go.Figure:
+) -> dict:
     """A `y` by `x` grid of `z` (0 where the frame has no row), in the given axis orders."""
     cells = {(row[y], row[x]): row[z] for row in frame.iter_rows(named=True)}
     matrix = [[cells.get((yv, xv), 0) for xv in x_values] for yv in y_values]
@@ -241,7 +250,7 @@ def timeline(
     y_title: str,
     colors: dict[str, str] | None = None,
     hover: dict[str, str] | None = None,
-) -> go.Figure:
+) -> dict:
     """Markers at (`x`, `y`), one trace per `color` value, sized by `size`; `hover` adds {column: label}."""
     hover = hover or {}
     biggest = max(frame[size].max() or 1, 1) if frame.height else 1

@@ -29,7 +29,7 @@ def _script_json(text: str) -> str:
 
 def figures_json(page: Page) -> str:
     """The page's figures as one JSON array (plotly's encoder escapes < and >; this keeps the guarantee)."""
-    return _script_json(pio.json.to_json_plotly([chart.figure.to_plotly_json() for chart in page.charts]))
+    return _script_json(pio.json.to_json_plotly([chart.figure for chart in page.charts]))
 
 
 def _filters(filters: Filters | None) -> dict | None:
@@ -84,7 +84,8 @@ def _encoded_column(column: tuple) -> tuple[list, list | None]:
     except TypeError:  # unhashable cells (lists): written out
         return [_cell(v) for v in column], None
     if len(column) < 16 or 4 * len(distinct) > len(column):
-        return [_cell(v) for v in column], None
+        plain = {type(v) for v in column} <= {str, int, type(None)}  # cells as they are written
+        return list(column) if plain else [_cell(v) for v in column], None
     positions = {value: n for n, value in enumerate(distinct)}
     return [positions[v] for v in column], [_cell(v) for v in distinct]
 

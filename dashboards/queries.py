@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from signins import SQL_DIR
 from signins.errors import SigninsError, StoreError
 from signins.store.database import LATEST_VERSION, connect, query, require_store, run_script, schema_version
 from transforms.thresholds import load_thresholds
@@ -88,6 +89,15 @@ def resolve_window(con: duckdb.DuckDBPyConnection, since: datetime | None, until
 
 
 SCOPE_SCRIPTS = ("10_scope", "20_findings", "30_policies")  # in order: each reads the temp tables before it
+# The pages' queries are named after the page that reads them first; the pages are built in this order.
+PAGE_ORDER = ("triage", "overview", "users", "policies", "security", "patterns", "user")
+
+
+def page_queries() -> list[str]:
+    """Every page query of sql/report/ (the scripts named by a number build the working set), in the
+    order the pages are built."""
+    names = [path.stem for path in (SQL_DIR / "report").glob("*.sql") if not path.stem[0].isdigit()]
+    return sorted(names, key=lambda name: (PAGE_ORDER.index(name.split("_")[0]), name))
 
 
 def build_scope(con: duckdb.DuckDBPyConnection, window: Window) -> None:

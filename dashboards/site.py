@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from dashboards import html
 from dashboards.links import Links
 from dashboards.pages import Inputs, Page, details, overview, patterns, policies, security, triage, users
 from dashboards.pseudonymize import pseudonymize
-from dashboards.queries import Window, build_scope, frame, open_store, resolve_window
+from dashboards.queries import Window, build_scope, frame, open_store, page_queries, resolve_window
 from transforms.rules import load_rules
 
 PAGES = (triage.build, overview.build, users.build, policies.build, security.build, patterns.build)
@@ -60,8 +61,11 @@ class Built:
 
 
 def build_pages(db_path: Path, since: datetime | None, until: datetime | None, key: bytes | None) -> Built:
-    """Every page of the report over the window; personal columns pseudonymised when a key is given."""
+    """Every page of the report over the window; personal columns pseudonymised when a key is given.
+    The page queries run one after another on a worker thread, in the order the pages read them: DuckDB
+    leaves Python free while a query runs, so building pages overlaps with the queries still to come."""
     con = open_store(db_path)
+    worker = ThreadPoolExecutor(max_workers=1)  # the only user of the connection once it starts
     try:
         window = resolve_window(con, since, until)
         build_scope(con, window)
@@ -70,20 +74,23 @@ def build_pages(db_path: Path, since: datetime | None, until: datetime | None, k
         def query(name: str) -> pl.DataFrame:
             return frame(con, name, params)
 
-        flagged = flagged_users(query("triage_findings"), query("users_ranked"))
+        done = {name: query(name) for name in ("triage_findings", "users_ranked")}
+        flagged = flagged_users(done["triage_findings"], done["users_ranked"])
         _register_pages(con, flagged[:USER_PAGES])
         links = Links(key, frozenset(flagged[:USER_PAGES]), len(flagged))
+        running = {name: worker.submit(query, name) for name in page_queries() if name not in done}
 
         def fetch(name: str) -> pl.DataFrame:
-            result = query(name)
+            result = done[name] if name in done else running[name].result()
             return pseudonymize(result, key) if key else result
 
         inputs = Inputs(fetch, window, {rule.id: rule for rule in load_rules()}, links)
         pages = [build(inputs) for build in PAGES]
         pages += details.user_pages(inputs, fetch("users_ranked"), key is not None)
         pages += details.policy_pages(inputs, fetch("policies_workbench"))
-        return Built(window, pages, query("triage_health")["newest_signin"][0])
+        return Built(window, pages, running["triage_health"].result()["newest_signin"][0])
     finally:
+        worker.shutdown(cancel_futures=True)  # waits for a query still running before the connection closes
         con.close()
 
 

@@ -98,6 +98,15 @@ def test_every_page_draws_all_its_figures_offline_without_errors(tab, site: Path
         shutil.copyfile(shot, SHOTS / shot.name)
 
 
+def test_every_figure_of_the_site_is_a_valid_plotly_figure(site: Path):
+    """The report writes figures as plain dicts; plotly's own validation must accept each one."""
+    import plotly.graph_objects as go
+
+    for page in site_pages(site):
+        for figure in figures_of(page):
+            go.Figure(figure)  # raises on an unknown or malformed property
+
+
 def test_every_link_of_the_site_resolves_offline(site: Path):
     for page in site_pages(site):
         for href in links_of(page):

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.links import Links
@@ -81,7 +80,7 @@ def facet(
 class Chart:
     title: str
     note: str
-    figure: go.Figure | None  # None: nothing to draw, `empty` is shown instead
+    figure: dict | None  # a plotly figure ({data, layout}); None: nothing to draw, `empty` is shown instead
     empty: str = "Nothing to show in this window."
     filters: Filters | None = None  # the reader can redraw the figure for one cause, app, policy...
 

@@ -28,11 +28,11 @@ def user_pages(inputs: Inputs, users: pl.DataFrame, pseudonymized: bool) -> list
     daily = inputs.titled(inputs.fetch("user_daily"))
     by_user = {k: g for k, g in failures.group_by("tenant_id", "user_key")}
     days_by_user = {k: g for k, g in daily.group_by("tenant_id", "user_key")}
+    colors = inputs.cause_colors()
+    with_page = [inputs.links.user(*key) is not None for key in zip(users["tenant_id"], users["user_key"], strict=True)]
     pages = []
-    for user in users.iter_rows(named=True):
+    for user in users.filter(pl.Series(with_page, dtype=pl.Boolean)).iter_rows(named=True):
         key = (user["tenant_id"], user["user_key"])
-        if inputs.links.user(*key) is None:
-            continue
         rows = by_user.get(key, failures.clear())
         days = days_by_user.get(key, daily.clear())
         shown = f"the newest {rows.height} of {user['attempts']:,}" if user["attempts"] > rows.height else "every"
@@ -78,7 +78,7 @@ def user_pages(inputs: Inputs, users: pl.DataFrame, pseudonymized: bool) -> list
                             "attempts",
                             x_title="day (UTC)",
                             y_title="attempts",
-                            colors=inputs.cause_colors(),
+                            colors=colors,
                             days=(inputs.window.since.date(), inputs.window.last_day),
                         ),
                     ),  # fmt: skip

@@ -85,19 +85,23 @@ people AS (
     SELECT f.tenant_id, f.policy_key, f.report_only, count(DISTINCT f.attempt) AS attempts,
            count(DISTINCT f.user_key) AS users,
            count(DISTINCT f.user_key) FILTER (r.recurring_since IS NOT NULL) AS recurring_users,
-           mode(f.primary_cause) AS dominant_cause,
-           list(DISTINCT c ORDER BY c) FILTER (c IS NOT NULL) AS conditions
-    FROM (SELECT *, unnest(CASE WHEN conditions_satisfied > 0 THEN ca_condition_names(conditions_satisfied) ELSE [NULL] END) AS c
-          FROM report_policy_failures) f
-    LEFT JOIN report_recurrence r USING (user_key)
+           mode(f.primary_cause) AS dominant_cause
+    FROM report_policy_failures f LEFT JOIN report_recurrence r USING (user_key)
+    GROUP BY ALL
+),
+conditions AS (  -- spelled out from the few distinct condition masks, not from every failure
+    SELECT tenant_id, policy_key, report_only, list(DISTINCT c ORDER BY c) AS conditions
+    FROM (SELECT DISTINCT tenant_id, policy_key, report_only, conditions_satisfied FROM report_policy_failures
+          WHERE conditions_satisfied > 0), unnest(ca_condition_names(conditions_satisfied)) AS names(c)
     GROUP BY ALL
 )
 SELECT d.*, coalesce(r.prompts, 0) AS prompts, coalesce(r.failures, 0) AS failures,
        round(100.0 * r.failures / nullif(r.prompts, 0), 1) AS failure_rate,
        coalesce(p.attempts, 0) AS attempts, coalesce(p.users, 0) AS users,
-       coalesce(p.recurring_users, 0) AS recurring_users, p.dominant_cause, coalesce(p.conditions, []) AS conditions
+       coalesce(p.recurring_users, 0) AS recurring_users, p.dominant_cause, coalesce(c.conditions, []) AS conditions
 FROM described d LEFT JOIN rates r USING (tenant_id, policy_key, report_only)
 LEFT JOIN people p USING (tenant_id, policy_key, report_only)
+LEFT JOIN conditions c USING (tenant_id, policy_key, report_only)
 WHERE d.demands_mfa OR p.attempts > 0 OR d.report_only;
 
 -- What a report-only policy would do if enabled: the window's sign-ins that succeeded today in which it
