@@ -186,6 +186,12 @@ def test_a_bad_record_or_file_name_costs_itself_alone_and_the_run_carries_on(tmp
     assert (totals["sources"], totals["records"], totals["new_signins"], totals["quarantined"]) == (2, 4, 3, 1)
     summary = json.loads((Path(totals["run_record"]) / "summary.json").read_text())
     assert summary["landed"]["sources"][1]["name"] == os.fsdecode(b"caf\xe9-export.jsonl")
+    from tests.test_dashboards_report import column, tables_of
+
+    _findings, health = tables_of(Path(totals["report"]))  # the landing page's run health
+    assert column(health, "last run") == [Path(totals["run_record"]).name]
+    assert column(health, "outcome") == ["kept: its data passed the validation gates"]
+    assert column(health, "quarantined in that run") == column(health, "quarantined records") == [1]
 
 
 def test_a_failing_gate_fails_the_run_and_leaves_the_store_as_it_was(tmp_path: Path):

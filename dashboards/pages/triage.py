@@ -37,6 +37,14 @@ FINDING_KINDS = {
 STALE_AFTER = timedelta(days=1)
 
 
+# What a run's state (sql/schema/005_runs.sql) says about its validation gates.
+RUN_OUTCOMES = {
+    "kept": "kept: its data passed the validation gates",
+    "undone": "undone: the validation gates failed, or it stopped and the next writer undid it",
+    "landing": "still landing, or stopped mid-way (the next run completes the work)",
+}
+
+
 def warnings(health: dict, now: datetime) -> list[str]:
     """What makes the report's numbers stale or partial, in one sentence each."""
     lines = []
@@ -97,8 +105,9 @@ def build(inputs: Inputs) -> Page:
             "stored sign-ins",
             "quarantined records",
             "last run",
-            "its state",
             "started (UTC)",
+            "outcome",
+            "quarantined in that run",
         ),
         [
             (
@@ -108,8 +117,9 @@ def build(inputs: Inputs) -> Page:
                 health["signins_stored"],
                 health["quarantined"],
                 health["last_run"],
-                health["last_run_state"],
                 health["last_run_at"],
+                RUN_OUTCOMES.get(health["last_run_state"], health["last_run_state"]),
+                health["last_run_quarantined"] if health["last_run"] else None,
             )
         ],
     )
