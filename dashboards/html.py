@@ -132,8 +132,8 @@ def _sections(page: Page) -> str:
     parts, figures, tables = [], 0, 0
     for section in page.sections:
         if isinstance(section, Chart):
-            parts.append(_chart(section, figures if section.figure is not None else None))
-            figures += section.figure is not None
+            parts.append(_chart(section, figures if section.draws else None))
+            figures += section.draws
         else:
             parts.append(_table(section, tables))
             tables += 1

@@ -39,11 +39,13 @@ class Report:
     pages: list[WrittenPage]
 
 
-def flagged_users(findings: pl.DataFrame, ranked: pl.DataFrame) -> list[tuple[str, str]]:
-    """Users with a finding (most urgent kind first), then recurring users in rank order; each once."""
+def flagged_users(findings: pl.DataFrame, bursts: pl.DataFrame, ranked: pl.DataFrame) -> list[tuple[str, str]]:
+    """Users with a finding (most urgent kind first), then users with an MFA fatigue burst (most serious
+    first), then recurring users in rank order; each once."""
     order = list(triage.FINDING_KINDS)
     urgent = sorted(findings.iter_rows(named=True), key=lambda r: order.index(r["kind"]))
     keys = [(r["tenant_id"], r["user_key"]) for r in urgent]
+    keys += list(zip(bursts["tenant_id"], bursts["user_key"], strict=True))
     keys += [(r["tenant_id"], r["user_key"]) for r in ranked.filter(pl.col("recurring")).iter_rows(named=True)]
     return list(dict.fromkeys(keys))
 
@@ -74,8 +76,8 @@ def build_pages(db_path: Path, since: datetime | None, until: datetime | None, k
         def query(name: str) -> pl.DataFrame:
             return frame(con, name, params)
 
-        done = {name: query(name) for name in ("triage_findings", "users_ranked")}
-        flagged = flagged_users(done["triage_findings"], done["users_ranked"])
+        done = {name: query(name) for name in ("triage_findings", "security_fatigue", "users_ranked")}
+        flagged = flagged_users(done["triage_findings"], done["security_fatigue"], done["users_ranked"])
         _register_pages(con, flagged[:USER_PAGES])
         links = Links(key, frozenset(flagged[:USER_PAGES]), len(flagged))
         running = {name: worker.submit(query, name) for name in page_queries() if name not in done}

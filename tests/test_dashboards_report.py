@@ -231,6 +231,18 @@ def test_user_pages_list_each_failure_with_cause_fix_and_ids(tagged_sample: Path
     assert all(column(failures, "fix")) and all(column(failures, "correlation id"))
 
 
+def test_every_fatigue_burst_names_its_first_failure_and_links_its_user(tagged_sample: Path, site: Path):
+    (bursts,) = [t for t in tables_of(site / "security.html") if "sign-in (request) id" in t["columns"]]
+    fatigue = store_values(tagged_sample, "SELECT signin_id FROM cause_tags WHERE list_contains(causes, 'mfa_fatigue')")
+    users = store_values(
+        tagged_sample, "SELECT user_principal_name FROM cause_tags WHERE list_contains(causes, 'mfa_fatigue')"
+    )
+    ids = column(bursts, "sign-in (request) id")
+    assert ids and set(ids) <= fatigue and all(column(bursts, "correlation id"))
+    assert {cell["t"] for cell in column(bursts, "user")} == users  # each a link to the user's page
+    assert all((site / cell["h"]).is_file() for cell in column(bursts, "user"))
+
+
 def test_no_raw_ids_reach_the_summary_pages(tagged_sample: Path, site: Path):
     """Sign-in and correlation ids appear only where they are asked for: a user's failures and the bursts."""
     ids = store_values(tagged_sample, "SELECT id FROM signins UNION SELECT correlation_id FROM signins")
@@ -436,6 +448,18 @@ def test_report_on_a_missing_or_untagged_store_is_exit_3(tmp_path: Path):
     assert broken.returncode == 3 and "cannot open the database" in broken.stderr and "Traceback" not in broken.stderr
     connect(tmp_path / "empty.duckdb").close()  # migrated, nothing loaded: an empty report
     assert build_report(tmp_path / "empty.duckdb", tmp_path / "empty").pages
+
+
+def test_a_chart_with_nothing_to_draw_says_so_instead_of_bare_axes(tmp_path: Path):
+    from signins.store.database import connect
+
+    connect(tmp_path / "empty.duckdb").close()
+    build_report(tmp_path / "empty.duckdb", tmp_path / "site")
+    for page in site_pages(tmp_path / "site"):
+        assert figures_of(page) == [], page.name  # no figure without a point
+        charts = page.read_text(encoding="utf-8").count('<section class="chart">')
+        assert page.read_text(encoding="utf-8").count('<p class="empty">') == charts, page.name
+    assert "No MFA failure (500121) in this window." in (tmp_path / "site" / "overview.html").read_text()
 
 
 def _signin(n: int, tenant: str, day: int, policy_id: str, name: str) -> dict:

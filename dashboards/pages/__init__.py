@@ -84,6 +84,13 @@ class Chart:
     empty: str = "Nothing to show in this window."
     filters: Filters | None = None  # the reader can redraw the figure for one cause, app, policy...
 
+    @property
+    def draws(self) -> bool:
+        """Whether the figure has a point to draw: one without any shows the `empty` sentence instead."""
+        return self.figure is not None and any(
+            len(trace.get("x") or trace.get("z") or trace.get("y") or ()) for trace in self.figure["data"]
+        )
+
 
 @dataclass(frozen=True)
 class Table:
@@ -106,7 +113,7 @@ class Page:
     @property
     def charts(self) -> list[Chart]:
         """The charts that draw a figure."""
-        return [s for s in self.sections if isinstance(s, Chart) and s.figure is not None]
+        return [s for s in self.sections if isinstance(s, Chart) and s.draws]
 
 
 @dataclass(frozen=True)
