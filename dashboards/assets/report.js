@@ -69,7 +69,7 @@
       return found;
     }
 
-    var all = sums(function (row) { return spec.facets.every(function (facet, f) { return !facet.rolledUp || row[2 + f] === null; }); }).total;
+    var all = sums(matches).total;  // nothing chosen yet
 
     function draw() {
       var found = sums(matches);
@@ -89,7 +89,7 @@
       layout[axis + ".dtick"] = largest <= 8 ? 1 : null;  // whole-number ticks while counts are small
       layout[axis + ".tick0"] = largest <= 8 ? 0 : null;
       Plotly.update(figure, horizontal ? {x: values} : {y: values}, layout);
-      status.textContent = found.total === all && chosen.every(function (c) { return c === null; })
+      status.textContent = chosen.every(function (c) { return c === null; })
         ? "all " + all.toLocaleString("en") + " " + spec.unit
         : found.total.toLocaleString("en") + " of " + all.toLocaleString("en") + " " + spec.unit + " shown";
     }
