@@ -155,6 +155,17 @@ def test_the_cause_page_cites_the_fixes_the_rule_cites(rule):
     assert set(re.findall(r"Fix (\d)", rule.fix)) <= set(re.findall(r"Fix (\d)", row))
 
 
+FIXES_MD = CAUSES_MD.with_name("fixes.md")
+
+
+def test_every_fix_a_rule_cites_is_a_step_of_the_fixes_page():
+    steps = re.findall(r"^## Fix (\d+): ", FIXES_MD.read_text(encoding="utf-8"), re.M)
+    assert steps == [str(n) for n in range(1, 8)]
+    cited = {n for rule in RULES for n in re.findall(r"\bFix (\d+)\b", rule.fix + " " + rule.policy_advice)}
+    assert cited and cited <= set(steps)
+    assert "## A locked-out administrator" in FIXES_MD.read_text(encoding="utf-8")
+
+
 def test_ids_are_unique_and_match_file_names():
     assert len({r.id for r in RULES}) == len(RULES)
     assert all(r.source.stem == r.id for r in RULES)

@@ -165,6 +165,26 @@ def test_a_version_1_database_is_migrated_without_losing_data(tmp_path: Path):
     assert tag(store.con, THRESHOLDS).tagged == store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121")
 
 
+def assert_users_export_counts_attempts_with_the_fix(db: Path, users: list[dict]) -> None:
+    """Each finding's attempts are the distinct correlation ids of the tags it is built from, and its fix
+    is the fix the cause engine gave its dominant cause."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for row in users:
+            fatigue = row["finding"] == "fatigue_then_success"
+            ((attempts, rows),) = con.execute(
+                "SELECT count(DISTINCT coalesce(correlation_id, signin_id)), count(*) FROM cause_tags "
+                "WHERE user_key = ? AND (NOT ? OR (list_contains(causes, 'mfa_fatigue') AND success_within_hour))",
+                [row["user_key"], fatigue],
+            ).fetchall()
+            assert (row["attempts"], row["failures"]) == (attempts, rows)
+            fixes = con.execute("SELECT DISTINCT fix FROM cause_tags WHERE primary_cause = ?", [row["dominant_cause"]])
+            assert [row["fix"]] == [fix for (fix,) in fixes.fetchall()]
+        assert any(row["attempts"] < row["failures"] for row in users)  # an attempt can log several rows
+    finally:
+        con.close()
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=300)
 
@@ -203,7 +223,10 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
             target = tmp_path / f"{kind}.{fmt}"
             assert run_cli("export", kind, "--db", str(db), "--format", fmt, "--out", str(target)).returncode == 0
         assert pl.read_parquet(tmp_path / "policies.parquet").height > 0
-        assert len(json.loads((tmp_path / "users.json").read_text())) == 8
+        users = json.loads((tmp_path / "users.json").read_text())
+        assert len(users) == 8
+        assert list(users[0])[-2:] == ["attempts", "fix"]  # added at the end: the columns before keep their places
+        assert_users_export_counts_attempts_with_the_fix(db, users)
         scored = run_cli("evaluate", "--db", str(db), "--truth", str(SAMPLE / "ground_truth.csv"))
         assert scored.returncode == 0
         correct, total = map(int, re.search(r"overall: (\d+) of (\d+)", scored.stdout).groups())

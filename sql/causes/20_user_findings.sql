@@ -20,7 +20,8 @@ recurring AS (
 SELECT t.user_key, any_value(t.user_principal_name), 'recurring', min(t.created_at), max(t.created_at), count(*),
        count(DISTINCT t.created_at::DATE), mode(t.primary_cause),
        format('500121 on {} days within {} days; dominant cause {}', any_value(r.most_days), $recurring_window_days,
-              mode(t.primary_cause))
+              mode(t.primary_cause)),
+       count(DISTINCT coalesce(t.correlation_id, t.signin_id))
 FROM cause_tags t JOIN recurring r USING (user_key)
 GROUP BY t.user_key;
 
@@ -29,7 +30,8 @@ INSERT INTO user_findings
 SELECT user_key, any_value(user_principal_name), 'privileged_lockout', min(created_at), max(created_at), count(*),
        count(DISTINCT created_at::DATE), mode(primary_cause),
        format('no successful sign-in for {} hours at the last failure (threshold {} h): escalate, the account may be locked out',
-              round(max(coalesce(hours_since_last_success, 'infinity'::DOUBLE)), 1), $lockout_hours)
+              round(max(coalesce(hours_since_last_success, 'infinity'::DOUBLE)), 1), $lockout_hours),
+       count(DISTINCT coalesce(correlation_id, signin_id))
 FROM cause_tags
 WHERE list_contains($privileged, lower(user_principal_name))
 GROUP BY user_key
@@ -39,7 +41,8 @@ HAVING max(coalesce(hours_since_last_success, 'infinity'::DOUBLE)) >= $lockout_h
 INSERT INTO user_findings
 SELECT user_key, any_value(user_principal_name), 'fatigue_then_success', min(created_at), max(created_at), count(*),
        count(DISTINCT created_at::DATE), 'mfa_fatigue',
-       'an MFA fatigue burst was followed by a successful sign-in within the hour: treat the account as compromised'
+       'an MFA fatigue burst was followed by a successful sign-in within the hour: treat the account as compromised',
+       count(DISTINCT coalesce(correlation_id, signin_id))
 FROM cause_tags
 WHERE list_contains(causes, 'mfa_fatigue') AND success_within_hour
 GROUP BY user_key;

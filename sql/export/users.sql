@@ -1,3 +1,9 @@
--- The users export: one row per user finding. Column names are an interface scripts rely on.
-SELECT user_principal_name, user_key, finding, first_at, last_at, failures, failure_days, dominant_cause, detail
-FROM user_findings ORDER BY finding, user_principal_name;
+-- The users export: one row per user finding. Column names are an interface scripts rely on: new ones
+-- go at the end. `failures` counts 500121 log rows, `attempts` MFA attempts (distinct correlation ids, as
+-- the dashboards count); `fix` is the dominant cause's fix as the newest tag of that cause carries it.
+SELECT f.user_principal_name, f.user_key, f.finding, f.first_at, f.last_at, f.failures, f.failure_days,
+       f.dominant_cause, f.detail, f.attempts, x.fix
+FROM user_findings f
+LEFT JOIN (SELECT primary_cause, arg_max(fix, created_at) AS fix FROM cause_tags GROUP BY primary_cause) x
+       ON x.primary_cause = f.dominant_cause
+ORDER BY f.finding, f.user_principal_name;
