@@ -72,6 +72,22 @@ def test_causes_are_found_with_their_precision_and_recall(full: Store):
     assert full.scalar("SELECT count(*) FROM cause_tags") == truth.height
 
 
+def test_travel_evidence_names_both_places_the_distance_the_hours_and_the_speed(full: Store):
+    rows = full.rows(
+        "SELECT t.evidence::VARCHAR, s.city, s.country_or_region FROM cause_tags t "
+        "JOIN signins s ON s.tenant_id = t.tenant_id AND s.id = t.signin_id "
+        "WHERE json_extract(t.evidence, '$.new_location.impossible_travel')::BOOLEAN"
+    )
+    assert rows
+    for evidence, city, country in rows:
+        travel = json.loads(evidence)["new_location"]
+        assert (travel["city"], travel["country_or_region"]) == (city, country)
+        assert travel["previous_place"] and travel["previous_place"] != f"{city}, {country}"
+        assert travel["distance_km"] >= THRESHOLDS.travel_min_km and travel["hours_from_previous_place"] > 0
+        hours = max(travel["hours_from_previous_place"], 1 / 60)
+        assert abs(travel["speed_kmh"] - travel["distance_km"] / hours) <= 0.02 * travel["speed_kmh"]  # shown rounded
+
+
 def test_a_failure_without_evidence_is_unknown(full: Store):
     unknown = [
         r["id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.columns import ALL_COLUMNS
 from transforms.rules import Rule, evaluate, evidence_columns
 
 TAG_COLUMNS = [
@@ -34,7 +35,8 @@ def _evidence(rules: list[Rule]) -> pl.Expr:
     parts = []
     for rule in rules:
         fields = evidence_columns(rule) or ["is_mfa_failure"]
-        encoded = pl.struct([pl.col(f) for f in fields]).struct.json_encode()
+        shown = [pl.col(f).round(2) if ALL_COLUMNS.get(f) == pl.Float64 else pl.col(f) for f in fields]
+        encoded = pl.struct(shown).struct.json_encode()
         parts.append(pl.when(pl.col(f"cause_{rule.id}")).then(pl.lit(f'"{rule.id}":') + encoded))
     joined = pl.concat_list(parts).list.drop_nulls().list.join(",")
     return (pl.lit("{") + joined + pl.lit("}")).alias("evidence")

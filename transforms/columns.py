@@ -59,6 +59,8 @@ FEATURE_COLUMNS: dict[str, pl.DataType] = {
     "is_new_city": pl.Boolean,
     "distance_km": pl.Float64,
     "speed_kmh": pl.Float64,
+    "previous_place": pl.String,
+    "hours_from_previous_place": pl.Float64,
     "impossible_travel": pl.Boolean,
     "is_trusted_network": pl.Boolean,
     "device_key": pl.String,

@@ -107,15 +107,24 @@ def first_seen_in_success_history(key: str) -> pl.Expr:
 
 
 def travel() -> list[pl.Expr]:
-    """Distance (km) and speed (km/h) from the user's previous sign-in that had coordinates."""
+    """Distance (km) and speed (km/h) from the user's previous sign-in that had coordinates, with that
+    sign-in's place (city, country) and the hours between them: the evidence an analyst quotes."""
     has_coords = pl.col("latitude").is_not_null() & ~((pl.col("latitude") == 0) & (pl.col("longitude") == 0))
-    previous = lambda c: pl.when(has_coords).then(pl.col(c)).shift(1).forward_fill().over("_user")
-    lat1, lon1 = previous("latitude").radians(), previous("longitude").radians()
+    previous = lambda c: pl.when(has_coords).then(c).shift(1).forward_fill().over("_user")
+    lat1, lon1 = previous(pl.col("latitude")).radians(), previous(pl.col("longitude")).radians()
     lat2, lon2 = pl.col("latitude").radians(), pl.col("longitude").radians()
     a = ((lat2 - lat1) / 2).sin() ** 2 + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2).sin() ** 2
     distance = pl.when(has_coords).then(2 * EARTH_RADIUS_KM * a.sqrt().arcsin())
-    hours = (pl.col("created_at") - previous("created_at")).dt.total_seconds(fractional=True) / 3600
-    return [distance.alias("distance_km"), (distance / pl.max_horizontal(hours, 1 / 60)).alias("speed_kmh")]
+    hours = (pl.col("created_at") - previous(pl.col("created_at"))).dt.total_seconds(fractional=True) / 3600
+    # "" for a located sign-in without names, so that it, not an older one, is the previous place
+    place = pl.concat_str([pl.col("city"), pl.col("country_or_region")], separator=", ", ignore_nulls=True)
+    previous_place = previous(place)
+    return [
+        distance.alias("distance_km"),
+        (distance / pl.max_horizontal(hours, 1 / 60)).alias("speed_kmh"),
+        pl.when(has_coords & (previous_place != "")).then(previous_place).alias("previous_place"),
+        pl.when(has_coords).then(hours).alias("hours_from_previous_place"),
+    ]
 
 
 def _count_in_window(events: pl.LazyFrame, marks: pl.LazyFrame, window: timedelta, name: str) -> pl.LazyFrame:

@@ -15,6 +15,7 @@ from transforms.operators import OPERATORS, texts
 from transforms.thresholds import Thresholds
 
 REQUIRED_KEYS = ("id", "priority", "title", "fix", "policy_advice", "evidence", "when", "confidence", "tests")
+OPTIONAL_KEYS = ("quote",)  # columns the evidence shows beside those the condition reads
 
 
 def _is_scalar(v) -> bool:
@@ -153,7 +154,8 @@ def check_document(doc, stem: str) -> list[Problem]:
     if not isinstance(doc, dict):
         return [((), "a rule file is a mapping with keys " + ", ".join(REQUIRED_KEYS))]
     problems = [((), f"missing key {k!r}") for k in REQUIRED_KEYS if k not in doc]
-    problems += [((k,), f"unknown key {k!r}") for k in doc if k not in REQUIRED_KEYS]
+    problems += [((k,), f"unknown key {k!r}") for k in doc if k not in REQUIRED_KEYS + OPTIONAL_KEYS]
+    problems += _check_quote(doc.get("quote", []))
     if doc.get("id") != stem:
         problems.append((("id",), f"{doc.get('id')!r} must equal the file name {stem!r}"))
     if not isinstance(doc.get("priority"), int) or isinstance(doc.get("priority"), bool):
@@ -166,6 +168,17 @@ def check_document(doc, stem: str) -> list[Problem]:
     problems += _check_when(doc.get("when"), ("when",), fallback_ok=True) if "when" in doc else []
     problems += _check_confidence(doc["confidence"]) if "confidence" in doc else []
     return problems + (_check_tests(doc["tests"]) if "tests" in doc else [])
+
+
+def _check_quote(quote) -> list[Problem]:
+    """`quote` is a list of known columns."""
+    if not isinstance(quote, list):
+        return [(("quote",), "quote must be a list of columns")]
+    return [
+        (("quote", i), f"unknown column {column!r} (the contract is transforms/FEATURES.md)")
+        for i, column in enumerate(quote)
+        if column not in ALL_COLUMNS
+    ]
 
 
 def _line_of(node: yaml.Node | None, place: tuple) -> int:

@@ -55,6 +55,7 @@ class Rule:
     confidence_spec: dict
     tests: list
     source: Path
+    quote: tuple[str, ...] = ()  # columns the evidence shows beside those the condition reads (the place, the speed)
 
     @property
     def is_fallback(self) -> bool:
@@ -65,7 +66,7 @@ class Rule:
     def fields(self) -> set[str]:
         """Every column the rule reads, in its condition and its confidence boosts."""
         boosts = [b["when"] for b in self.confidence_spec.get("boosts") or []]
-        return set(_fields_of(self.when)).union(*map(_fields_of, boosts))
+        return set(_fields_of(self.when)).union(self.quote, *map(_fields_of, boosts))
 
     def condition(self, thresholds: Thresholds, others: pl.Expr | None = None) -> pl.Expr:
         """Boolean expression: the cause applies. The fallback rule needs `others` (any other rule applies)."""
@@ -131,6 +132,7 @@ def _load_rule(path: Path, problems: list[str]) -> Rule | None:
         doc["confidence"],
         doc["tests"],
         path,
+        tuple(doc.get("quote", ())),
     )
 
 
@@ -173,8 +175,9 @@ def load_rules(folder: Path | str = RULES_DIR) -> list[Rule]:
 
 
 def evidence_columns(rule: Rule) -> list[str]:
-    """The columns the rule's condition reads, in order: what the tagger reports as evidence."""
-    return _fields_of(rule.when)
+    """What the tagger reports as evidence: the columns the rule's condition reads, in order, then the
+    columns it quotes."""
+    return list(dict.fromkeys([*_fields_of(rule.when), *rule.quote]))
 
 
 def evaluate(
