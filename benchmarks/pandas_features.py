@@ -16,27 +16,31 @@ import pandas as pd
 import yaml
 
 SESSION_ERROR_CODES = [50058, 50140, 50199, 50089, 50132, 50133, 50173, 70043]
-DENY_OR_NO_ANSWER = [
-    "declined the authentication",
-    "did not respond to mobile app notification",
-    "fraud",
-    "authentication in-progress",
-    "authentication in progress",
-    "duplicate authentication attempt",
-]
 MISMATCH_STATUSES = {"numberMatchIncorrectNumberEntered", "numberMatchDeny"}
 TRUSTED_NETWORKS = {"trustedNamedLocation", "namedNetwork"}
 DEVICE_FLAGS = 4 | 256
 LOCATION_FLAG = 8
 EARTH_RADIUS_KM = 6371.0088
 RULES_DIR = Path(__file__).resolve().parent.parent / "transforms" / "rules"
+VOCABULARY_CSV = RULES_DIR.parent / "vocabulary.csv"
 
 
 def normalised_phrase(text: pd.Series) -> pd.Series:
     s = text.str.lower().str.replace("’", "'", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
     s = s.str.replace(r"^(azure multi-factor authentication|mfa) denied\s*[;,:]?\s*", "", regex=True)
     s = s.str.replace(r"^mfa\s+", "", regex=True)
-    return s.str.replace("didn't", "did not", regex=False).str.replace("doesn't", "does not", regex=False)
+    s = s.str.replace("didn't", "did not", regex=False).str.replace("doesn't", "does not", regex=False)
+    return s.str.rstrip(". ")
+
+
+VOCABULARY = pd.read_csv(VOCABULARY_CSV, dtype=str)
+VOCABULARY["normalised"] = normalised_phrase(VOCABULARY["phrase"])
+FATIGUE_PHRASES = set(VOCABULARY.loc[VOCABULARY["fatigue"] == "yes", "normalised"])
+
+
+def _says(series: pd.Series, cause: str) -> pd.Series:
+    """The result phrase is one the vocabulary gives as evidence of `cause` (whole phrases only)."""
+    return series.isin(set(VOCABULARY.loc[VOCABULARY["cause"] == cause, "normalised"]))
 
 
 def version_number(version: str) -> int:
@@ -181,7 +185,7 @@ def signin_features(facts: pd.DataFrame, th) -> pd.DataFrame:
     df["hour_of_day"] = df["created_at"].dt.hour.astype("int64")
     df["is_browser"] = (df["client_app_used"].str.lower() == "browser").fillna(False)
 
-    by_phrase = df["mfa_result"].str.contains("|".join(map(re.escape, DENY_OR_NO_ANSWER)), regex=True).fillna(False)
+    by_phrase = df["mfa_result"].isin(FATIGUE_PHRASES)
     by_status = df["app_policy_statuses"].apply(has_any, wanted=MISMATCH_STATUSES)
     df["is_denied_or_unanswered"] = df["is_mfa_failure"] & (by_phrase | by_status)
 
@@ -215,11 +219,10 @@ def primary_causes(features: pd.DataFrame, th) -> pd.DataFrame:
     statuses = f["app_policy_statuses"]
     causes = {
         "mfa_fatigue": f["fatigue_attempts"] >= th.fatigue_min_attempts,
-        "fraud_reported": _contains(result, ["fraud"])
+        "fraud_reported": _says(result, "fraud_reported")
         | _list_has(f["risk_event_types"], "userReportedSuspiciousActivity"),
         "risk_block": f["is_risky"],
-        "tap_invalid": _contains(f["mfa_method"], ["temporary access pass"])
-        | _contains(result, ["temporary access pass"]),
+        "tap_invalid": _contains(f["mfa_method"], ["temporary access pass"]) | _says(result, "tap_invalid"),
         "app_outdated": statuses.apply(lambda v: v is not None and any(s.endswith("OutOfDate") for s in v))
         | f["app_version_outdated"],
         "time_drift": f["mfa_method"]
@@ -233,37 +236,11 @@ def primary_causes(features: pd.DataFrame, th) -> pd.DataFrame:
                 "hardware oath token",
             ]
         )
-        & _contains(
-            result,
-            [
-                "incorrect code",
-                "invalid mobile app verification code",
-                "invalid verification code",
-                "already used",
-                "too many times",
-            ],
-        ),
+        & _says(result, "time_drift"),
         "number_mismatch": _list_has(statuses, "numberMatchIncorrectNumberEntered"),
-        "prompt_denied": _contains(result, ["declined the authentication"]) | _list_has(statuses, "numberMatchDeny"),
-        "push_not_delivered": _contains(
-            result,
-            [
-                "did not respond to mobile app notification",
-                "unable to send the mobile app notification",
-                "authentication in-progress",
-                "authentication in progress",
-                "duplicate authentication attempt",
-            ],
-        ),
-        "registration_broken": _contains(
-            result,
-            [
-                "does not have any verification methods registered",
-                "misconfiguration",
-                "invalid authentication",
-                "phone number has an invalid format",
-            ],
-        ),
+        "prompt_denied": _says(result, "prompt_denied") | _list_has(statuses, "numberMatchDeny"),
+        "push_not_delivered": _says(result, "push_not_delivered"),
+        "registration_broken": _says(result, "registration_broken"),
         "ca_device_block": f["ca_failure_device"],
         "ca_location_block": f["ca_failure_location"],
         "browser_session": f["is_browser"] & (f["session_error_neighbours"].str.len() > 0),

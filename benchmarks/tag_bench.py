@@ -36,6 +36,7 @@ from transforms.columns import FACT_COLUMNS  # noqa: E402
 
 START = np.datetime64("2026-10-01T00:00:00", "us").astype(np.int64)
 DAYS = 30
+TENANT_ID = "5f2b6c1e-8a41-4c0e-9d3b-1f7a2e9c4b10"  # one tenant: the facts carry the tenant since schema 9
 US_PER_S = 1_000_000
 
 # Home cities of the tenant's users: (country, city, latitude, longitude, weight).
@@ -425,6 +426,7 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
     report_only = (fail | (codes == 50074)) & (r() < 0.04)
 
     columns = {
+        "tenant_id": pl.Series([TENANT_ID] * n, dtype=pl.String),
         "signin_id": guids(rng, n),
         "correlation_id": corr,
         "created_at": pl.Series(t).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),

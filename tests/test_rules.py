@@ -56,6 +56,7 @@ OPERATOR_CASES = [
     Case("mfa_result", "startswith_i", "User ", "user declined the authentication", "the user declined"),
     Case("mfa_result", "endswith_i", "Authentication", "user declined the authentication", "authentication failed"),
     Case("mfa_result", "matches", r"incorrect (code|pin)", "user entered incorrect pin", "user entered the code"),
+    Case("mfa_result", "says", "registration_broken", "invalid authentication", "invalid authentication code"),
     Case(
         "app_policy_statuses",
         "list_contains",
@@ -203,7 +204,7 @@ def _broken_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "rules"
     shutil.copytree(RULES_DIR, folder)
     edits = {
-        "prompt_denied": ("contains_i: declined the authentication", "contains_x: declined the authentication"),
+        "prompt_denied": ("says: prompt_denied", "says_x: prompt_denied"),
         "new_device": ("field: is_new_device, is_true", "field: is_new_gadget, is_true"),
         "ca_device_block": ("id: ca_device_block", "id: ca_devices"),
         "mfa_fatigue": ("setting: fatigue_min_attempts", "setting: fatigue_max"),
@@ -222,7 +223,7 @@ def test_broken_folder_names_every_bad_file(tmp_path):
         load_rules(_broken_folder(tmp_path))
     message = str(raised.value)
     for stem, words in [
-        ("prompt_denied", "unknown operator 'contains_x'"),
+        ("prompt_denied", "unknown operator 'says_x'"),
         ("new_device", "unknown column"),
         ("ca_device_block", "must equal the file name"),
         ("mfa_fatigue", "unknown setting"),

@@ -13,17 +13,11 @@ from datetime import timedelta
 
 import polars as pl
 
+from transforms.vocabulary import fatigue_phrases
+
 SESSION_ERROR_CODES = [50058, 50140, 50199, 50089, 50132, 50133, 50173, 70043]
 SESSION_NEIGHBOUR_WINDOW = timedelta(hours=1)
 # What a prompt bomb leaves behind: denied, unanswered, still pending or repeated prompts (and fraud reports).
-DENY_OR_NO_ANSWER = [
-    "declined the authentication",
-    "did not respond to mobile app notification",
-    "fraud",
-    "authentication in-progress",
-    "authentication in progress",
-    "duplicate authentication attempt",
-]
 MISMATCH_STATUSES = ["numberMatchIncorrectNumberEntered", "numberMatchDeny"]
 TRUSTED_NETWORKS = ["trustedNamedLocation", "namedNetwork"]
 DEVICE_FLAGS = 4 | 256  # devicePlatform | deviceState, see the ca_condition_flags table
@@ -34,7 +28,8 @@ MFA_FAILURE = pl.col("error_code") == 500121
 
 
 def normalised_phrase(text: pl.Expr) -> pl.Expr:
-    """An MFA result phrase without its spelling noise: case, ’, spacing, "MFA denied;" prefixes, contractions."""
+    """An MFA result phrase without its spelling noise: case, ’, spacing, "MFA denied;" prefixes,
+    contractions and a final full stop."""
     return (
         text.str.to_lowercase()
         .str.replace_all("’", "'", literal=True)
@@ -44,6 +39,7 @@ def normalised_phrase(text: pl.Expr) -> pl.Expr:
         .str.replace(r"^mfa\s+", "")
         .str.replace_all("didn't", "did not", literal=True)
         .str.replace_all("doesn't", "does not", literal=True)
+        .str.strip_chars_end(". ")
     )
 
 
@@ -73,7 +69,7 @@ def app_version_outdated(minimums: dict[str, str]) -> pl.Expr:
 
 def is_denied_or_unanswered() -> pl.Expr:
     """An MFA failure MFA fatigue counts: denied, unanswered or the wrong number."""
-    by_phrase = pl.col("mfa_result").str.contains_any(DENY_OR_NO_ANSWER).fill_null(False)
+    by_phrase = pl.col("mfa_result").is_in(fatigue_phrases()).fill_null(False)
     by_status = (
         pl.col("app_policy_statuses").list.eval(pl.element().is_in(MISMATCH_STATUSES)).list.any().fill_null(False)
     )

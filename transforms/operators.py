@@ -8,6 +8,8 @@ from typing import Any
 
 import polars as pl
 
+from transforms.vocabulary import phrases_of
+
 
 def texts(value) -> list:
     return value if isinstance(value, list) else [value]
@@ -45,6 +47,9 @@ OPERATORS: dict[str, Op] = {
     "startswith_i": Op(_any_text(lambda s, t: s.str.starts_with(t)), "texts", "string"),
     "endswith_i": Op(_any_text(lambda s, t: s.str.ends_with(t)), "texts", "string"),
     "matches": Op(lambda c, v: c.str.contains(v), "pattern", "string"),
+    # The normalised result phrase is one transforms/vocabulary.csv gives as evidence of this cause: the
+    # whole phrase, never a part of it.
+    "says": Op(lambda c, v: c.is_in(phrases_of(v)), "cause_of_phrases", "string"),
     # List operators compare exactly: list items are enum values (statuses, risk types, error codes).
     "list_contains": Op(lambda c, v: pl.any_horizontal([c.list.contains(x) for x in texts(v)]), "one_or_more", "list"),
     "list_any_endswith": Op(

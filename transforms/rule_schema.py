@@ -13,6 +13,8 @@ import yaml
 from transforms.columns import ALL_COLUMNS, frame_of
 from transforms.operators import OPERATORS, texts
 from transforms.thresholds import Thresholds
+from transforms.vocabulary import NO_CAUSE
+from transforms.vocabulary import causes as vocabulary_causes
 
 REQUIRED_KEYS = ("id", "priority", "title", "fix", "policy_advice", "evidence", "when", "confidence", "tests")
 OPTIONAL_KEYS = ("quote",)  # columns the evidence shows beside those the condition reads
@@ -43,6 +45,11 @@ VALUE_KINDS: dict[str, tuple[Callable[[Any], bool], str, set[str]]] = {
         {"texts"},
     ),
     "pattern": (lambda v: isinstance(v, str) and _is_pattern(v), "a valid regular expression", set()),
+    "cause_of_phrases": (
+        lambda v: isinstance(v, str) and v in vocabulary_causes() - {NO_CAUSE},
+        "a cause that transforms/vocabulary.csv gives phrases for",
+        set(),
+    ),
 }
 
 COLUMN_KINDS: dict[str, Callable[[pl.DataType], bool]] = {
