@@ -194,3 +194,34 @@ def test_new_city_within_a_known_country():
         ]
     )
     assert rows.select("is_new_country", "is_new_city").rows() == [(False, False), (False, True)]
+
+
+# The taxonomy's settled questions (docs/causes.md, "Settled questions"), one test each.
+
+
+def test_a_user_with_no_success_yet_has_nothing_new():
+    """Novelty is measured against the user's successes: with none yet, nothing is new (no baseline)."""
+    rows = features([event(0, T0, country_or_region="BR", device_id="d"), event(1, T0 + timedelta(hours=1))])
+    assert rows["is_new_country"].to_list() == rows["is_new_device"].to_list() == [False, False]
+
+
+def test_travel_is_measured_from_the_previous_sign_in_with_coordinates_failed_or_not():
+    paris, new_york = {"latitude": 48.8566, "longitude": 2.3522}, {"latitude": 40.7128, "longitude": -74.0060}
+    rows = features(
+        [
+            event(0, T0, code=0, city="Paris", country_or_region="FR", **paris),
+            event(1, T0 + timedelta(hours=8), city="New York", country_or_region="US", **new_york),  # a failure
+            event(2, T0 + timedelta(hours=9), city="Paris", country_or_region="FR", **paris),
+        ]
+    )
+    assert rows["previous_place"].to_list() == [None, "Paris, FR", "New York, US"]
+    assert rows["distance_km"][2] == pytest.approx(5837, rel=0.01)  # from New York, not from the Paris success
+    assert rows["hours_from_previous_place"].to_list()[1:] == [8.0, 1.0]
+
+
+@pytest.mark.parametrize("code", [50173, 70043])
+def test_expired_grant_and_sign_in_frequency_codes_are_session_errors(code):
+    rows = features(
+        [event(0, T0, code=code, correlation_id="c"), event(1, T0 + timedelta(seconds=5), correlation_id="c")]
+    )
+    assert rows["session_error_neighbours"].to_list() == [[], [code]]

@@ -249,3 +249,31 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
         assert total == full_failures and correct / total >= 0.9
     finally:
         full.con = connect(db)
+
+
+def test_the_text_of_the_mfa_step_counts_else_the_last_failed_step_else_the_sign_ins_details(tmp_path: Path):
+    """Which step's text the tagger reads (docs/causes.md, "Settled questions"): the last step whose
+    requirement is multifactor authentication, else the last failed step, else status.additionalDetails."""
+    from tests.test_explain import BASE
+
+    password, mfa = BASE["authenticationDetails"]
+    unreadable = {"additionalDetails": "MFA denied; Phone App Reported Fraud"}
+    records = [
+        # a later failed step that is not the MFA step does not count
+        {**BASE, "id": "mfa-step", "authenticationDetails": [password, mfa, {**password, "succeeded": False,
+         "authenticationStepResultDetail": "user entered incorrect code"}]},
+        # no MFA step: the last failed step
+        {**BASE, "id": "failed-step", "authenticationDetails": [password, {**mfa, "authenticationStepRequirement": None,
+         "authenticationStepResultDetail": "MFA denied; user did not respond to mobile app notification"}]},
+        # no step text at all: the sign-in's additional details
+        {**BASE, "id": "details", "authenticationDetails": [password], "status": {**BASE["status"], **unreadable}},
+    ]  # fmt: skip
+    for n, record in enumerate(records):  # the fixture's number-matching denial would decide on its own
+        record |= {"correlationId": f"corr-{n}", "authenticationAppPolicyEvaluationDetails": []}
+    (tmp_path / "steps.json").write_text(json.dumps({"value": records}))
+    store = Store(tmp_path / "s.duckdb")
+    store.ingest(tmp_path / "steps.json")
+    tag(store.con, THRESHOLDS)
+    tagged = dict(store.rows("SELECT signin_id, primary_cause FROM cause_tags"))
+    store.con.close()
+    assert tagged == {"mfa-step": "prompt_denied", "failed-step": "push_not_delivered", "details": "fraud_reported"}
