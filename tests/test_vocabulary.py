@@ -19,7 +19,16 @@ RULES = load_rules()
 THRESHOLDS = load_thresholds()
 ROWS = vocabulary()
 DOC = Path(__file__).resolve().parents[1] / "docs" / "vocabulary.md"
-SOURCES = {"sentinel", "learn-mfa-reporting", "learn-mfa-settings", "learn-tap", "learn-monitor-schema", "unverified"}
+SOURCES = {
+    "sentinel",
+    "learn-mfa-reporting",
+    "learn-mfa-settings",
+    "learn-tap",
+    "learn-monitor-schema",
+    "graph-docs",
+    "public-sample",
+    "unverified",
+}
 
 
 def spellings(phrase: str) -> list[str]:
@@ -105,3 +114,22 @@ def test_a_rule_that_names_a_cause_without_phrases_is_refused(tmp_path):
     problems = [message for _place, message in check_document(doc, "x")]
     assert any("says needs a cause that transforms/vocabulary.csv gives phrases for" in m for m in problems)
     assert pl.Series(normalised(["MFA denied; Invalid Authentication."])).to_list() == ["invalid authentication"]
+
+
+def test_every_result_text_of_the_public_sample_files_is_in_the_vocabulary(store):
+    """Real exports nobody here wrote (tests/fixtures/public): each MFA step result and additional detail
+    they carry is a phrase the vocabulary knows."""
+    from tests.conftest import public_files
+
+    for path in public_files():
+        store.ingest(path)
+    texts = [
+        text
+        for (text,) in store.rows(
+            "SELECT result_detail FROM signin_auth_steps WHERE result_detail IS NOT NULL UNION "
+            "SELECT additional_details FROM signins WHERE additional_details IS NOT NULL"
+        )
+    ]
+    assert len(texts) >= 5
+    known = set(normalised([row["phrase"] for row in ROWS]))
+    assert sorted(set(normalised(texts)) - known) == []
