@@ -478,6 +478,9 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
         "ca_failure_conditions": pl.Series(np.where(ca < 0, np.nan, np.array([p[2] for p in CA_POLICIES] + [0])[ca]))
         .fill_nan(None)
         .cast(pl.Int64),
+        "ca_failure_matched": pl.Series([None] * n, dtype=pl.List(pl.String)),
+        "ca_failure_grants": pl.Series([None] * n, dtype=pl.List(pl.String)),
+        "ca_failure_unmet": pl.Series([None] * n, dtype=pl.List(pl.String)),
         "ca_report_only_failure_policies": pick(
             [None, ["Block legacy authentication (report-only)"]], report_only.astype(int)
         ),

@@ -88,6 +88,20 @@ def test_travel_evidence_names_both_places_the_distance_the_hours_and_the_speed(
         assert abs(travel["speed_kmh"] - travel["distance_km"] / hours) <= 0.02 * travel["speed_kmh"]  # shown rounded
 
 
+def test_ca_evidence_names_the_policy_its_grants_and_the_conditions_it_matched(full: Store):
+    rows = full.rows(
+        "SELECT primary_cause, evidence::VARCHAR, policies FROM cause_tags "
+        "WHERE primary_cause IN ('ca_device_block', 'ca_location_block')"
+    )
+    assert {cause for cause, _, _ in rows} == {"ca_device_block", "ca_location_block"}
+    for cause, evidence, policies in rows:
+        quoted = json.loads(evidence)[cause]
+        assert quoted["ca_failure_policies"] and set(quoted["ca_failure_policies"]) <= set(policies)
+        assert quoted["ca_failure_grants"] and "ca_failure_unmet" in quoted
+        wanted = {"ca_location_block": {"location"}, "ca_device_block": {"devicePlatform", "deviceState"}}[cause]
+        assert wanted & set(quoted["ca_failure_matched"]), quoted
+
+
 def test_a_failure_without_evidence_is_unknown(full: Store):
     unknown = [
         r["id"]

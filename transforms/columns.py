@@ -46,6 +46,9 @@ FACT_COLUMNS: dict[str, pl.DataType] = {
     "ca_failure_policies": STRINGS,
     "ca_failure_policy_ids": STRINGS,
     "ca_failure_conditions": pl.Int64,
+    "ca_failure_matched": STRINGS,
+    "ca_failure_grants": STRINGS,
+    "ca_failure_unmet": STRINGS,
     "ca_report_only_failure_policies": STRINGS,
 }
 

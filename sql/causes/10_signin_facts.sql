@@ -48,6 +48,10 @@ ca AS (
            list(display_name ORDER BY policy_no) FILTER (result = 'failure')   AS ca_failure_policies,
            list(policy_id ORDER BY policy_no) FILTER (result = 'failure')      AS ca_failure_policy_ids,
            bit_or(conditions_satisfied) FILTER (result = 'failure')           AS ca_failure_conditions,
+           list_sort(list_distinct(flatten(list(coalesce(enforced_grant_controls, []))
+               FILTER (result = 'failure'))))                                  AS ca_failure_grants,
+           ca_condition_names(bit_or(conditions_satisfied) FILTER (result = 'failure'))     AS ca_failure_matched,
+           ca_condition_names(bit_or(conditions_not_satisfied) FILTER (result = 'failure')) AS ca_failure_unmet,
            list(display_name ORDER BY policy_no)
                FILTER (result IN ('reportOnlyFailure', 'reportOnlyInterrupted')) AS ca_report_only_failure_policies
     FROM ca_policy_sets
@@ -63,6 +67,7 @@ SELECT
     steps.mfa_method, steps.mfa_result_detail, steps.mfa_succeeded,
     app_policy.app_policy_statuses, d.app_version, d.operating_system AS app_operating_system,
     ca.ca_failure_policies, ca.ca_failure_policy_ids, ca.ca_failure_conditions::BIGINT AS ca_failure_conditions,
+    ca.ca_failure_matched, ca.ca_failure_grants, ca.ca_failure_unmet,
     ca.ca_report_only_failure_policies
 FROM s
 LEFT JOIN steps ON steps.tenant_id = s.tenant_id AND steps.signin_id = s.id
