@@ -105,7 +105,7 @@ def backfill(
             merged,
             record,
             preset=preset,
-            privileged=[],
+            privileged=None,
             out=Path(out) if out else REPORT_DIR,
             settings=settings,
         )

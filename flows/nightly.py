@@ -8,7 +8,6 @@ prefect.yaml schedule it nightly.
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from flows.pulls import Chunk, configured_tenants_file, dask_task_runner, pull_chunks, pull_task, tenant_names
 from flows.steps import Landed, LandedSource, run
 from signins import PROJECT_ROOT
+from signins.analysis.privileged import PrivilegedList, from_tenant_file
 from signins.graph.fleet import TENANT_ERRORS, TenantResult
 from signins.graph.pull import pulls_root
 from signins.ingest import blobs
@@ -39,11 +39,9 @@ def resolve_source(source: str) -> list[Path]:
     return [Path(source)]
 
 
-def privileged_accounts(source: str) -> list[str]:
-    """The sample tenant names its privileged accounts; other sources use the thresholds file."""
-    if source != "sample":
-        return []
-    return [u["user_principal_name"] for u in json.loads((SAMPLE / "tenant.json").read_text())["privileged_users"]]
+def privileged_accounts(source: str) -> PrivilegedList | None:
+    """The sample tenant names its privileged accounts; other sources use the store's and the settings'."""
+    return from_tenant_file(SAMPLE / "tenant.json") if source == "sample" else None
 
 
 @task(name="land-files")

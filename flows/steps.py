@@ -24,6 +24,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from dashboards.site import build_report
+from signins.analysis.privileged import PrivilegedList
+from signins.analysis.privileged import record as record_privileged
 from signins.analysis.tagging import tag
 from signins.errors import GateFailed, IngestError
 from signins.graph.fleet import TenantResult, raise_for_failures
@@ -120,12 +122,14 @@ def merge(db: Path, staging: Path) -> MergeOutcome:
 
 
 @task(name="tag-causes")
-def tag_causes(db: Path, preset: str | None, privileged: list[str]) -> dict:
-    """Tag new MFA failures with their causes and rebuild the findings (incremental); what is new."""
-    overrides = {"privileged_accounts": privileged} if privileged else None
-    thresholds = load_thresholds(preset=preset, overrides=overrides)
+def tag_causes(db: Path, preset: str | None, privileged: PrivilegedList | None) -> dict:
+    """Keep the source's privileged accounts, tag new MFA failures with their causes and rebuild the
+    findings (incremental); what is new."""
+    thresholds = load_thresholds(preset=preset)
     con = connect(db)
     try:
+        if privileged:
+            record_privileged(con, privileged)
         before = _findings(con)
         outcome = tag(con, thresholds)
         after = _findings(con)
@@ -235,7 +239,7 @@ def finish(
     record: RunRecord,
     *,
     preset: str | None,
-    privileged: list[str],
+    privileged: PrivilegedList | None,
     out: Path,
     settings: Settings,
 ) -> dict:
@@ -301,7 +305,7 @@ def run(
     *,
     in_place: bool = False,
     preset: str | None = None,
-    privileged: list[str] | None = None,
+    privileged: PrivilegedList | None = None,
     out: Path,
     graph_window: bool = False,
 ) -> dict:
@@ -315,7 +319,7 @@ def run(
             else land_gated(db, land, record, settings, graph_window)
         )
         return finish(
-            db, landed, report, merged, record, preset=preset, privileged=privileged or [], out=out, settings=settings
+            db, landed, report, merged, record, preset=preset, privileged=privileged, out=out, settings=settings
         )
 
 

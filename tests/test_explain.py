@@ -297,3 +297,20 @@ def test_a_user_s_failures_show_what_the_logs_say_escaped(tenants: Path):
     )
     assert not [line for line in lines if line.startswith("OK")]
     assert failures_shown(done.stdout)[0][4:] == ("hostile-1", "corr-hostile-1", "tenant-a")
+
+
+def test_a_locked_out_administrator_is_named_with_the_lockout_steps(tagged_sample: Path):
+    ((upn,),) = query(
+        tagged_sample, "SELECT user_principal_name FROM user_findings WHERE finding = 'privileged_lockout'"
+    )
+    (signin_id,) = query(
+        tagged_sample, "SELECT signin_id FROM cause_tags WHERE user_principal_name = ? LIMIT 1", [upn]
+    )[0]
+    for key in (signin_id, upn):
+        done = explain(tagged_sample, key)
+        assert done.returncode == 0, done.stderr
+        assert "privileged_lockout (no successful sign-in for" in done.stdout
+        (steps,) = [line for line in done.stdout.split("\n") if line.startswith("What to do: ")]
+        assert "Temporary Access Pass" in steps and "break-glass" in steps and "docs/fixes.md" in steps
+    other = query(tagged_sample, "SELECT signin_id FROM cause_tags WHERE user_principal_name <> ? LIMIT 1", [upn])
+    assert "What to do: " not in explain(tagged_sample, other[0][0]).stdout

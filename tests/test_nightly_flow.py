@@ -128,6 +128,31 @@ def test_nightly_run_lands_gates_merges_tags_reports_and_alerts(clean_run):
     assert {a["title"].rsplit(": ", 1)[1] for a in alerts} == {upn for _, upn in alerting}
 
 
+def test_a_full_retag_after_the_nightly_keeps_its_privileged_lockout(clean_run, tmp_path: Path):
+    """The nightly keeps the sample tenant's privileged accounts in the store, so `signins tag --full`
+    without any setting finds the same locked-out administrator."""
+    db, _totals, _alerts = clean_run
+    copy = tmp_path / db.name
+    shutil.copyfile(db, copy)
+    findings = "SELECT finding, user_key, user_principal_name FROM user_findings ORDER BY ALL"
+    store = Store(copy)
+    before = store.rows(findings)
+    kept = store.rows("SELECT tenant_id, user_principal_name, source FROM privileged_accounts ORDER BY ALL")
+    store.con.close()
+    tenant = json.loads((PROJECT_ROOT / "data" / "sample" / "tenant.json").read_text())
+    assert kept == sorted(
+        (tenant["tenant_id"], u["user_principal_name"].lower(), "sample") for u in tenant["privileged_users"]
+    )
+    assert any(finding == "privileged_lockout" for finding, *_ in before)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "tag", "--full", "--db", str(copy)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    store = Store(copy)
+    assert store.rows(findings) == before
+    store.con.close()
+
+
 def test_a_rerun_changes_nothing(clean_run, tmp_path: Path):
     from flows.nightly import nightly
 

@@ -19,7 +19,9 @@ class FindingKind:
 FINDING_KINDS = {
     "privileged_lockout": FindingKind(
         "Privileged account locked out",
-        "Call the administrator on a known number; restore a working method (Temporary Access Pass) if it is theirs.",
+        "Call the administrator on a known number, then the locked-out administrator steps (docs/fixes.md): "
+        "another administrator resets MFA or issues a Temporary Access Pass; else a backup method, a known "
+        "device, the emergency access account, Microsoft support with the ids.",
     ),
     "fatigue_then_success": FindingKind(
         "MFA fatigue followed by a success",

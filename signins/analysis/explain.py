@@ -50,6 +50,20 @@ JOIN user_findings f ON f.user_key = t.user_key
 WHERE lower(s.user_principal_name) = lower(?)
 ORDER BY s.tenant_id, f.finding, f.detail
 """
+# The findings about the user of an attempt's sign-ins.
+ATTEMPT_FINDINGS = """
+SELECT DISTINCT f.finding, f.detail
+FROM cause_tags t JOIN user_findings f ON f.user_key = t.user_key
+WHERE list_contains(?, t.signin_id)
+ORDER BY 1, 2
+"""
+# What to do for a privileged account locked out of MFA, most direct first (docs/fixes.md).
+LOCKOUT_STEPS = (
+    "locked-out administrator (docs/fixes.md): another administrator resets the MFA registration or issues a "
+    "Temporary Access Pass; else a pass issued earlier, a registered backup method, a device or network that "
+    "signed in before, the emergency access (break-glass) account; last, Microsoft support with the request "
+    "id, correlation id and time"
+)
 # The user's newest failed sign-ins, at most $limit per tenant, newest first.
 USER_FAILURES = """
 SELECT s.tenant_id, s.created_at, s.app_display_name, s.ip_address, s.city, s.country_or_region, s.error_code,
@@ -104,7 +118,8 @@ def explain(con: duckdb.DuckDBPyConnection, key: str, limit: int = 20) -> str:
     logs escaped."""
     rows = con.execute(ROWS, [key, key]).fetchall() or con.execute(ROWS_BY_REQUEST, [key]).fetchall()
     if rows:
-        return _attempt(rows, key)
+        findings = con.execute(ATTEMPT_FINDINGS, [[row[0] for row in rows]]).fetchall()
+        return _attempt(rows, key, findings)
     user = _user(con, key, limit)
     if user is None:
         raise NotFound(
@@ -114,8 +129,9 @@ def explain(con: duckdb.DuckDBPyConnection, key: str, limit: int = 20) -> str:
     return user
 
 
-def _attempt(found: list[tuple], key: str) -> str:
-    """One sign-in attempt: its rows (the versions of the sign-in, the steps of the attempt) and causes."""
+def _attempt(found: list[tuple], key: str, findings: list[tuple[str, str]]) -> str:
+    """One sign-in attempt: its rows (the versions of the sign-in, the steps of the attempt), causes, and
+    the findings about its user."""
     rows = [tuple(value if column == EVIDENCE else _shown(value) for column, value in enumerate(row)) for row in found]
     titles = {rule.id: rule.title for rule in load_rules()}
     lines = [f"Sign-in attempt {printable(key)}: {len(rows)} row(s)"]
@@ -123,6 +139,10 @@ def _attempt(found: list[tuple], key: str) -> str:
         lines.append(_row_line(row))
         if row[2] == 500121:
             lines.extend(_causes(row, titles))
+    if findings:
+        lines.append("User findings: " + ", ".join(f"{printable(f)} ({printable(d)})" for f, d in findings))
+    if any(finding == "privileged_lockout" for finding, _ in findings):
+        lines.append("What to do: " + LOCKOUT_STEPS)
     failed = [row for row in rows if row[2] not in (0, None)] or rows
     quote = failed[-1]
     lines.append(
@@ -177,6 +197,8 @@ def _user(con: duckdb.DuckDBPyConnection, upn: str, limit: int) -> str | None:
             everywhere,
         )
     ]
+    if any(item.startswith("privileged_lockout ") for item in everywhere):
+        lines.append("What to do: " + LOCKOUT_STEPS)
     for tenant, _spellings, failed, mfa, first, last in tenants:
         if len(tenants) > 1:
             lines.append(f"Tenant {_tenant_name(tenant)}: {_summary(failed, mfa, first, last, findings.get(tenant))}")

@@ -1,5 +1,6 @@
 -- User-level findings, rebuilt from cause_tags after every tagging run (parameters: $recurring_min_days,
--- $recurring_window_days, $lockout_hours, $privileged: a list of lower-case user principal names).
+-- $recurring_window_days, $lockout_hours, $privileged: a list of lower-case user principal names, added to
+-- each tenant's privileged_accounts).
 
 DELETE FROM user_findings;
 
@@ -34,6 +35,7 @@ SELECT user_key, any_value(user_principal_name), 'privileged_lockout', min(creat
        count(DISTINCT coalesce(correlation_id, signin_id))
 FROM cause_tags
 WHERE list_contains($privileged, lower(user_principal_name))
+   OR (tenant_id, lower(user_principal_name)) IN (SELECT tenant_id, user_principal_name FROM privileged_accounts)
 GROUP BY user_key
 HAVING max(coalesce(hours_since_last_success, 'infinity'::DOUBLE)) >= $lockout_hours;
 
