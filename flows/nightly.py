@@ -19,11 +19,11 @@ from prefect import flow, get_run_logger, task
 from flows.pulls import Chunk, configured_tenants_file, dask_task_runner, pull_chunks, pull_task, tenant_names
 from flows.steps import Landed, LandedSource, run
 from signins import PROJECT_ROOT
-from signins.analysis.privileged import PrivilegedList, from_tenant_file
 from signins.graph.fleet import TENANT_ERRORS, TenantResult
 from signins.graph.pull import pulls_root
 from signins.ingest import blobs
 from signins.ingest.load import expand_paths, ingest_paths
+from signins.ingest.privileged import PrivilegedList, from_tenant_file
 from signins.ingest.staging import create_staging, discard, merge_staging
 from signins.settings import Settings
 from signins.store.database import connect

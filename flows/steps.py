@@ -24,11 +24,11 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from dashboards.site import build_report
-from signins.analysis.privileged import PrivilegedList
-from signins.analysis.privileged import record as record_privileged
 from signins.analysis.tagging import tag
 from signins.errors import GateFailed, IngestError
 from signins.graph.fleet import TenantResult, raise_for_failures
+from signins.ingest.privileged import PrivilegedList
+from signins.ingest.privileged import record as record_privileged
 from signins.ingest.staging import MergeOutcome, create_staging, discard, merge_staging, staging_path
 from signins.runs import alerts, landing
 from signins.runs.gates import GateReport, gate

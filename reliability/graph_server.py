@@ -7,8 +7,10 @@ or without Retry-After), 400 (e.g. an expired skip token), 403 non-premium, 403 
 (echoing the token whole, URL-encoded, cut short or in a header), 500, a delay, a connection reset, a
 truncated page, a nextLink loop, and nextLinks to somewhere else. It can demand one bearer token
 (401 otherwise) and withhold appliedConditionalAccessPolicies as Graph does for a caller without
-Policy.Read.All (`ca_policies`: "empty", "null" or "omit"). Every request is recorded (path, query,
-headers, time).
+Policy.Read.All (`ca_policies`: "empty", "null" or "omit"). It also serves `GET /beta/directoryRoles`
+(`roles`: each with displayName and members, the members only with `$expand=members`), or refuses it
+with 403 as Graph does without RoleManagement.Read.Directory (`roles_denied`). Every request is
+recorded (path, query, headers, time).
 """
 
 from __future__ import annotations
@@ -78,8 +80,12 @@ class GraphServer:
         max_page: int = 100,
         token: str | None = None,
         ca_policies: str = "keep",
+        roles: list[dict] | None = None,
+        roles_denied: bool = False,
     ) -> None:
         self.records = list(records or [])
+        self.roles = list(roles or [])
+        self.roles_denied = roles_denied
         self.max_page = max_page
         self.token = token  # when set, any other bearer token gets a 401
         self.ca_policies = ca_policies  # keep, empty, null or omit
@@ -237,6 +243,8 @@ class GraphServer:
                     return self._error(500, "UnknownError", "Internal server error")
                 if server.token and self.headers.get("Authorization") != f"Bearer {server.token}":
                     return self._error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+                if parts.path.replace("//", "/") == "/beta/directoryRoles":
+                    return self._roles(query)
                 if parts.path.replace("//", "/") != "/beta/auditLogs/signIns":
                     return self._error(404, "Request_ResourceNotFound", f"no route {parts.path}")
                 selected = server._select(query.get("$filter", ""))
@@ -259,6 +267,19 @@ class GraphServer:
                 if fault and fault.kind == "truncate":
                     body = body[: len(body) // 2]
                 self._send(200, body)
+
+            def _roles(self, query: dict) -> None:
+                if server.roles_denied:
+                    return self._error(
+                        403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+                    )
+                expanded = "members" in query.get("$expand", "")
+                roles = [
+                    role if expanded else {k: v for k, v in role.items() if k != "members"} for role in server.roles
+                ]
+                self._send(
+                    200, {"@odata.context": "https://graph.microsoft.com/beta/$metadata#directoryRoles", "value": roles}
+                )
 
         return Handler
 

@@ -55,6 +55,11 @@ def run_pull(store, settings: GraphSettings, now: datetime = NOW, **kwargs):
     return run_sync(pull_tenant(store.con, store.db_path, settings, now=now, **kwargs))
 
 
+def signin_requests(server: GraphServer, since: int = 0) -> list[dict]:
+    """The requests for sign-in pages from the `since`-th on (a pull ends asking for the directory roles)."""
+    return [r for r in server.requests[since:] if r["path"].endswith("/auditLogs/signIns")]
+
+
 def ids(store) -> set[str]:
     return {i for (i,) in store.rows("SELECT id FROM signins")}
 
@@ -67,14 +72,19 @@ def test_full_pull_lands_every_record_once(store, graph_env):
     assert outcome.new_signins == outcome.records == 300 and outcome.quarantined == 0
     assert outcome.pages >= 8  # several pages per event type
     assert store.scalar("SELECT count(*) FROM raw_records") == 300
-    # every request carried the Prefer header and $top=1000, and asked for one event type in a time window
+    # every request carried the Prefer header; every sign-in request $top=1000 and one event type in a
+    # time window; the last asked for the directory roles
     assert server.requests and all(
         r["headers"].get("prefer") == "include-unknown-enum-members" for r in server.requests
     )
-    assert all(r["query"].get("$top") == "1000" for r in server.requests)
+    assert [r["path"] for r in server.requests if not r["path"].endswith("/auditLogs/signIns")] == [
+        "/beta/directoryRoles"
+    ]
+    asked = signin_requests(server)
+    assert all(r["query"].get("$top") == "1000" for r in asked)
     assert all(
         "createdDateTime ge " in r["query"]["$filter"] and "signInEventTypes/any" in r["query"]["$filter"]
-        for r in server.requests
+        for r in asked
     )
     # the beta-only fields survived: the raw page bytes were landed, not re-serialised models
     assert store.scalar("SELECT count(*) FROM signin_auth_steps") > 0
@@ -414,7 +424,7 @@ def test_resume_inside_a_slice_continues_after_the_last_landed_page(tmp_path, gr
             assert _pages(crashed) == [1, 2, 3]
             before = len(server.requests)
             resumed = run_pull(crashed, settings)
-            rerun = server.requests[before:]
+            rerun = signin_requests(server, before)
         assert resumed.event_types[0].resumed
         # the rerun asked only for pages 4 and 5: from the saved nextLink, never page 1 again
         assert [r["query"].get("$skiptoken") for r in rerun] == ["30", "40"]
@@ -438,7 +448,7 @@ def test_resume_reads_the_slice_again_when_graph_refuses_the_saved_link(store, g
         before, skipped = len(server.requests), store.scalar(SKIPPED)
         with caplog.at_level(logging.WARNING, logger="signins.graph"):
             run_pull(store, settings)
-        rerun = server.requests[before:]
+        rerun = signin_requests(server, before)
     assert [r["query"].get("$skiptoken") for r in rerun] == ["30", None, "10", "20", "30", "40"]
     assert "refused the saved @odata.nextLink" in caplog.text
     assert ids(store) == interactive(SLICE_RECORDS)
@@ -466,7 +476,7 @@ def test_killed_pull_resumes_inside_the_slice(tmp_path):
         victim.kill()
         victim.wait(timeout=30)
         done = _cli(server, tmp_path, **ONE_TYPE)
-        rerun = server.requests[5:]
+        rerun = signin_requests(server, 5)
     assert done.returncode == 0, done.stderr
     # killed while page 3 was landing: the rerun goes on after page 2 or page 3, not from the slice's start
     assert [r["query"].get("$skiptoken") for r in rerun] in (["20", "30", "40"], ["30", "40"])
@@ -499,3 +509,49 @@ def test_no_policy_read_all_warning_when_policies_listed_or_ca_did_not_apply(sto
     with GraphServer(records, ca_policies=ca_policies) as server:
         outcome = run_pull(store, graph_env(server))
     assert outcome.records == 40 and outcome.warnings == []
+
+
+ROLES = [
+    {
+        "id": "r1",
+        "displayName": "Global Administrator",
+        "members": [
+            {"@odata.type": "#microsoft.graph.user", "id": "u1", "userPrincipalName": "Admin@Contoso.com"},
+            {"@odata.type": "#microsoft.graph.servicePrincipal", "id": "sp1", "appDisplayName": "automation"},
+        ],
+    },
+    {
+        "id": "r2",
+        "displayName": "Security Administrator",
+        "members": [{"@odata.type": "#microsoft.graph.user", "id": "u1", "userPrincipalName": "admin@contoso.com"}],
+    },
+    {"id": "r3", "displayName": "Helpdesk Administrator", "members": [{"userPrincipalName": "help@contoso.com"}]},
+]
+
+
+def test_a_pull_keeps_the_tenants_privileged_accounts_from_its_directory_roles(store, graph_env):
+    with GraphServer(make_records(8, START), roles=ROLES) as server:
+        settings = graph_env(server)
+        outcome = run_pull(store, settings)
+        asked = [r for r in server.requests if r["path"].endswith("/directoryRoles")]
+    assert outcome.privileged == 2 and outcome.warnings == []
+    assert [r["query"].get("$expand") for r in asked] == ["members"]
+    assert asked[0]["headers"]["authorization"] == f"Bearer {TOKEN}"
+    assert store.rows("SELECT tenant_id, user_principal_name, roles, source FROM privileged_accounts ORDER BY 2") == [
+        ("contoso", "admin@contoso.com", ["Global Administrator", "Security Administrator"], "graph"),
+        ("contoso", "help@contoso.com", ["Helpdesk Administrator"], "graph"),
+    ]
+    with GraphServer([], roles=ROLES[2:]) as server:  # a later pull: the roles changed
+        run_pull(store, graph_env(server))
+    assert store.rows("SELECT user_principal_name FROM privileged_accounts") == [("help@contoso.com",)]
+
+
+def test_without_role_permission_the_pull_warns_and_keeps_what_it_had(store, graph_env):
+    with GraphServer(make_records(8, START), roles=ROLES) as server:
+        run_pull(store, graph_env(server))
+    with GraphServer(make_records(8, START), roles_denied=True) as server:
+        outcome = run_pull(store, graph_env(server))
+    assert outcome.privileged is None and store.scalar("SELECT count(*) FROM signins") == 8  # the pull went on
+    (warning,) = outcome.warnings
+    assert "RoleManagement.Read.Directory" in warning and warning.startswith("tenant contoso: ")
+    assert store.scalar("SELECT count(*) FROM privileged_accounts") == 2

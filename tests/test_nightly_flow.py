@@ -319,8 +319,10 @@ def test_nightly_flow_from_graph(tmp_path: Path, monkeypatch):
     from reliability.graph_server import GraphServer, make_records
 
     records = make_records(120, datetime.now(UTC) - timedelta(days=2))
+    admin = records[0]["userPrincipalName"]  # every record's user: a Global Administrator failing MFA
+    roles = [{"displayName": "Global Administrator", "members": [{"userPrincipalName": admin}]}]
     db = tmp_path / "graph.duckdb"
-    with GraphServer(records, max_page=50) as server:
+    with GraphServer(records, max_page=50, roles=roles) as server:
         for key, value in {
             "SIGNINS_GRAPH_BASE_URL": server.base_url,
             "SIGNINS_GRAPH_TOKEN": "test-token",
@@ -344,6 +346,11 @@ def test_nightly_flow_from_graph(tmp_path: Path, monkeypatch):
         > 0
     )  # user sign-ins only
     assert second["new_signins"] == 0
+    # the directory roles reached the store through the pull's partition, and tagging used them
+    assert store.rows("SELECT tenant_id, user_principal_name, source FROM privileged_accounts") == [
+        ("contoso", admin.lower(), "graph")
+    ]
+    assert store.scalar("SELECT count(*) FROM user_findings WHERE finding = 'privileged_lockout'") == 1
 
 
 def test_ingest_files_lands_a_drop_folder_and_skips_what_it_has_seen(tmp_path: Path):

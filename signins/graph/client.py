@@ -12,6 +12,7 @@ reporting API's per-tenant budget (5 requests / 10 s).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import deque
 from typing import Any
@@ -33,6 +34,7 @@ from signins.graph.settings import GraphSettings
 
 PREFER = "include-unknown-enum-members"
 PAGE_SIZE = 1000
+MAX_ROLE_PAGES = 100  # a tenant has a few dozen directory roles; more pages than this is a nextLink loop
 
 
 class StaticTokenProvider(AccessTokenProvider):
@@ -135,6 +137,20 @@ class SigninsClient:
         query = SignInsRequestBuilder.SignInsRequestBuilderGetQueryParameters(filter=odata_filter, top=PAGE_SIZE)
         info = self.client.audit_logs.sign_ins.to_get_request_information(self._config(query))
         return await self._send(info)
+
+    async def directory_roles(self) -> list[bytes]:
+        """`GET /directoryRoles?$expand=members`: the tenant's activated directory roles with their members,
+        page by page (RoleManagement.Read.Directory)."""
+        from msgraph.generated.directory_roles.directory_roles_request_builder import DirectoryRolesRequestBuilder
+
+        query = DirectoryRolesRequestBuilder.DirectoryRolesRequestBuilderGetQueryParameters(expand=["members"])
+        pages = [await self._send(self.client.directory_roles.to_get_request_information(self._config(query)))]
+        while link := json.loads(pages[-1] or b"{}").get("@odata.nextLink"):
+            if not self.on_graph_host(link) or len(pages) >= MAX_ROLE_PAGES:
+                raise GraphUnavailableError("Graph's directory roles did not end in a page without a nextLink")
+            info = self.client.directory_roles.with_url(link).to_get_request_information(self._config())
+            pages.append(await self._send(info))
+        return pages
 
     def on_graph_host(self, link: str) -> bool:
         """Whether `link` is an absolute URL under the configured Graph base URL, with its scheme (https but

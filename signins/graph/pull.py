@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from signins.graph import privileged
 from signins.graph.client import SigninsClient
 from signins.graph.errors import GraphAccessError, GraphSettingsError, GraphUnavailableError
 from signins.graph.pages import Page, parse_page, write_atomically
@@ -76,6 +77,8 @@ class EventTypeOutcome:
 class PullOutcome:
     tenant: str
     event_types: list[EventTypeOutcome] = field(default_factory=list)
+    privileged: int | None = None  # privileged accounts listed by the directory roles (None: not pulled)
+    privileged_warning: str | None = None
 
     def _total(self, name: str) -> int:
         return sum(getattr(e, name) for e in self.event_types)
@@ -87,20 +90,22 @@ class PullOutcome:
 
     @property
     def warnings(self) -> list[str]:
-        """One-line warnings about this pull; today: Conditional Access policies withheld by Graph."""
+        """One-line warnings about this pull: directory roles Graph did not list, Conditional Access policies
+        it withheld."""
         # Graph returns appliedConditionalAccessPolicies "only for callers with privileges to read
         # conditional access data" (learn.microsoft.com/graph/api/resources/appliedconditionalaccesspolicy);
         # without them the property comes back null or empty (microsoftgraph/microsoft-graph-docs-contrib
         # issue #8761), while
         # conditionalAccessStatus still says success/failure. All three shapes count as empty here.
         applied, listed = self._total("ca_applied"), self._total("ca_listed")
+        found = [self.privileged_warning] if self.privileged_warning else []
         if applied and not listed:
-            return [
+            found.append(
                 f"tenant {self.tenant}: none of the {applied} sign-in(s) where Conditional Access applied lists "
                 "its policies; grant the app Policy.Read.All (or Policy.Read.ConditionalAccess), else the "
                 "per-policy analysis has no data"
-            ]
-        return []
+            )
+        return found
 
 
 def iso(moment: datetime) -> str:
@@ -188,6 +193,11 @@ async def pull_tenant(
             job = _Job(con, client, db_path, outcome.tenant, tenant or settings.tenant_id, event_type, run_id, stamp)
             outcome.event_types.append(await _pull_event_type(job, since, until, now))
             say(outcome.event_types[-1].summary())
+        outcome.privileged, outcome.privileged_warning = await privileged.refresh(
+            con, client, tenant or settings.tenant_id
+        )
+        if outcome.privileged is not None:
+            say(f"privileged accounts: {outcome.privileged} in the directory roles")
     finally:
         await client.close()
     for warning in outcome.warnings:

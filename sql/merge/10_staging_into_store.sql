@@ -52,3 +52,12 @@ ON CONFLICT (tenant_id, event_type) DO UPDATE SET
     max_created_at = greatest(pull_watermarks.max_created_at, excluded.max_created_at),
     updated_at = excluded.updated_at;
 INSERT INTO pull_pages SELECT * FROM staging.pull_pages EXCEPT SELECT * FROM pull_pages;
+
+-- The privileged accounts a pull listed (sql/privileged/replace.sql): what a source says of a tenant
+-- replaces what it said before.
+DELETE FROM privileged_accounts AS p
+USING (SELECT DISTINCT tenant_id, source FROM staging.privileged_accounts) AS listed
+WHERE p.tenant_id = listed.tenant_id AND p.source = listed.source;
+INSERT INTO privileged_accounts SELECT * FROM staging.privileged_accounts
+ON CONFLICT DO UPDATE SET roles = list_sort(list_distinct(list_concat(privileged_accounts.roles, excluded.roles))),
+                          seen_at = excluded.seen_at;

@@ -1,4 +1,4 @@
-"""The privileged accounts of each tenant, kept in the store (privileged_accounts) so that every tagging
+"""Loading the privileged accounts of each tenant into the store (privileged_accounts) so that every tagging
 run, the nightly one or a later `signins tag --full`, finds the same privileged lockouts."""
 
 from __future__ import annotations
