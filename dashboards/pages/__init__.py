@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from dashboards import figures
 from dashboards.links import Links
 from dashboards.queries import Window
 from transforms.rules import Rule
@@ -130,6 +131,21 @@ class Inputs:
         """Every UTC day of the window, oldest first."""
         first = self.window.since.date()
         return [first + timedelta(days=n) for n in range((self.window.last_day - first).days + 1)]
+
+    def daily_causes(self, frame: pl.DataFrame) -> dict:
+        """500121 attempts per UTC day of the window, stacked by cause title in each cause's colour
+        (`frame`: day, cause, attempts)."""
+        days = (self.window.since.date(), self.window.last_day)
+        return figures.stacked_bars(
+            frame,
+            "day",
+            "cause",
+            "attempts",
+            x_title="day (UTC)",
+            y_title="attempts",
+            colors=self.cause_colors(),
+            days=days,
+        )
 
     def cause_colors(self) -> dict[str, str]:
         """Cause title -> its fixed colour (charts name causes by title)."""

@@ -28,7 +28,6 @@ def user_pages(inputs: Inputs, users: pl.DataFrame, pseudonymized: bool) -> list
     daily = inputs.titled(inputs.fetch("user_daily"))
     by_user = {k: g for k, g in failures.group_by("tenant_id", "user_key")}
     days_by_user = {k: g for k, g in daily.group_by("tenant_id", "user_key")}
-    colors = inputs.cause_colors()
     with_page = [inputs.links.user(*key) is not None for key in zip(users["tenant_id"], users["user_key"], strict=True)]
     pages = []
     for user in users.filter(pl.Series(with_page, dtype=pl.Boolean)).iter_rows(named=True):
@@ -71,16 +70,7 @@ def user_pages(inputs: Inputs, users: pl.DataFrame, pseudonymized: bool) -> list
                     Chart(
                         "500121 attempts per day, by primary cause",
                         "UTC days of the window.",
-                        figures.stacked_bars(
-                            days,
-                            "day",
-                            "cause",
-                            "attempts",
-                            x_title="day (UTC)",
-                            y_title="attempts",
-                            colors=colors,
-                            days=(inputs.window.since.date(), inputs.window.last_day),
-                        ),
+                        inputs.daily_causes(days),
                     ),  # fmt: skip
                     Table(
                         f"Failures: {shown}, newest first",

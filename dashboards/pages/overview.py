@@ -23,7 +23,6 @@ def build(inputs: Inputs) -> Page:
     week = inputs.fetch("overview_week_changes")
     top = inputs.fetch("overview_top_causes")
     first, last = inputs.window.since.date(), inputs.window.last_day
-    colors = inputs.cause_colors()
     return Page(
         "overview",
         "Overview",
@@ -33,18 +32,7 @@ def build(inputs: Inputs) -> Page:
             Chart(
                 "500121 attempts per day, by primary cause",
                 "Distinct MFA attempts (correlation ids) that ended in error 500121, UTC days.",
-                figures.stacked_bars(
-                    daily,
-                    "day",
-                    "cause",
-                    "attempts",
-                    x_title="day (UTC)",
-                    y_title="attempts",
-                    colors=colors,
-                    days=(first, last),
-                )
-                if daily.height
-                else None,
+                inputs.daily_causes(daily) if daily.height else None,
                 "No MFA failure (500121) in this window.",
                 filters,
             ),
