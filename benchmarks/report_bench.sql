@@ -62,7 +62,10 @@ SELECT s.id, s.correlation_id, s.user_id, s.user_principal_name, s.created_at, 5
        ['CA001: Require MFA for all users'],
        CASE WHEN hash(s.id) % 10 = 0 THEN ['CA011: Require phishing-resistant MFA (report-only)'] ELSE [] END,
        ['multiConditionalAccess'], ['Mobile app notification', 'OATH verification code', 'Text message'][(hash(s.id) % 3)::BIGINT + 1],
-       'mfa denied', 30.0, hash(s.id) % 7 = 0, now(), s.tenant_id
+       'mfa denied', 30.0, hash(s.id) % 7 = 0, now(), s.tenant_id,
+       CASE WHEN m.cause IN ('mfa_fatigue', 'fraud_reported') THEN 'hostile'
+            WHEN m.cause IN ('risk_block', 'prompt_denied', 'new_location') THEN 'suspicious' ELSE 'benign' END,
+       'the verdict of ' || m.cause
 FROM signins s JOIN mix m ON m.slot = hash(s.id) % m.slots
 WHERE s.error_code = 500121 AND s.created_at >= getvariable('start') + to_days(getvariable('day'))
   AND s.created_at < getvariable('start') + to_days(getvariable('day') + 1);

@@ -21,9 +21,10 @@ def export(kind: str, db_path: Path | None, fmt: str, out: Path) -> None:
     \b
     causes:   signin_id, correlation_id, user_principal_name, created_at, error_code, primary_cause,
               causes (;-separated), confidence, fix, policies (;-separated), report_only_policies,
-              requirement_providers, mfa_method, mfa_result, evidence (JSON)
+              requirement_providers, mfa_method, mfa_result, evidence (JSON), verdict, verdict_reason
     users:    user_principal_name, user_key, finding, first_at, last_at, failures (500121 log rows),
-              failure_days, dominant_cause, detail, attempts (distinct MFA attempts), fix
+              failure_days, dominant_cause, detail, attempts (distinct MFA attempts), fix, verdict,
+              verdict_reason
     policies: day, policy, report_only, failures, users, top_causes (;-separated)
 
     In CSV, a text cell that starts with =, +, -, @, a tab or a carriage return (a formula to a

@@ -42,12 +42,20 @@ def store_values(db: Path, sql: str) -> set[str]:
         con.close()
 
 
+def store_rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def figures_of(page: Path) -> list[dict]:
     text = page.read_text(encoding="utf-8")
     return json.loads(re.search(r'<script type="application/json" id="figures">(.*?)</script>', text, re.S).group(1))
 
 
-MAIN_FIGURES = {"index": 0, "overview": 4, "users": 2, "policies": 1, "security": 4, "patterns": 6}
+MAIN_FIGURES = {"index": 0, "overview": 5, "users": 2, "policies": 1, "security": 4, "patterns": 6}
 
 
 def site_pages(site: Path) -> list[Path]:
@@ -340,7 +348,7 @@ def test_hover_and_zoom_work(tab, site: Path):
 
 
 DAILY_ATTEMPTS = """SELECT count(*) FROM (
-    SELECT DISTINCT t.created_at::DATE, t.primary_cause, coalesce(t.correlation_id, t.signin_id)
+    SELECT DISTINCT t.created_at::DATE, t.primary_cause, t.verdict, coalesce(t.correlation_id, t.signin_id)
     FROM cause_tags t JOIN signins s ON s.tenant_id = t.tenant_id AND s.id = t.signin_id WHERE {})"""
 
 
@@ -358,7 +366,7 @@ def test_the_daily_chart_filters_by_cause_app_and_failing_policy_in_the_browser(
     status = page.locator("div.filters .status")
     everything = expected("true")
     assert sum(n for _, n in page.evaluate(shown)) == everything
-    cause, app, policy = (page.locator("div.filters select").nth(i) for i in range(3))
+    cause, verdict, app, policy = (page.locator("div.filters select").nth(i) for i in range(4))
 
     app.select_option(label="OfficeHome")
     in_app = expected("s.app_display_name = 'OfficeHome'")
@@ -379,6 +387,10 @@ def test_the_daily_chart_filters_by_cause_app_and_failing_policy_in_the_browser(
 
     cause.select_option(index=0)
     policy.select_option(index=0)
+    verdict.select_option(label="suspicious")
+    suspicious = expected("t.verdict = 'suspicious'")
+    assert 0 < sum(n for _, n in page.evaluate(shown)) == suspicious < everything
+    verdict.select_option(index=0)
     assert sum(n for _, n in page.evaluate(shown)) == everything
     assert status.text_content() == f"all {everything} attempts"
     assert seen.errors == []
@@ -392,6 +404,12 @@ def test_figures_and_summaries_agree_with_the_store(tagged_sample: Path, site: P
     assert causes == {RULES[c].title for c in store_values(tagged_sample, "SELECT primary_cause FROM cause_tags")}
     colors = {trace["name"]: trace["marker"]["color"] for trace in daily["data"]}
     assert len(set(colors.values())) == len(colors)
+    by_verdict = figures_of(site / "overview.html")[1]  # verdicts in a palette of their own
+    verdicts = dict(store_rows(tagged_sample, "SELECT verdict, count(*) FROM cause_tags GROUP BY 1"))
+    assert {t["name"]: t["marker"]["color"] for t in by_verdict["data"]} == {
+        v: {"benign": "#0072B2", "suspicious": "#E69F00", "hostile": "#D55E00"}[v] for v in verdicts
+    }
+    assert set(verdicts) == {"benign", "suspicious", "hostile"}
     overview = (site / "overview.html").read_text(encoding="utf-8")
     assert "618 log rows" in overview and "19,168 user sign-ins" in overview
     (compromised,) = store_values(
@@ -504,7 +522,8 @@ def test_a_renamed_policy_stays_one_and_two_tenants_policies_of_one_name_stay_tw
     assert [f"Also named: {old}." in text for text in texts] == [text.count("tenant-a") > 0 for text in texts]
     overview = (site.index.parent / "overview.html").read_text()
     spec = json.loads(re.search(r'id="filters">(.*?)</script>', overview, re.S).group(1))[0]  # the daily chart
-    policies = [label for _value, label in spec["facets"][2]["options"]]
+    (policy_facet,) = [f for f in spec["facets"] if f["label"] == "Failing CA policy"]
+    policies = [label for _value, label in policy_facet["options"]]
     assert sorted(policies) == [f"{new} · tenant tenant-a", f"{new} · tenant tenant-b"]
 
 

@@ -115,6 +115,13 @@ def test_a_user_s_failures_are_listed_newest_first_as_the_store_has_them(tagged_
     assert failures_shown(done.stdout) == expected
     # every 500121 comes with its cause's title; every other failure says it has no cause tag
     assert done.stdout.count("    likely cause: ") == mfa
+    verdicts = query(
+        tagged_sample,
+        "SELECT t.verdict, t.verdict_reason FROM cause_tags t JOIN signins s ON s.tenant_id = t.tenant_id "
+        "AND s.id = t.signin_id WHERE s.user_principal_name = ? ORDER BY s.created_at DESC, s.id DESC",
+        [upn],
+    )
+    assert re.findall(r"^    verdict: (\w+) \((.*)\)$", done.stdout, re.M) == verdicts
     assert done.stdout.count("    no cause tag: only error 500121 is tagged") == failed - mfa
     assert "showing the" not in done.stdout
 

@@ -353,3 +353,50 @@ def test_fatigue_edges(preset, attempts, fires):
     events = [{"is_mfa_failure": True, "fatigue_attempts": attempts, "mfa_result": "user declined the authentication"}]
     row = evaluate(frame_of(events), RULES, load_thresholds(preset)).row(0, named=True)
     assert row["cause_mfa_fatigue"] is fires
+
+
+def _verdict(**event) -> tuple[str, str]:
+    from transforms.causes import tag_causes
+
+    frame = frame_of([{"error_code": 500121, "is_mfa_failure": True, **event}]).lazy()
+    row = tag_causes(frame, RULES, load_thresholds()).collect().row(0, named=True)
+    return row["verdict"], row["verdict_reason"]
+
+
+def test_a_failure_gets_the_most_serious_verdict_of_its_causes_with_the_reason():
+    assert _verdict(mfa_method="OATH verification code", mfa_result="user entered incorrect code") == (
+        "benign",
+        "a code rejected on the user's own device",
+    )
+    denied = {"mfa_result": "user declined the authentication"}
+    assert _verdict(**denied)[0] == "suspicious"
+    hostile, reason = _verdict(**denied, fatigue_new_source=True)  # from an IP or country never used
+    assert hostile == "hostile" and "password is known" in reason
+    # a traveller whose code is rejected (benign) on an impossible journey (hostile): the journey decides
+    assert _verdict(mfa_method="OATH verification code", mfa_result="user entered incorrect code",
+                    is_new_country=True, impossible_travel=True)[0] == "hostile"  # fmt: skip
+    assert _verdict()[0] == "benign"  # no cause found: no sign of an attack
+
+
+@pytest.mark.parametrize(
+    "verdict, words",
+    [
+        ({"is": "fine", "reason": "x"}, "a verdict is one of benign, suspicious, hostile"),
+        ({"is": "benign"}, "verdict is {is:"),
+        ({"is": "benign", "reason": " "}, "needs a one-line reason"),
+        ({"is": "benign", "reason": "x", "unless": [{"is": "hostile", "reason": "y"}]}, "verdict is {is:"),
+        (
+            {
+                "is": "benign",
+                "reason": "x",
+                "unless": [{"when": {"field": "nope", "is_true": True}, "is": "hostile", "reason": "y"}],
+            },
+            "unknown column",
+        ),  # fmt: skip
+    ],
+)
+def test_verdict_problems_are_named(verdict, words):
+    from transforms.rule_schema import check_document
+
+    problems = [message for _place, message in check_document({"id": "x", "verdict": verdict}, "x")]
+    assert any(words in message for message in problems), problems

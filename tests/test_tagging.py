@@ -255,7 +255,8 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
         assert pl.read_parquet(tmp_path / "policies.parquet").height > 0
         users = json.loads((tmp_path / "users.json").read_text())
         assert len(users) == 8
-        assert list(users[0])[-2:] == ["attempts", "fix"]  # added at the end: the columns before keep their places
+        # added at the end: the columns before keep their places
+        assert list(users[0])[-4:] == ["attempts", "fix", "verdict", "verdict_reason"]
         assert_users_export_counts_attempts_with_the_fix(db, users)
         scored = run_cli("evaluate", "--db", str(db), "--truth", str(SAMPLE / "ground_truth.csv"))
         assert scored.returncode == 0

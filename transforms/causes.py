@@ -27,7 +27,10 @@ TAG_COLUMNS = [
     "mfa_result",
     "hours_since_last_success",
     "success_within_hour",
+    "verdict",
+    "verdict_reason",
 ]
+SEVERITY = {"benign": 0, "suspicious": 1, "hostile": 2}
 
 
 def _evidence(rules: list[Rule]) -> pl.Expr:
@@ -42,8 +45,26 @@ def _evidence(rules: list[Rule]) -> pl.Expr:
     return (pl.lit("{") + joined + pl.lit("}")).alias("evidence")
 
 
+def _verdict(rules: list[Rule], thresholds) -> list[pl.Expr]:
+    """The most serious verdict among every cause that applies (and the conditions that raise it), with
+    its reason; on a tie, the cause first in priority order."""
+    cases = [
+        (pl.col(f"cause_{rule.id}") & condition, verdict, reason)
+        for rule in rules
+        for condition, verdict, reason in rule.verdicts(thresholds)
+    ]
+    worst = pl.max_horizontal([pl.when(held).then(pl.lit(SEVERITY[verdict])) for held, verdict, _ in cases])
+    chosen = lambda pick: pl.coalesce(  # noqa: E731
+        [
+            pl.when(held & (worst == SEVERITY[verdict])).then(pl.lit(pick(verdict, reason)))
+            for held, verdict, reason in cases
+        ]
+    )
+    return [chosen(lambda v, r: v).alias("verdict"), chosen(lambda v, r: r).alias("verdict_reason")]
+
+
 def tag_causes(features: pl.LazyFrame, rules: list[Rule], thresholds) -> pl.LazyFrame:
-    """One row per 500121 sign-in with its primary cause, every cause, confidence, evidence and fix."""
+    """One row per 500121 sign-in with its primary cause, every cause, confidence, evidence, fix and verdict."""
     ordered = sorted(rules, key=lambda rule: rule.priority)
     fired = [pl.when(pl.col(f"cause_{r.id}")).then(pl.lit(r.id)) for r in ordered]
     primary = pl.coalesce(fired)
@@ -56,6 +77,7 @@ def tag_causes(features: pl.LazyFrame, rules: list[Rule], thresholds) -> pl.Lazy
             pl.concat_list(fired).list.drop_nulls().alias("causes"),
             confidence.fill_null(0.0).alias("confidence"),
             _evidence(ordered),
+            *_verdict(ordered, thresholds),
         )
         .with_columns(
             pl.col("primary_cause").replace_strict(fixes, return_dtype=pl.String).alias("fix"),

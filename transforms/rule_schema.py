@@ -16,7 +16,10 @@ from transforms.thresholds import Thresholds
 from transforms.vocabulary import NO_CAUSE
 from transforms.vocabulary import causes as vocabulary_causes
 
-REQUIRED_KEYS = ("id", "priority", "title", "fix", "policy_advice", "evidence", "when", "confidence", "tests")
+REQUIRED_KEYS = (
+    "id", "priority", "title", "fix", "policy_advice", "evidence", "verdict", "when", "confidence", "tests",
+)  # fmt: skip
+VERDICTS = ("benign", "suspicious", "hostile")  # least to most serious
 OPTIONAL_KEYS = ("quote",)  # columns the evidence shows beside those the condition reads
 
 
@@ -133,6 +136,27 @@ def _check_confidence(spec) -> list[Problem]:
     return problems
 
 
+def _check_verdict(spec) -> list[Problem]:
+    """Problems with {is: benign|suspicious|hostile, reason: text, unless: [{when, is, reason}]}: what a
+    failure with this cause says about an attack, and the conditions that make it more serious."""
+    shape = "verdict is {is: benign|suspicious|hostile, reason: text, unless: [{when: ..., is: ..., reason: ...}]}"
+    if not isinstance(spec, dict) or set(spec) - {"is", "reason", "unless"} or {"is", "reason"} - set(spec):
+        return [(("verdict",), shape)]
+    problems = []
+    cases = [(("verdict",), spec)] + [(("verdict", "unless", i), c) for i, c in enumerate(spec.get("unless") or [])]
+    for place, case in cases:
+        if not isinstance(case, dict) or case.get("is") not in VERDICTS:
+            problems.append((place, f"a verdict is one of {', '.join(VERDICTS)}"))
+        elif not (isinstance(case.get("reason"), str) and case["reason"].strip()):
+            problems.append((place, "a verdict needs a one-line reason"))
+        elif place != ("verdict",):
+            if set(case) != {"when", "is", "reason"}:
+                problems.append((place, shape))
+            else:
+                problems += _check_when(case["when"], place + ("when",), fallback_ok=False)
+    return problems
+
+
 def _check_tests(tests) -> list[Problem]:
     """Problems with the rule's own test events."""
     if not isinstance(tests, list):
@@ -174,6 +198,7 @@ def check_document(doc, stem: str) -> list[Problem]:
     ]
     problems += _check_when(doc.get("when"), ("when",), fallback_ok=True) if "when" in doc else []
     problems += _check_confidence(doc["confidence"]) if "confidence" in doc else []
+    problems += _check_verdict(doc["verdict"]) if "verdict" in doc else []
     return problems + (_check_tests(doc["tests"]) if "tests" in doc else [])
 
 

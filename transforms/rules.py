@@ -56,6 +56,7 @@ class Rule:
     tests: list
     source: Path
     quote: tuple[str, ...] = ()  # columns the evidence shows beside those the condition reads (the place, the speed)
+    verdict_spec: dict | None = None  # {is, reason, unless: [{when, is, reason}]}
 
     @property
     def is_fallback(self) -> bool:
@@ -64,9 +65,18 @@ class Rule:
 
     @property
     def fields(self) -> set[str]:
-        """Every column the rule reads, in its condition and its confidence boosts."""
+        """Every column the rule reads: its condition, confidence boosts, quoted evidence and verdict."""
         boosts = [b["when"] for b in self.confidence_spec.get("boosts") or []]
-        return set(_fields_of(self.when)).union(self.quote, *map(_fields_of, boosts))
+        unless = [c["when"] for c in (self.verdict_spec or {}).get("unless") or []]
+        return set(_fields_of(self.when)).union(self.quote, *map(_fields_of, boosts + unless))
+
+    def verdicts(self, thresholds: Thresholds) -> list[tuple[pl.Expr, str, str]]:
+        """(condition, verdict, reason) for this cause: its own verdict, then each more serious one with the
+        condition (besides the cause) that brings it."""
+        spec = self.verdict_spec or {"is": "benign", "reason": "", "unless": []}
+        cases = [(pl.lit(True), spec["is"], spec["reason"])]
+        cases += [(compile_when(c["when"], thresholds), c["is"], c["reason"]) for c in spec.get("unless") or []]
+        return [(condition, verdict, " ".join(reason.split())) for condition, verdict, reason in cases]
 
     def condition(self, thresholds: Thresholds, others: pl.Expr | None = None) -> pl.Expr:
         """Boolean expression: the cause applies. The fallback rule needs `others` (any other rule applies)."""
@@ -133,6 +143,7 @@ def _load_rule(path: Path, problems: list[str]) -> Rule | None:
         doc["tests"],
         path,
         tuple(doc.get("quote", ())),
+        doc["verdict"],
     )
 
 

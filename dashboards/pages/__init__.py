@@ -20,6 +20,9 @@ CAUSE_PALETTE = (
     "#44AA99", "#D55E00", "#AA4499", "#999933", "#88CCEE", "#F0E442", "#CC79A7", "#009E73",
 )  # fmt: skip
 FALLBACK_COLOR = "#BBBBBB"
+# Verdicts in a second palette of their own (Okabe-Ito): blue for user or device trouble, orange and
+# vermillion for what may be, and what is, an attack.
+VERDICT_COLORS = {"benign": "#0072B2", "suspicious": "#E69F00", "hostile": "#D55E00"}
 
 
 @dataclass(frozen=True)

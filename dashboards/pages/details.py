@@ -35,19 +35,20 @@ def user_pages(inputs: Inputs, users: pl.DataFrame, pseudonymized: bool) -> list
         rows = by_user.get(key, failures.clear())
         days = days_by_user.get(key, daily.clear())
         shown = f"the newest {rows.height} of {user['attempts']:,}" if user["attempts"] > rows.height else "every"
-        columns = ["time (UTC)", "app", "method", "device", "place", "primary cause", "all causes", "fix",
+        columns = ["time (UTC)", "app", "method", "device", "place", "primary cause", "verdict", "all causes", "fix",
                    "sign-in (request) id", "correlation id"]  # fmt: skip
         if not pseudonymized:  # evidence holds IPs, places and device names; the portal link leads to names
-            columns[7:7] = ["evidence"]
+            columns[8:8] = ["evidence"]
             columns.append("Entra sign-in logs")
         table_rows = []
         for r in rows.iter_rows(named=True):
             row = [when(r["created_at"]), r["app"], r["mfa_method"], f"{r['os']} / {r['browser']}",
                    f"{r['ip'] or ''} {r['country']}".strip(), inputs.title(r["primary_cause"]),
+                   f"{r['verdict']}: {r['verdict_reason']}",
                    ", ".join(inputs.title(c) for c in r["causes"]), inputs.fix(r["primary_cause"]),
                    r["signin_id"], r["correlation_id"]]  # fmt: skip
             if not pseudonymized:
-                row[7:7] = [_evidence(r["evidence"])]
+                row[8:8] = [_evidence(r["evidence"])]
                 row.append(Link("open the log, search the request id", ENTRA_SIGNIN_LOGS))
             table_rows.append(tuple(row))
         summary = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards import figures
-from dashboards.pages import Chart, Filters, Inputs, Page, Table, count, facet, policy_label
+from dashboards.pages import VERDICT_COLORS, Chart, Filters, Inputs, Page, Table, count, facet, policy_label
 
 OUTCOME_COLORS = {
     "success": "#2ca02c",
@@ -35,6 +35,24 @@ def build(inputs: Inputs) -> Page:
                 inputs.daily_causes(daily) if daily.height else None,
                 "No MFA failure (500121) in this window.",
                 filters,
+            ),
+            Chart(
+                "500121 attempts per day, by verdict",
+                "Benign: user or device trouble; suspicious: it may be an attack; hostile: it is one "
+                "(each failure's most serious verdict, with its reason on the user pages).",
+                figures.stacked_bars(
+                    daily,
+                    "day",
+                    "verdict",
+                    "attempts",
+                    x_title="day (UTC)",
+                    y_title="attempts",
+                    colors=VERDICT_COLORS,
+                    days=(first, last),
+                )  # fmt: skip
+                if daily.height
+                else None,
+                "No MFA failure (500121) in this window.",
             ),
             Chart(
                 "User sign-ins per day: success, interrupt, failure",
@@ -89,7 +107,7 @@ def build(inputs: Inputs) -> Page:
 
 
 def daily_filters(inputs: Inputs) -> Filters:
-    """The daily chart's facts and its cause, app and failing-policy selectors."""
+    """The daily chart's facts and its cause, verdict, app and failing-policy selectors."""
     facts = inputs.titled(inputs.fetch("overview_daily_facts"))
     policies = inputs.fetch("overview_filter_policies")
     rolled_up = ("app", "policy")
@@ -101,6 +119,7 @@ def daily_filters(inputs: Inputs) -> Filters:
         "attempts",
         (
             facet(facts, "cause", "Cause", "attempts", rolled_up),
+            facet(facts, "verdict", "Verdict", "attempts", rolled_up),
             facet(facts, "app", "App", "attempts", rolled_up),
             facet(facts, "policy", "Failing CA policy", "attempts", rolled_up, policy_names(policies)),
         ),

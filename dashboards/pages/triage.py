@@ -82,11 +82,22 @@ def build(inputs: Inputs) -> Page:
         "Who needs a person today",
         "Most urgent first. Open a user for each failure's cause, evidence, fix and ids; "
         "`signins explain <user>` prints the same in a terminal.",
-        ("finding", "user", "since (UTC)", "last failure (UTC)", "cause", "what to do", "fix for the user", "detail"),
+        (
+            "finding",
+            "user",
+            "verdict",
+            "since (UTC)",
+            "last failure (UTC)",
+            "cause",
+            "what to do",
+            "fix for the user",
+            "detail",
+        ),
         [
             (
                 FINDING_KINDS[r["kind"]].title,
                 user_cell(inputs, r),
+                r["verdict"],
                 r["since"],
                 r["last_at"],
                 inputs.title(r["cause"]),

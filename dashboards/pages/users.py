@@ -39,6 +39,7 @@ def build(inputs: Inputs) -> Page:
                 "longest streak",
                 "attempts",
                 "dominant cause",
+                "verdict",
                 "last failure (UTC)",
                 "findings",
             ),
@@ -53,6 +54,7 @@ def build(inputs: Inputs) -> Page:
                     r["longest_streak"],
                     r["attempts"],
                     inputs.title(r["dominant_cause"]),
+                    r["verdict"],
                     r["last_at"],
                     r["findings"],
                 )

@@ -22,7 +22,7 @@ SELECT_ROWS = """
 SELECT s.id, s.created_at, s.error_code, s.failure_reason, s.additional_details, s.user_principal_name,
        s.app_display_name, s.ip_address, s.city, s.country_or_region, s.client_app_used, s.device_operating_system,
        s.device_browser, s.correlation_id, t.primary_cause, t.causes, t.confidence, t.evidence::VARCHAR, t.fix,
-       t.policies, t.requirement_providers, s.tenant_id
+       t.policies, t.requirement_providers, t.verdict, t.verdict_reason, s.tenant_id
 FROM signins s LEFT JOIN cause_tags t ON t.tenant_id = s.tenant_id AND t.signin_id = s.id
 """
 ROWS = SELECT_ROWS + "WHERE s.id = ? OR s.correlation_id = ?\nORDER BY s.created_at, s.tenant_id, s.id\n"
@@ -67,7 +67,7 @@ LOCKOUT_STEPS = (
 # The user's newest failed sign-ins, at most $limit per tenant, newest first.
 USER_FAILURES = """
 SELECT s.tenant_id, s.created_at, s.app_display_name, s.ip_address, s.city, s.country_or_region, s.error_code,
-       s.failure_reason, s.id, s.correlation_id, t.primary_cause, t.confidence, t.fix
+       s.failure_reason, s.id, s.correlation_id, t.primary_cause, t.confidence, t.fix, t.verdict, t.verdict_reason
 FROM signins s LEFT JOIN cause_tags t ON t.tenant_id = s.tenant_id AND t.signin_id = s.id
 WHERE lower(s.user_principal_name) = lower($upn) AND s.error_code <> 0
 QUALIFY row_number() OVER (PARTITION BY s.tenant_id ORDER BY s.created_at DESC, s.id DESC) <= $limit
@@ -90,7 +90,11 @@ def _causes(row: tuple, titles: dict[str, str]) -> list[str]:
     primary, causes, confidence, evidence, fix, policies, providers = row[14:21]
     if primary is None:
         return ["    not tagged yet: run `signins tag`"]
-    lines = [f"    likely cause: {primary} ({titles.get(primary, primary)}), confidence {confidence:.2f}"]
+    verdict, reason = row[21:23]
+    lines = [
+        f"    likely cause: {primary} ({titles.get(primary, primary)}), confidence {confidence:.2f}",
+        f"    verdict: {verdict} ({reason})",
+    ]
     for cause, fields in json.loads(evidence).items():
         shown = ", ".join(f"{printable(k)}={printable(v)}" for k, v in fields.items())
         lines.append(f"      - {cause}: {titles.get(cause, cause)} [{shown}]")
@@ -167,6 +171,8 @@ class Failure(NamedTuple):
     primary_cause: str | None
     confidence: float | None
     fix: str | None
+    verdict: str | None
+    verdict_reason: str | None
 
 
 def _user(con: duckdb.DuckDBPyConnection, upn: str, limit: int) -> str | None:
@@ -241,12 +247,12 @@ def _failure_line(failure: Failure) -> str:
 
 
 def _failure_cause_lines(failure: Failure, titles: dict[str, str]) -> list[str]:
-    """What the engine says about one failed sign-in: its primary cause and the fix. The one place a
-    per-failure judgement is shown (a verdict, once the engine gives one, belongs here too)."""
+    """What the engine says about one failed sign-in: its primary cause, its verdict and the fix."""
     if failure.primary_cause is not None:
         cause = failure.primary_cause
         return [
             f"    likely cause: {cause} ({titles.get(cause, cause)}), confidence {failure.confidence:.2f}",
+            f"    verdict: {failure.verdict} ({failure.verdict_reason})",
             f"    fix: {failure.fix}",
         ]
     if failure.error_code == 500121:

@@ -37,7 +37,7 @@ WHERE rowid IN (
 CREATE OR REPLACE TEMP TABLE report_failures AS
 SELECT t.tenant_id, t.signin_id, t.correlation_id, coalesce(t.correlation_id, t.signin_id) AS attempt, t.user_key,
        coalesce(t.user_principal_name, s.user, t.user_key) AS user,
-       t.created_at, t.created_at::DATE AS day, t.primary_cause, t.causes, t.fix,
+       t.created_at, t.created_at::DATE AS day, t.primary_cause, t.causes, t.fix, t.verdict,
        coalesce(t.mfa_method, 'unknown') AS mfa_method, t.success_within_hour,
        json_extract(t.evidence, '$.new_location.impossible_travel')::BOOLEAN AS impossible_travel,
        s.ip, coalesce(s.country_or_region, 'unknown') AS country,
@@ -67,7 +67,8 @@ FROM spans GROUP BY user_key;
 
 -- Per user: the most distinct failure days within any $window_days days of the window, distinct failure
 -- days in the last 30 days, the current streak (consecutive failure days ending on the window's last day),
--- the longest streak, the dominant cause, whether the user is recurring, and the findings about the user.
+-- the longest streak, the dominant cause, the most serious verdict, whether the user is recurring, and
+-- the findings about the user.
 CREATE OR REPLACE TEMP TABLE report_users AS
 WITH days AS (
     SELECT user_key, day,
@@ -91,6 +92,8 @@ per_user AS (
     SELECT f.user_key, any_value(f.tenant_id) AS tenant_id, any_value(f.user) AS user,
            count(DISTINCT f.day) FILTER (f.day > $last_day - 30) AS days_30,
            count(DISTINCT f.attempt) AS attempts, mode(f.primary_cause) AS dominant_cause,
+           CASE max(CASE f.verdict WHEN 'hostile' THEN 2 WHEN 'suspicious' THEN 1 ELSE 0 END)
+               WHEN 2 THEN 'hostile' WHEN 1 THEN 'suspicious' ELSE 'benign' END AS verdict,
            min(f.created_at) AS first_at, max(f.created_at) AS last_at
     FROM report_failures f GROUP BY f.user_key
 ),
