@@ -22,7 +22,7 @@ SELECT t.user_key, any_value(t.user_principal_name), 'recurring', min(t.created_
        count(DISTINCT t.created_at::DATE), mode(t.primary_cause),
        format('500121 on {} days within {} days; dominant cause {}', any_value(r.most_days), $recurring_window_days,
               mode(t.primary_cause)),
-       count(DISTINCT coalesce(t.correlation_id, t.signin_id))
+       count(DISTINCT coalesce(t.correlation_id, t.signin_id)), verdict_of_severity(max(verdict_severity(t.verdict)))
 FROM cause_tags t JOIN recurring r USING (user_key)
 GROUP BY t.user_key;
 
@@ -32,7 +32,7 @@ SELECT user_key, any_value(user_principal_name), 'privileged_lockout', min(creat
        count(DISTINCT created_at::DATE), mode(primary_cause),
        format('no successful sign-in for {} hours at the last failure (threshold {} h): escalate, the account may be locked out',
               round(max(coalesce(hours_since_last_success, 'infinity'::DOUBLE)), 1), $lockout_hours),
-       count(DISTINCT coalesce(correlation_id, signin_id))
+       count(DISTINCT coalesce(correlation_id, signin_id)), verdict_of_severity(max(verdict_severity(verdict)))
 FROM cause_tags
 WHERE list_contains($privileged, lower(user_principal_name))
    OR (tenant_id, lower(user_principal_name)) IN (SELECT tenant_id, user_principal_name FROM privileged_accounts)
@@ -44,7 +44,7 @@ INSERT INTO user_findings
 SELECT user_key, any_value(user_principal_name), 'fatigue_then_success', min(created_at), max(created_at), count(*),
        count(DISTINCT created_at::DATE), 'mfa_fatigue',
        'an MFA fatigue burst was followed by a successful sign-in within the hour: treat the account as compromised',
-       count(DISTINCT coalesce(correlation_id, signin_id))
+       count(DISTINCT coalesce(correlation_id, signin_id)), verdict_of_severity(max(verdict_severity(verdict)))
 FROM cause_tags
 WHERE list_contains(causes, 'mfa_fatigue') AND success_within_hour
 GROUP BY user_key;

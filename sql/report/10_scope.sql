@@ -92,8 +92,7 @@ per_user AS (
     SELECT f.user_key, any_value(f.tenant_id) AS tenant_id, any_value(f.user) AS user,
            count(DISTINCT f.day) FILTER (f.day > $last_day - 30) AS days_30,
            count(DISTINCT f.attempt) AS attempts, mode(f.primary_cause) AS dominant_cause,
-           CASE max(CASE f.verdict WHEN 'hostile' THEN 2 WHEN 'suspicious' THEN 1 ELSE 0 END)
-               WHEN 2 THEN 'hostile' WHEN 1 THEN 'suspicious' ELSE 'benign' END AS verdict,
+           verdict_of_severity(max(verdict_severity(f.verdict))) AS verdict,
            min(f.created_at) AS first_at, max(f.created_at) AS last_at
     FROM report_failures f GROUP BY f.user_key
 ),
