@@ -28,12 +28,13 @@ def user_pages(inputs: Inputs, users: pl.DataFrame, pseudonymized: bool) -> list
     daily = inputs.titled(inputs.fetch("user_daily"))
     by_user = {k: g for k, g in failures.group_by("tenant_id", "user_key")}
     days_by_user = {k: g for k, g in daily.group_by("tenant_id", "user_key")}
+    no_failures, no_days = failures.clear(), daily.clear()
     with_page = [inputs.links.user(*key) is not None for key in zip(users["tenant_id"], users["user_key"], strict=True)]
     pages = []
     for user in users.filter(pl.Series(with_page, dtype=pl.Boolean)).iter_rows(named=True):
         key = (user["tenant_id"], user["user_key"])
-        rows = by_user.get(key, failures.clear())
-        days = days_by_user.get(key, daily.clear())
+        rows = by_user.get(key, no_failures)
+        days = days_by_user.get(key, no_days)
         shown = f"the newest {rows.height} of {user['attempts']:,}" if user["attempts"] > rows.height else "every"
         columns = ["time (UTC)", "app", "method", "device", "place", "primary cause", "verdict", "all causes", "fix",
                    "sign-in (request) id", "correlation id"]  # fmt: skip

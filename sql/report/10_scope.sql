@@ -23,7 +23,7 @@ CREATE OR REPLACE TEMP MACRO browser_family(browser) AS
 CREATE OR REPLACE TEMP TABLE report_signins AS
 SELECT tenant_id, id, created_at, error_code, coalesce(user_principal_name, user_id) AS user, ip_address AS ip,
        country_or_region, device_operating_system, device_browser, client_app_used, app_display_name,
-       device_display_name, user_agent, risk_level_during_signin, risk_event_types,
+       device_display_name, risk_level_during_signin, risk_event_types,
        risk_level_during_signin IN ('low', 'medium', 'high') OR risk_state IN ('atRisk', 'confirmedCompromised') AS risky,
        ca_set
 FROM signins
@@ -43,8 +43,7 @@ SELECT t.tenant_id, t.signin_id, t.correlation_id, coalesce(t.correlation_id, t.
        s.ip, coalesce(s.country_or_region, 'unknown') AS country,
        coalesce(s.device_operating_system, 'unknown') AS os, os_family(s.device_operating_system) AS platform,
        browser_family(s.device_browser) AS browser,
-       coalesce(s.client_app_used, 'unknown') AS client_app, coalesce(s.app_display_name, 'unknown') AS app,
-       coalesce(s.user_agent, 'unknown') AS user_agent, s.ca_set
+       coalesce(s.client_app_used, 'unknown') AS client_app, coalesce(s.app_display_name, 'unknown') AS app, s.ca_set
 FROM cause_tags t JOIN report_signins s ON s.tenant_id = t.tenant_id AND s.id = t.signin_id
 WHERE t.created_at >= $since AND t.created_at < $until;
 
