@@ -56,6 +56,16 @@ class Store:
         return checksum(self.con, table, LOAD_TIMES)
 
 
+def rows_of(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """The rows a query gives over a closed store, read without locking it for writing (times in UTC)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def table_content(store: Store, table: str, excluded: frozenset[str] = frozenset()) -> list[tuple]:
     """A table's rows, sorted, without the columns that say when (or in which ingest) they were written,
     nor the `excluded` ones."""

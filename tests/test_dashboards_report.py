@@ -16,6 +16,7 @@ import pytest
 
 from dashboards.pseudonymize import pseudonym
 from dashboards.site import build_report
+from tests.conftest import rows_of
 from transforms.rules import load_rules
 
 RULES = {rule.id: rule for rule in load_rules()}
@@ -35,19 +36,7 @@ def site(tagged_sample: Path, tmp_path_factory) -> Path:
 
 
 def store_values(db: Path, sql: str) -> set[str]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {value for (value,) in con.execute(sql).fetchall() if value}
-    finally:
-        con.close()
-
-
-def store_rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return {value for (value,) in rows_of(db, sql) if value}
 
 
 def figures_of(page: Path) -> list[dict]:
@@ -354,11 +343,7 @@ DAILY_ATTEMPTS = """SELECT count(*) FROM (
 
 def test_the_daily_chart_filters_by_cause_app_and_failing_policy_in_the_browser(tab, site: Path, tagged_sample: Path):
     def expected(where: str) -> int:
-        con = duckdb.connect(str(tagged_sample), read_only=True)
-        try:
-            return con.execute(DAILY_ATTEMPTS.format(where)).fetchone()[0]
-        finally:
-            con.close()
+        return rows_of(tagged_sample, DAILY_ATTEMPTS.format(where))[0][0]
 
     seen, page = tab.open(site / "overview.html"), tab.page
     page.wait_for_selector("#figure-0 .main-svg")
@@ -405,7 +390,7 @@ def test_figures_and_summaries_agree_with_the_store(tagged_sample: Path, site: P
     colors = {trace["name"]: trace["marker"]["color"] for trace in daily["data"]}
     assert len(set(colors.values())) == len(colors)
     by_verdict = figures_of(site / "overview.html")[1]  # verdicts in a palette of their own
-    verdicts = dict(store_rows(tagged_sample, "SELECT verdict, count(*) FROM cause_tags GROUP BY 1"))
+    verdicts = dict(rows_of(tagged_sample, "SELECT verdict, count(*) FROM cause_tags GROUP BY 1"))
     assert {t["name"]: t["marker"]["color"] for t in by_verdict["data"]} == {
         v: {"benign": "#0072B2", "suspicious": "#E69F00", "hostile": "#D55E00"}[v] for v in verdicts
     }

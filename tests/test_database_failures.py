@@ -17,7 +17,7 @@ import pytest
 from reliability.snapshot import RUN_COLUMNS, checksum, compare_stores
 from signins import PROJECT_ROOT
 from signins.store.database import LATEST_VERSION, connect, migrate, migrations, schema_version
-from tests.conftest import FIXTURES, OLDER_FORMS, fill_older_store
+from tests.conftest import FIXTURES, OLDER_FORMS, fill_older_store, rows_of
 
 INPUT = FIXTURES / "cross_format" / "azure_monitor.log"
 # A migrated sign-in has no version_hash (sql/schema/009_tenant_identity.sql): compared without it.
@@ -98,14 +98,6 @@ def test_every_older_schema_migrates_without_losing_data(tmp_path, tagged_sample
         if "user_findings" in counts:  # the migration to schema 12 counts each finding's attempts as tagging does
             findings = "SELECT user_key, finding, failures, attempts FROM user_findings ORDER BY ALL"
             assert con.execute(findings).fetchall() == rows_of(tagged_sample, findings)
-    finally:
-        con.close()
-
-
-def rows_of(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
     finally:
         con.close()
 

@@ -10,11 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from signins.analysis.tagging import tag
 from tests.conftest import FIXTURES, Store
+from tests.conftest import rows_of as query
 from transforms.thresholds import load_thresholds
 
 BASE = json.loads((FIXTURES / "cross_format" / "graph_beta_page.json").read_text())["value"][0]
@@ -33,15 +33,6 @@ def signins(*args: str) -> subprocess.CompletedProcess:
 
 def explain(db: Path, *args: str) -> subprocess.CompletedProcess:
     return signins("explain", *args, "--db", str(db))
-
-
-def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def failures_shown(stdout: str) -> list[tuple]:

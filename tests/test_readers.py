@@ -22,7 +22,7 @@ from tests.conftest import FIXTURES, Store
 PAGE = FIXTURES / "cross_format" / "graph_beta_page.json"
 HOLD = (
     "import sys, time; from pathlib import Path; from signins.store.runlock import run_lock\n"
-    "with run_lock(Path(sys.argv[1]), shared=sys.argv[3] == 'shared'):\n"
+    "with run_lock(Path(sys.argv[1]), shared=sys.argv[3] == 'reader'):\n"
     "    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
 )
 READERS = {
@@ -82,7 +82,7 @@ def test_a_reader_waits_for_a_writer_then_refuses(tagged: Path, tmp_path: Path, 
 
 def test_readers_read_together_and_a_writer_waits_for_them(tagged: Path, tmp_path: Path):
     reader = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(tagged), "60", "shared"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD, str(tagged), "60", "reader"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert reader.stdout.readline().strip() == "held"
@@ -113,7 +113,7 @@ def test_a_reader_never_sees_a_run_that_died_before_its_gates(tmp_path: Path):
     assert store.scalar("SELECT count(*) FROM signins") == 1
 
 
-def test_run_lock_shared_holders_coexist(tmp_path: Path):
+def test_run_lock_readers_hold_it_together(tmp_path: Path):
     db = tmp_path / "s.duckdb"
     with run_lock(db, shared=True), run_lock(db, shared=True):
         pass

@@ -56,13 +56,12 @@ class Filters:
     unit: str  # what the value counts, for the line that says what is shown: "attempts"
     facets: tuple[Facet, ...]
 
-    def matching(self, **chosen: str) -> pl.DataFrame:
-        """The facts a choice selects (a facet not chosen: every value), as the page script selects them."""
+    def unfiltered(self) -> pl.DataFrame:
+        """The facts the figure draws before the reader chooses anything: for every rolled-up facet, the
+        rows that hold all of its values together."""
         frame = self.facts
         for facet in self.facets:
-            if facet.column in chosen:
-                frame = frame.filter(pl.col(facet.column) == chosen[facet.column])
-            elif facet.rolled_up:
+            if facet.rolled_up:
                 frame = frame.filter(pl.col(facet.column).is_null())
         return frame
 
@@ -135,19 +134,25 @@ class Inputs:
         first = self.window.since.date()
         return [first + timedelta(days=n) for n in range((self.window.last_day - first).days + 1)]
 
-    def daily_causes(self, frame: pl.DataFrame) -> dict:
-        """500121 attempts per UTC day of the window, stacked by cause title in each cause's colour
-        (`frame`: day, cause, attempts)."""
-        days = (self.window.since.date(), self.window.last_day)
+    def per_day(
+        self,
+        frame: pl.DataFrame,
+        series: str = "cause",
+        value: str = "attempts",
+        colors: dict | None = None,
+        y_title: str = "attempts",
+    ) -> dict:
+        """`value` per UTC day of the window, stacked by `series` (by default 500121 attempts by cause title,
+        each cause in its colour)."""
         return figures.stacked_bars(
             frame,
             "day",
-            "cause",
-            "attempts",
+            series,
+            value,
             x_title="day (UTC)",
-            y_title="attempts",
-            colors=self.cause_colors(),
-            days=days,
+            y_title=y_title,
+            colors=self.cause_colors() if colors is None else colors,
+            days=(self.window.since.date(), self.window.last_day),
         )
 
     def cause_colors(self) -> dict[str, str]:

@@ -72,7 +72,7 @@ def user_pages(inputs: Inputs, users: pl.DataFrame, pseudonymized: bool) -> list
                     Chart(
                         "500121 attempts per day, by primary cause",
                         "UTC days of the window.",
-                        inputs.daily_causes(days),
+                        inputs.per_day(days),
                     ),  # fmt: skip
                     Table(
                         f"Failures: {shown}, newest first",

@@ -18,11 +18,10 @@ OUTCOME_COLORS = {
 def build(inputs: Inputs) -> Page:
     totals = inputs.fetch("overview_totals").row(0, named=True)
     filters = daily_filters(inputs)
-    daily = filters.matching()
+    daily = filters.unfiltered()
     outcomes = inputs.fetch("overview_daily_outcomes")
     week = inputs.fetch("overview_week_changes")
     top = inputs.fetch("overview_top_causes")
-    first, last = inputs.window.since.date(), inputs.window.last_day
     return Page(
         "overview",
         "Overview",
@@ -32,7 +31,7 @@ def build(inputs: Inputs) -> Page:
             Chart(
                 "500121 attempts per day, by primary cause",
                 "Distinct MFA attempts (correlation ids) that ended in error 500121, UTC days.",
-                inputs.daily_causes(daily) if daily.height else None,
+                inputs.per_day(daily) if daily.height else None,
                 "No MFA failure (500121) in this window.",
                 filters,
             ),
@@ -40,34 +39,14 @@ def build(inputs: Inputs) -> Page:
                 "500121 attempts per day, by verdict",
                 "Benign: user or device trouble; suspicious: it may be an attack; hostile: it is one "
                 "(each failure's most serious verdict, with its reason on the user pages).",
-                figures.stacked_bars(
-                    daily,
-                    "day",
-                    "verdict",
-                    "attempts",
-                    x_title="day (UTC)",
-                    y_title="attempts",
-                    colors=VERDICT_COLORS,
-                    days=(first, last),
-                )  # fmt: skip
-                if daily.height
-                else None,
+                inputs.per_day(daily, "verdict", colors=VERDICT_COLORS) if daily.height else None,
                 "No MFA failure (500121) in this window.",
             ),
             Chart(
                 "User sign-ins per day: success, interrupt, failure",
                 "Interrupts are the codes Entra's sign-in failure workbook counts as waiting on the user "
                 "(50074, 50140, ...).",
-                figures.stacked_bars(
-                    outcomes,
-                    "day",
-                    "outcome",
-                    "signins",
-                    x_title="day (UTC)",
-                    y_title="sign-ins",
-                    colors=OUTCOME_COLORS,
-                    days=(first, last),
-                ),
+                inputs.per_day(outcomes, "outcome", "signins", OUTCOME_COLORS, y_title="sign-ins"),
             ),
             Chart(
                 "This week against the week before",
