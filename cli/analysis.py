@@ -110,15 +110,16 @@ def explain(key: str, db_path: Path | None, limit: int) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=Path("data/sample/ground_truth.csv"),
     show_default=True,
-    help="CSV with columns id and cause (the simulator's ground truth).",
+    help="CSV with columns id and cause, and verdict for the verdicts' matrix (the simulator's ground truth).",
 )
 def evaluate(db_path: Path | None, truth: Path) -> None:
-    """Per-cause precision and recall of the primary cause against a ground truth."""
-    from signins.analysis.evaluation import score, table_lines
+    """Per-cause precision and recall of the primary cause against a ground truth, and the verdicts'
+    confusion matrix."""
+    from signins.analysis.evaluation import matrix_lines, score, table_lines
     from signins.store.database import connect
 
     settings = settings_for(db_path)
     with reading(settings), connect(settings.db_path, read_only=True) as con:
-        scores = score(con, truth)
-    for line in table_lines(scores):
+        scores, matrix = score(con, truth)
+    for line in [*table_lines(scores), *matrix_lines(matrix)]:
         click.echo(line)

@@ -81,6 +81,7 @@ def _truth(record: dict, tags: dict) -> dict:
         "cause": tags["cause"],
         "scenario": tags["scenario"],
         "noise": tags.get("noise", ""),
+        "verdict": tags["verdict"],
     }
 
 

@@ -23,7 +23,16 @@ from .policies import POLICIES
 CONTEXT = "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns"
 NEXT = "https://graph.microsoft.com/beta/auditLogs/signIns?$top={top}&$skiptoken={token}"
 PAGE_SIZE = 1000
-TRUTH_COLUMNS = ["id", "correlation_id", "user_principal_name", "created_date_time", "cause", "scenario", "noise"]
+TRUTH_COLUMNS = [
+    "id",
+    "correlation_id",
+    "user_principal_name",
+    "created_date_time",
+    "cause",
+    "scenario",
+    "noise",
+    "verdict",
+]
 
 
 def write_sample(sample: Sample, out: Path, page_size: int = PAGE_SIZE) -> list[Path]:

@@ -22,6 +22,15 @@ MAX_INCIDENT_DAYS = 3  # per user for one-off incidents
 # causes.md: 500121 on >= 3 distinct days within 14 days is "recurring". One-off incidents keep
 # two days more apart than that, since a local evening can fall on the next UTC date.
 RECURRING = (3, 16)
+# What an analyst should conclude from an attempt of each cause (benign for the rest): the ground truth's
+# verdict, unless a story knows better (impossible travel is an attacker holding the password).
+VERDICTS = {
+    "mfa_fatigue": "hostile",
+    "fraud_reported": "hostile",
+    "prompt_denied": "suspicious",
+    "risk_block": "suspicious",
+    "new_location": "suspicious",
+}
 
 
 def _recurs(days: set) -> bool:
@@ -114,10 +123,12 @@ class Planner:
         interrupt: bool | None = None,
         duplicate: bool | None = None,
         noise: str = "",
+        verdict: str | None = None,
     ) -> list[Row]:
         """One failed MFA attempt: optional 50074 interrupt, the 500121 row, maybe a duplicate row.
 
-        ``noise`` names the kind of ambiguity or log noise the attempt was built with (noise.py), "" if clean.
+        ``noise`` names the kind of ambiguity or log noise the attempt was built with (noise.py), "" if clean;
+        ``verdict`` is the expected one when it is not the cause's (VERDICTS).
         """
         rng = self.rng
         rows = interactive(
@@ -141,7 +152,12 @@ class Planner:
             )
         for row in rows:
             if row.code == 500121:
-                row.extra = {"cause": cause, "scenario": scenario, "noise": noise}
+                row.extra = {
+                    "cause": cause,
+                    "scenario": scenario,
+                    "noise": noise,
+                    "verdict": verdict or VERDICTS.get(cause, "benign"),
+                }
         self.rows += rows
         return rows
 

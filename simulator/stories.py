@@ -281,6 +281,7 @@ def impossible_travel(p: Planner, cases: int) -> None:
             f"impossible travel {where.place.city} -> {place.city} ({speed:.0f} km/h)",
             interrupt=False,
             duplicate=False,
+            verdict="hostile",
         )
 
 

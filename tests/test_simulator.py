@@ -49,7 +49,16 @@ PRIORITY = [
     "unknown",
 ]
 SESSION_CODES = {50058, 50140, 50199, 50089, 50132, 50133}
-TRUTH_COLUMNS = ["id", "correlation_id", "user_principal_name", "created_date_time", "cause", "scenario", "noise"]
+TRUTH_COLUMNS = [
+    "id",
+    "correlation_id",
+    "user_principal_name",
+    "created_date_time",
+    "cause",
+    "scenario",
+    "noise",
+    "verdict",
+]
 CLAIM = "MFA requirement satisfied by claim in the token"
 BETA_FIELDS = {
     "id",
@@ -219,6 +228,20 @@ def test_every_cause_appears(truth, clean):
     assert {t["cause"] for t in truth} == set(PRIORITY)
     assert {t["cause"] for t in clean} == set(PRIORITY)
     assert list(truth[0]) == TRUTH_COLUMNS
+
+
+def test_ground_truth_verdicts_follow_the_story(truth):
+    """Attacks are hostile (impossible travel too, though its cause is a new location), what only the
+    user can explain is suspicious, a user's or device's trouble is benign."""
+    by_cause: dict[str, set[str]] = {}
+    for t in truth:
+        kind = "impossible travel" if t["scenario"].startswith("impossible travel") else t["cause"]
+        by_cause.setdefault(kind, set()).add(t["verdict"])
+    assert by_cause.pop("impossible travel") == {"hostile"}
+    assert by_cause.pop("mfa_fatigue") == by_cause.pop("fraud_reported") == {"hostile"}
+    for cause in ("prompt_denied", "risk_block", "new_location"):
+        assert by_cause.pop(cause) == {"suspicious"}
+    assert set().union(*by_cause.values()) == {"benign"}
 
 
 def test_ground_truth_matches_500121_records(records, truth):

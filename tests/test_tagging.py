@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from signins import PROJECT_ROOT
-from signins.analysis.evaluation import evaluate
+from signins.analysis.evaluation import evaluate, matrix_lines, verdict_matrix
 from signins.analysis.tagging import tag
 from signins.errors import StoreError
 from signins.store.database import connect, migrations
@@ -70,6 +70,21 @@ def test_causes_are_found_with_their_precision_and_recall(full: Store):
     assert clean.height == truth.filter(pl.col("noise").is_null()).height
     assert clean.filter(pl.col("cause") != pl.col("primary_cause")).is_empty()
     assert full.scalar("SELECT count(*) FROM cause_tags") == truth.height
+
+
+def test_the_verdict_matrix_counts_each_expected_verdict_by_the_one_given():
+    truth = pl.DataFrame(
+        {"id": ["a", "b", "c", "d", "e"], "verdict": ["benign", "benign", "hostile", "suspicious", "hostile"]}
+    )
+    tags = pl.DataFrame({"signin_id": ["a", "b", "c", "d"], "verdict": ["benign", "suspicious", "hostile", "hostile"]})
+    matrix = verdict_matrix(tags, truth)
+    assert matrix.rows() == [
+        ("benign", 1, 1, 0, 0),
+        ("suspicious", 0, 0, 1, 0),
+        ("hostile", 0, 0, 1, 1),  # e was never tagged
+    ]
+    assert matrix_lines(matrix)[-1] == "verdicts: 2 of 5 match (40.0%)"
+    assert matrix_lines(None) == ["verdicts: the ground truth has no verdict column"]
 
 
 def test_travel_evidence_names_both_places_the_distance_the_hours_and_the_speed(full: Store):
@@ -262,6 +277,8 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
         assert scored.returncode == 0
         correct, total = map(int, re.search(r"overall: (\d+) of (\d+)", scored.stdout).groups())
         assert total == full_failures and correct / total >= 0.9
+        agree, total = map(int, re.search(r"verdicts: (\d+) of (\d+) match", scored.stdout).groups())
+        assert total == full_failures and agree / total >= 0.95
     finally:
         full.con = connect(db)
 
