@@ -65,7 +65,8 @@ SELECT s.id, s.correlation_id, s.user_id, s.user_principal_name, s.created_at, 5
        'mfa denied', 30.0, hash(s.id) % 7 = 0, now(), s.tenant_id,
        CASE WHEN m.cause IN ('mfa_fatigue', 'fraud_reported') THEN 'hostile'
             WHEN m.cause IN ('risk_block', 'prompt_denied', 'new_location') THEN 'suspicious' ELSE 'benign' END,
-       'the verdict of ' || m.cause
+       'the verdict of ' || m.cause,
+       (hash(s.id) % 3)::INTEGER, (hash(s.id) % 2)::INTEGER, 1, (hash(s.id) % 4)::INTEGER, 0, hash(s.id) % 20 = 0
 FROM signins s JOIN mix m ON m.slot = hash(s.id) % m.slots
 WHERE s.error_code = 500121 AND s.created_at >= getvariable('start') + to_days(getvariable('day'))
   AND s.created_at < getvariable('start') + to_days(getvariable('day') + 1);

@@ -56,7 +56,7 @@ def generate_sample(
     if activity_seed is not None:
         tenant.seed = activity_seed  # same people, different weeks (used by the bulk generator)
     planner = plan(tenant)
-    rows = planner.rows + baseline_rows(tenant, planner.blackouts)
+    rows = planner.rows + baseline_rows(tenant, planner.blackouts) + planner.late
     lo = datetime.combine(start, time(0), tzinfo=UTC)
     hi = lo + timedelta(days=days)
     rows = [r for r in rows if lo <= r.when < hi]

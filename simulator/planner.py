@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from . import catalog as cat
@@ -46,10 +47,23 @@ class Planner:
         self.t = tenant
         self.rng = stream(tenant.seed, "scenarios")
         self.rows: list[Row] = []
+        self.late: list[Row] = []  # rows of scenarios run apart (apart())
         self.blackouts: dict = defaultdict(list)
         self.busy: dict = defaultdict(set)  # user index -> booked day indexes
         self.reserved: set = set()  # users owned by a storyline
         self.placed: Counter = Counter()  # incidents placed so far, per builder
+
+    @contextmanager
+    def apart(self, label: str):
+        """Run a scenario on a random stream of its own, its rows kept in `late` (rendered after every
+        other row): a scenario added later leaves what the others draw and render as it was, so the
+        sample changes only by its rows."""
+        saved = self.rng, self.rows
+        self.rng, self.rows = stream(self.t.seed, label), self.late
+        try:
+            yield self
+        finally:
+            self.rng, self.rows = saved
 
     def ordinal(self, name: str) -> int:
         """0, 1, 2, ... on successive calls: lets a builder called once per round vary its variant."""

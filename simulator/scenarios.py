@@ -23,6 +23,10 @@ STORIES = [
     ("impossible_travel", stories.impossible_travel, 6),
     ("fraud_reported", causes.fraud_reported, 4),
 ]
+# Storylines added after the sample was fixed: each runs apart (Planner.apart), last.
+LATE_STORIES = [
+    ("password_spray", stories.password_spray, 1),
+]
 # One-off incidents are placed round-robin (one of each cause per round), so when a pool of
 # users runs short (big tenants, long windows) every cause is thinned alike.
 INCIDENTS = [
@@ -71,4 +75,7 @@ def plan(tenant: Tenant) -> Planner:
             if left[name]:
                 build(planner, 1)
                 left[name] -= 1
+    for name, build, count in LATE_STORIES:
+        with planner.apart(name):
+            build(planner, max(1, round(count * scale)))
     return planner

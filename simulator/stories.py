@@ -1,4 +1,5 @@
-"""Multi-day storylines: fatigue bursts, an admin lockout, recurring drift, outdated apps, travel.
+"""Multi-day storylines: fatigue bursts, an admin lockout, recurring drift, outdated apps, travel, a
+password spray that hits.
 
 Storylines own their users (``Planner.reserved``) so one-off incidents cannot blur them.
 """
@@ -12,11 +13,13 @@ from . import catalog as cat
 from . import phrases as ph
 from .auth import app_policy
 from .flows import Where, day_of, local_to_utc, refresh_burst, whereabouts
+from .ids import guid
 from .planner import Planner
-from .records import Mfa, Risk
+from .records import Mfa, Risk, Row
 from .tenant import User, make_device
 
 UNFAMILIAR = Risk("medium", "medium", "atRisk", "none", ("unfamiliarFeatures",))
+SPRAY_USERS = 14  # wrong passwords from the spraying address, each for another member
 
 
 def mfa_fatigue(p: Planner, bursts: int) -> None:
@@ -290,3 +293,52 @@ def distance_km(a: cat.Place, b: cat.Place) -> float:
     la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def password_spray(p: Planner, sprays: int) -> None:
+    """A password spray from one address at night: wrong passwords for many members within twenty
+    minutes, then, for the one whose password it had, an MFA prompt the user leaves unanswered. The
+    failure's own cause is an unanswered push; the spray makes it hostile."""
+    for s in range(sprays):
+        for _ in range(20):  # a user with a free night
+            user = p.pick(lambda u: u.method == ph.PUSH and not u.location_group)
+            slot = user and p.slot(user, first=5)
+            if slot:
+                break
+        else:
+            continue
+        p.reserved.add(user.index)
+        d, _ = slot
+        place = cat.PLACES[cat.ATTACKER_PLACES[(s * 3 + 1) % len(cat.ATTACKER_PLACES)]]
+        where = Where(place, f"{place.prefix}.{p.rng.randint(2, 254)}", False)
+        device = make_device(p.rng, "win_chrome")
+        start = local_to_utc(day_of(p.t, d), p.rng.uniform(1.0, 4.0), cat.PLACES[user.home]).replace(microsecond=0)
+        others = [u for u in p.t.members if u is not user and not u.per_user_mfa]
+        for target in p.rng.sample(others, min(SPRAY_USERS, len(others))):
+            p.add(
+                [
+                    Row(
+                        user=target,
+                        when=start + timedelta(seconds=p.rng.randint(0, 1200)),
+                        app=cat.APPS["OfficeHome"],
+                        device=device,
+                        place=place,
+                        ip=where.ip,
+                        stage="password_bad",
+                        code=50126,
+                        correlation_id=guid(p.rng),
+                    )
+                ]
+            )
+        p.attempt(
+            user,
+            start + timedelta(minutes=p.rng.randint(21, 30)),
+            device,
+            where,
+            cat.APPS["OfficeHome"],
+            Mfa(ph.PUSH, False, ph.spell(p.rng, "push_not_delivered"), app_policy=[]),
+            "push_not_delivered",
+            f"password spray from one address ({SPRAY_USERS} other members failed) hit this user",
+            duplicate=False,
+            verdict="hostile",
+        )

@@ -138,15 +138,21 @@ def test_the_landing_page_lists_every_finding_most_urgent_first_with_its_page(ta
     assert users[0]["t"] == "adm-nestor.carter@contoso-sample.com" and (site / users[0]["h"]).is_file()
     engine = store_values(
         tagged_sample,
-        "SELECT user_principal_name FROM user_findings WHERE finding IN ('privileged_lockout', 'fatigue_then_success')",
+        "SELECT user_principal_name FROM user_findings "
+        "WHERE finding IN ('privileged_lockout', 'fatigue_then_success', 'fatigue_burst', 'password_known_elsewhere')",
     )
     fraud = store_values(
         tagged_sample, "SELECT user_principal_name FROM cause_tags WHERE list_contains(causes, 'fraud_reported')"
     )
     listed = {u["t"] for u in users}
     assert engine | fraud <= listed and all((site / u["h"]).is_file() for u in users)
-    order = ["Privileged account locked out", "MFA fatigue followed by a success", "MFA prompt reported as fraud",
+    order = ["Privileged account locked out", "MFA fatigue followed by a success", "MFA fatigue burst",
+             "MFA prompt reported as fraud", "Right password from a source the user never used",
              "Newly recurring MFA failures"]  # fmt: skip
+    assert {"MFA fatigue burst", "Right password from a source the user never used"} <= set(kinds)
+    # a burst followed by a success is listed once, as that
+    followed = {u["t"] for k, u in zip(kinds, users, strict=True) if k == "MFA fatigue followed by a success"}
+    assert followed and not followed & {u["t"] for k, u in zip(kinds, users, strict=True) if k == "MFA fatigue burst"}
     assert [order.index(k) for k in kinds] == sorted(order.index(k) for k in kinds)
     (row,) = health["rows"]
     assert row[health["columns"].index("stored sign-ins")] == len(store_values(tagged_sample, "SELECT id FROM signins"))
@@ -396,7 +402,7 @@ def test_figures_and_summaries_agree_with_the_store(tagged_sample: Path, site: P
     }
     assert set(verdicts) == {"benign", "suspicious", "hostile"}
     overview = (site / "overview.html").read_text(encoding="utf-8")
-    assert "618 log rows" in overview and "19,168 user sign-ins" in overview
+    assert "619 log rows" in overview and "19,183 user sign-ins" in overview
     (compromised,) = store_values(
         tagged_sample, "SELECT user_principal_name FROM user_findings WHERE finding = 'fatigue_then_success'"
     )

@@ -92,11 +92,16 @@ def test_every_older_schema_migrates_without_losing_data(tmp_path, tagged_sample
     try:
         assert schema_version(con) == LATEST_VERSION
         kept = {t: n for t, n in counts.items() if t not in OLDER_FORMS}  # gone tables: their rows live on elsewhere
-        assert {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in kept} == kept
+        # the summary of the older history is a cache: schema 15 empties it, the next tagging run builds it anew
+        rebuilt = {t: 0 for t in ("history_summary", "history_summary_state") if t in kept}
+        assert {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in kept} == kept | rebuilt
         # a version stored before schema 9 has no version_hash (sql/schema/009_tenant_identity.sql)
         assert checksum(con, "signins", MIGRATED) == checksum_of(tagged_sample, "signins")
         if "user_findings" in counts:  # the migration to schema 12 counts each finding's attempts as tagging does
-            findings = "SELECT user_key, finding, failures, attempts FROM user_findings ORDER BY ALL"
+            findings = (  # the kinds of finding tagging made at schema 12
+                "SELECT user_key, finding, failures, attempts FROM user_findings "
+                "WHERE finding IN ('recurring', 'privileged_lockout', 'fatigue_then_success') ORDER BY ALL"
+            )
             assert con.execute(findings).fetchall() == rows_of(tagged_sample, findings)
     finally:
         con.close()

@@ -230,18 +230,22 @@ def test_the_same_user_in_two_tenants_is_shown_per_tenant(tenants: Path):
     done = explain(tenants, "DANA.scully@fabrikam.COM")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.rstrip("\n").split("\n")
-    ((recurring,),) = query(
-        tenants, "SELECT detail FROM user_findings WHERE user_key = 'tenant-a/dana.scully@fabrikam.com'"
+    found = query(
+        tenants,
+        "SELECT finding, detail FROM user_findings WHERE user_key = 'tenant-a/dana.scully@fabrikam.com' ORDER BY ALL",
     )
+    # a first tagging run: the user became recurring with it
+    assert [finding for finding, _ in found] == ["became_recurring", "recurring"]
+    findings = ", ".join(f"{finding} ({detail})" for finding, detail in found)
     assert lines[0] == (
         "User dana.scully@fabrikam.com in 2 tenants (tenant-a, tenant-b): 6 failed sign-in(s) in the store, "
         "4 of them 500121, first 2026-11-03 08:00:00 UTC, last 2026-11-06 08:00:00 UTC; "
-        f"findings: recurring ({recurring})"
+        f"findings: {findings}"
     )
     headers = [n for n, line in enumerate(lines) if line.startswith("Tenant ")]
     assert [lines[n] for n in headers] == [
         "Tenant tenant-a: 4 failed sign-in(s) in the store, 3 of them 500121, first 2026-11-03 08:00:00 UTC, "
-        f"last 2026-11-05 09:00:00 UTC; findings: recurring ({recurring})",
+        f"last 2026-11-05 09:00:00 UTC; findings: {findings}",
         "Tenant tenant-b: 2 failed sign-in(s) in the store, 1 of them 500121, first 2026-11-05 08:00:00 UTC, "
         "last 2026-11-06 08:00:00 UTC; no user findings",
     ]

@@ -225,3 +225,22 @@ def test_expired_grant_and_sign_in_frequency_codes_are_session_errors(code):
         [event(0, T0, code=code, correlation_id="c"), event(1, T0 + timedelta(seconds=5), correlation_id="c")]
     )
     assert rows["session_error_neighbours"].to_list() == [[], [code]]
+
+
+def test_the_right_password_from_a_source_never_used_is_known_elsewhere():
+    """A 500121 from an IP address, country or network (ASN) the user never succeeded from; the same
+    failure from the user's known sources is not, nor is a success, nor a user without history."""
+    home = {"ip_address": "10.0.0.1", "country_or_region": "NO", "autonomous_system_number": 2119}
+    rows = features(
+        [
+            event(0, T0 - timedelta(days=2), code=0, **home),
+            event(1, T0, **home),
+            event(2, T0 + timedelta(hours=1), **(home | {"autonomous_system_number": 64500})),
+            event(3, T0 + timedelta(hours=2), **(home | {"ip_address": "10.0.0.2"})),
+            event(4, T0 + timedelta(hours=3), **(home | {"country_or_region": "SE"})),
+            event(5, T0 + timedelta(hours=4), code=0, **(home | {"ip_address": "10.9.9.9"})),
+            event(6, T0, user="u2", **home),  # no successful history yet
+        ]
+    )
+    assert rows["is_new_asn"].to_list() == [False, False, True, False, False, False, False]
+    assert rows["password_known_elsewhere"].to_list() == [False, False, True, True, True, False, False]

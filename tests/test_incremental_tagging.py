@@ -328,3 +328,22 @@ def test_a_sign_in_dated_in_the_future_does_not_carry_the_summary_past_yesterday
 
 def summary(store: Store) -> list[tuple]:
     return store.rows("SELECT * FROM history_summary ORDER BY ALL") + store.rows("SELECT * FROM history_summary_state")
+
+
+def test_wrong_passwords_loaded_late_re_tag_the_failures_their_address_reaches(nights: Store, tmp_path: Path):
+    """Other users' wrong passwords from the address of tonight's failure, loaded after it was tagged,
+    make it a spray that hit: the run re-tags it though its user brought nothing new."""
+    tag(nights.con, THRESHOLDS)
+    at_tonight = "SELECT spray_users_hour, verdict, verdict_reason FROM cause_tags WHERE created_at = ?"
+    assert nights.rows(at_tonight, [TONIGHT])[0][:2] == (0, "suspicious")  # a denied prompt
+    spray = [
+        record(200 + i, TONIGHT - timedelta(minutes=50 - i), code=50126, user=f"s{i}", ip="10.0.0.99")
+        for i in range(THRESHOLDS.spray_min_users)
+    ]
+    spray.append(record(220, TONIGHT - timedelta(minutes=61), code=50126, user="s99", ip="10.0.0.99"))  # too early
+    nights.ingest(write(tmp_path / "spray.json", spray))
+    outcome = tag(nights.con, THRESHOLDS)
+    assert (outcome.users, outcome.tagged) == (len(spray) + 1, 1)
+    count, verdict, reason = nights.rows(at_tonight, [TONIGHT])[0]
+    assert (count, verdict) == (THRESHOLDS.spray_min_users, "hostile") and "password spray" in reason
+    assert tags(nights) == fully_tagged(tmp_path, history() + tonight() + spray)

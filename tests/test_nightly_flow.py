@@ -110,22 +110,24 @@ def test_nightly_run_lands_gates_merges_tags_reports_and_alerts(clean_run):
     failures = store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121")
     alerting = store.rows(
         "SELECT finding, user_principal_name FROM user_findings "
-        "WHERE finding IN ('fatigue_then_success', 'privileged_lockout')"
+        "WHERE finding = 'privileged_lockout' OR verdict = 'hostile'"
     )
     store.con.close()
-    assert totals["sources"] == 20 and totals["new_signins"] == totals["records"] == 19_168
+    assert totals["sources"] == 20 and totals["new_signins"] == totals["records"] == 19_183
     assert totals["quarantined"] == 0 and totals["tagged"] == failures and totals["findings"] >= 3
     assert Path(totals["report"]).name == "index.html" and (Path(totals["report"]).parent / "users.html").is_file()
     record = Path(totals["run_record"])
     assert json.loads((record / "validation.json").read_text())["passed"] is True
-    assert json.loads((record / "summary.json").read_text())["merged"]["new_signins"] == 19_168
+    assert json.loads((record / "summary.json").read_text())["merged"]["new_signins"] == 19_183
     assert not db.with_name(db.name + ".staging").exists()  # files land in the store itself
     store = Store(db)
     assert store.rows("SELECT run_name, state FROM runs") == [(record.name, "kept")]
     assert store.scalar("SELECT count(*) FROM displaced_signins") == 0
     store.con.close()
-    assert alerting and len(alerts) == len(alerting)
-    assert {a["title"].rsplit(": ", 1)[1] for a in alerts} == {upn for _, upn in alerting}
+    # one alert per hostile finding (a fatigue burst, a fraud report, ...) and per locked-out administrator
+    assert {"fatigue_burst", "fraud_reported", "privileged_lockout"} <= {finding for finding, _ in alerting}
+    assert len(alerts) == len(alerting)
+    assert sorted(a["title"].rsplit(": ", 1)[1] for a in alerts) == sorted(upn for _, upn in alerting)
 
 
 def test_a_full_retag_after_the_nightly_keeps_its_privileged_lockout(clean_run, tmp_path: Path):

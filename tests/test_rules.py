@@ -12,13 +12,23 @@ import pytest
 import yaml
 
 from transforms.columns import ALL_COLUMNS, FACT_COLUMNS, FEATURE_COLUMNS, frame_of
-from transforms.rules import OPERATORS, RULES_DIR, RuleFileError, compile_when, evaluate, evidence_columns, load_rules
+from transforms.rules import (
+    OPERATORS,
+    RULES_DIR,
+    RuleFileError,
+    compile_when,
+    evaluate,
+    evidence_columns,
+    load_escalations,
+    load_rules,
+)
 from transforms.thresholds import DEFAULT_PATH, load_thresholds
 
 CAUSES_MD = Path(__file__).parents[1] / "docs/causes.md"
 FEATURES_MD = Path(__file__).parents[1] / "transforms/FEATURES.md"
 DEFAULTS = load_thresholds()
 RULES = load_rules()
+ESCALATIONS = load_escalations()
 
 
 # 1. Operator semantics: one true and one false value per operator; a null value gives false.
@@ -400,3 +410,64 @@ def test_verdict_problems_are_named(verdict, words):
 
     problems = [message for _place, message in check_document({"id": "x", "verdict": verdict}, "x")]
     assert any(words in message for message in problems), problems
+
+
+ESCALATION_CASES = [pytest.param(e, case, id=f"{e.id}::{case['name']}") for e in ESCALATIONS for case in e.tests]
+
+
+@pytest.mark.parametrize(("escalation", "case"), ESCALATION_CASES)
+def test_escalation_event(escalation, case):
+    held = frame_of([case["event"]]).select(escalation.condition(DEFAULTS).alias("x"))["x"].item()
+    assert held is (case["expect"] == "match")
+
+
+def test_escalations_raise_the_verdict_of_any_cause_never_lower_it():
+    code = {"mfa_method": "OATH verification code", "mfa_result": "user entered incorrect code"}  # benign
+    assert _verdict(**code, spray_users_hour=10) == (
+        "hostile",
+        "the failure's IP failed passwords for many users in the hour before, then had this user's right "
+        "password: a password spray that hit",
+    )
+    assert _verdict(**code, spray_users_hour=9)[0] == "benign"
+    assert _verdict(**code, password_failures_hour=5) == (
+        "suspicious",
+        "wrong passwords in the hour before, then the right one",
+    )
+    assert _verdict(**code, password_known_elsewhere=True, success_within_hour=False)[0] == "suspicious"
+    assert _verdict(**code, password_known_elsewhere=True, success_within_hour=True)[0] == "benign"
+    # a hostile cause stays hostile with its own reason (on a tie the causes come first)
+    fatigue = {"fatigue_attempts": 6, "mfa_result": "user declined the authentication"}
+    assert _verdict(**fatigue, password_failures_hour=9) == (
+        "hostile",
+        "prompt after prompt from someone who has the password",
+    )
+
+
+def test_escalation_settings_follow_presets_and_overrides():
+    strict = load_thresholds(overrides={"spray_min_users": 3})
+    spray = next(e for e in ESCALATIONS if e.id == "password_spray")
+    assert frame_of([{"spray_users_hour": 3}]).select(spray.condition(strict))["spray_users_hour"].item() is True
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{}", "is a list of"),
+        ("- {id: a, when: {field: spray_users_hour, gte: 1}, is: benign, reason: x, tests: []}", "brings one of"),
+        ("- {id: a, when: {field: nope, gte: 1}, is: hostile, reason: x, tests: []}", "unknown column"),
+        ("- {id: a, when: {field: spray_users_hour, gte: 1}, is: hostile, reason: ' ', tests: []}", "one-line reason"),
+        ("- {id: a, when: {field: spray_users_hour, gte: 1}, is: hostile, reason: x}", "an escalation is"),
+        (
+            "- {id: a, when: {field: spray_users_hour, gte: 1}, is: hostile, reason: x, tests: []}\n"
+            "- {id: a, when: {field: spray_users_hour, gte: 2}, is: hostile, reason: y, tests: []}",
+            "an id of its own",
+        ),
+        ("- [unclosed", "not valid YAML"),
+    ],
+)
+def test_escalation_file_problems_name_the_place(tmp_path, text, words):
+    path = tmp_path / "escalations.yaml"
+    path.write_text(text)
+    with pytest.raises(RuleFileError) as caught:
+        load_escalations(path)
+    assert any(words in problem and str(path) in problem for problem in caught.value.problems), caught.value.problems

@@ -23,12 +23,12 @@ def sample_store(tmp_path_factory) -> Store:
 
 
 def test_every_sample_record_lands(sample_store: Store):
-    assert sample_store.scalar("SELECT count(*) FROM signins") == 19_168
+    assert sample_store.scalar("SELECT count(*) FROM signins") == 19_183
     assert dict(sample_store.rows("SELECT event_type, count(*) FROM signins GROUP BY 1")) == {
-        "interactiveUser": 7_042,
+        "interactiveUser": 7_057,
         "nonInteractiveUser": 12_126,
     }
-    assert sample_store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121") == 618
+    assert sample_store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121") == 619
 
 
 def test_ground_truth_failures_carry_their_evidence(sample_store: Store):

@@ -231,13 +231,14 @@ def test_every_cause_appears(truth, clean):
 
 
 def test_ground_truth_verdicts_follow_the_story(truth):
-    """Attacks are hostile (impossible travel too, though its cause is a new location), what only the
+    """Attacks are hostile (impossible travel too, though its cause is a new location, and the unanswered
+    prompt of a password spray that hit), what only the
     user can explain is suspicious, a user's or device's trouble is benign."""
     by_cause: dict[str, set[str]] = {}
     for t in truth:
-        kind = "impossible travel" if t["scenario"].startswith("impossible travel") else t["cause"]
+        kind = next((k for k in ("impossible travel", "password spray") if t["scenario"].startswith(k)), t["cause"])
         by_cause.setdefault(kind, set()).add(t["verdict"])
-    assert by_cause.pop("impossible travel") == {"hostile"}
+    assert by_cause.pop("impossible travel") == by_cause.pop("password spray") == {"hostile"}
     assert by_cause.pop("mfa_fatigue") == by_cause.pop("fraud_reported") == {"hostile"}
     for cause in ("prompt_denied", "risk_block", "new_location"):
         assert by_cause.pop(cause) == {"suspicious"}

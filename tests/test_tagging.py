@@ -46,7 +46,9 @@ def snapshot(store: Store) -> dict:
             for (c,) in store.rows("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])
             if c != skip
         ]
-        out[table] = store.rows(f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL")
+        # who became recurring depends on what each run brought, not only on the data
+        only = "WHERE finding <> 'became_recurring'" if table == "user_findings" else ""
+        out[table] = store.rows(f"SELECT {', '.join(columns)} FROM {table} {only} ORDER BY ALL")
     return out
 
 
@@ -136,6 +138,15 @@ def test_user_findings_match_what_the_tenant_was_built_with(full: Store):
         b["user_principal_name"] for b in expected["mfa_fatigue_bursts"] if "followed by success" in b["scenario"]
     }
     assert {u for f, u in found if f == "fatigue_then_success"} == followed
+    bursts = {b["user_principal_name"] for b in expected["mfa_fatigue_bursts"]}
+    assert {u for f, u in found if f == "fatigue_burst"} == bursts  # with or without a success
+    reporters = full.rows("SELECT DISTINCT user_principal_name FROM cause_tags WHERE primary_cause = 'fraud_reported'")
+    assert {u for f, u in found if f == "fraud_reported"} == {u for (u,) in reporters} != set()
+    # one tagging run over everything: every recurring user became recurring with it
+    assert {u for f, u in found if f == "became_recurring"} == {u for f, u in found if f == "recurring"}
+    # the burst users' failures came from sources they never used, and nobody got in within the hour
+    elsewhere = {u for f, u in found if f == "password_known_elsewhere"}
+    assert bursts - followed <= elsewhere
     dominant = dict(
         full.rows("SELECT user_principal_name, dominant_cause FROM user_findings WHERE finding = 'recurring'")
     )
@@ -152,11 +163,20 @@ def test_evidence_and_fix_are_recorded(full: Store):
 
 def test_incremental_tagging_equals_a_full_retag(full: Store, tmp_path: Path):
     # Pages are newest first: the older half arrives one night, the newer half the next.
-    incremental = tagged_store(tmp_path / "inc.duckdb", [PAGES[10:], PAGES[:10]])
+    incremental = tagged_store(tmp_path / "inc.duckdb", [PAGES[10:]])
+    users_of = lambda finding: {u for (u,) in incremental.rows(  # noqa: E731
+        "SELECT user_key FROM user_findings WHERE finding = ?", [finding])}  # fmt: skip
+    first_night = users_of("recurring")
+    for page in PAGES[:10]:
+        incremental.ingest(page)
+    tag(incremental.con, THRESHOLDS)
     assert snapshot(incremental) == snapshot(full)
+    became = users_of("became_recurring")
+    assert became == users_of("recurring") - first_night and became  # the second night made them recurring
     again = tag(incremental.con, THRESHOLDS)
     assert (again.users, again.tagged) == (0, 0)
     assert snapshot(incremental) == snapshot(full)
+    assert users_of("became_recurring") == became  # a run that brings nothing changes no finding
 
 
 def test_tagging_in_buckets_of_users_equals_tagging_at_once(full: Store, tmp_path: Path, monkeypatch):
@@ -210,17 +230,25 @@ def test_a_version_1_database_is_migrated_without_losing_data(tmp_path: Path):
     assert tag(store.con, THRESHOLDS).tagged == store.scalar("SELECT count(*) FROM signins WHERE error_code = 500121")
 
 
+# The tags each kind of finding is built from (every tag of the user for the others).
+FINDING_TAGS = {
+    "fatigue_then_success": "list_contains(causes, 'mfa_fatigue') AND success_within_hour",
+    "fatigue_burst": "list_contains(causes, 'mfa_fatigue')",
+    "fraud_reported": "list_contains(causes, 'fraud_reported')",
+    "password_known_elsewhere": "password_known_elsewhere AND NOT success_within_hour",
+}
+
+
 def assert_users_export_counts_attempts_with_the_fix(db: Path, users: list[dict]) -> None:
     """Each finding's attempts are the distinct correlation ids of the tags it is built from, and its fix
     is the fix the cause engine gave its dominant cause."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         for row in users:
-            fatigue = row["finding"] == "fatigue_then_success"
             ((attempts, rows),) = con.execute(
                 "SELECT count(DISTINCT coalesce(correlation_id, signin_id)), count(*) FROM cause_tags "
-                "WHERE user_key = ? AND (NOT ? OR (list_contains(causes, 'mfa_fatigue') AND success_within_hour))",
-                [row["user_key"], fatigue],
+                f"WHERE user_key = ? AND {FINDING_TAGS.get(row['finding'], 'true')}",
+                [row["user_key"]],
             ).fetchall()
             assert (row["attempts"], row["failures"]) == (attempts, rows)
             fixes = con.execute("SELECT DISTINCT fix FROM cause_tags WHERE primary_cause = ?", [row["dominant_cause"]])
@@ -241,6 +269,7 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
         "SELECT signin_id, correlation_id FROM cause_tags WHERE primary_cause = 'time_drift' LIMIT 1"
     )[0]
     full_failures = full.scalar("SELECT count(*) FROM cause_tags")
+    findings = full.scalar("SELECT count(*) FROM user_findings")
     full.con.close()
     try:
         explained = run_cli("explain", correlation_id, "--db", str(db))
@@ -264,12 +293,22 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
             "fix",
             "policies",
         ]
+        assert header[-8:] == [  # added at the end: the hour before the failure
+            "verdict",
+            "verdict_reason",
+            "password_failures_hour",
+            "password_failure_ips_hour",
+            "spray_users_hour",
+            "mfa_interrupts_hour",
+            "ca_blocks_hour",
+            "password_known_elsewhere",
+        ]
         for kind, fmt in [("users", "json"), ("policies", "parquet")]:
             target = tmp_path / f"{kind}.{fmt}"
             assert run_cli("export", kind, "--db", str(db), "--format", fmt, "--out", str(target)).returncode == 0
         assert pl.read_parquet(tmp_path / "policies.parquet").height > 0
         users = json.loads((tmp_path / "users.json").read_text())
-        assert len(users) == 8
+        assert len(users) == findings > 8
         # added at the end: the columns before keep their places
         assert list(users[0])[-4:] == ["attempts", "fix", "verdict", "verdict_reason"]
         assert_users_export_counts_attempts_with_the_fix(db, users)

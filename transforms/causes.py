@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.columns import ALL_COLUMNS
-from transforms.rules import Rule, evaluate, evidence_columns
+from transforms.rules import Escalation, Rule, evaluate, evidence_columns, load_escalations
 
 TAG_COLUMNS = [
     "tenant_id",
@@ -29,6 +29,13 @@ TAG_COLUMNS = [
     "success_within_hour",
     "verdict",
     "verdict_reason",
+    # the hour before the failure (transforms/FEATURES.md)
+    "password_failures_hour",
+    "password_failure_ips_hour",
+    "spray_users_hour",
+    "mfa_interrupts_hour",
+    "ca_blocks_hour",
+    "password_known_elsewhere",
 ]
 SEVERITY = {"benign": 0, "suspicious": 1, "hostile": 2}
 
@@ -45,14 +52,16 @@ def _evidence(rules: list[Rule]) -> pl.Expr:
     return (pl.lit("{") + joined + pl.lit("}")).alias("evidence")
 
 
-def _verdict(rules: list[Rule], thresholds) -> list[pl.Expr]:
-    """The most serious verdict among every cause that applies (and the conditions that raise it), with
-    its reason; on a tie, the cause first in priority order."""
+def _verdict(rules: list[Rule], escalations: list[Escalation], thresholds) -> list[pl.Expr]:
+    """The most serious verdict among every cause that applies (and the conditions that raise it) and the
+    escalations that hold, with its reason; on a tie, the cause first in priority order, then the
+    escalations in their order."""
     cases = [
         (pl.col(f"cause_{rule.id}") & condition, verdict, reason)
         for rule in rules
         for condition, verdict, reason in rule.verdicts(thresholds)
     ]
+    cases += [(e.condition(thresholds), e.verdict, e.reason) for e in escalations]
     worst = pl.max_horizontal([pl.when(held).then(pl.lit(SEVERITY[verdict])) for held, verdict, _ in cases])
     chosen = lambda pick: pl.coalesce(  # noqa: E731
         [
@@ -63,8 +72,12 @@ def _verdict(rules: list[Rule], thresholds) -> list[pl.Expr]:
     return [chosen(lambda v, r: v).alias("verdict"), chosen(lambda v, r: r).alias("verdict_reason")]
 
 
-def tag_causes(features: pl.LazyFrame, rules: list[Rule], thresholds) -> pl.LazyFrame:
-    """One row per 500121 sign-in with its primary cause, every cause, confidence, evidence, fix and verdict."""
+def tag_causes(
+    features: pl.LazyFrame, rules: list[Rule], thresholds, escalations: list[Escalation] | None = None
+) -> pl.LazyFrame:
+    """One row per 500121 sign-in with its primary cause, every cause, confidence, evidence, fix and verdict
+    (raised by the escalations: those of transforms/escalations.yaml unless given)."""
+    escalations = load_escalations() if escalations is None else escalations
     ordered = sorted(rules, key=lambda rule: rule.priority)
     fired = [pl.when(pl.col(f"cause_{r.id}")).then(pl.lit(r.id)) for r in ordered]
     primary = pl.coalesce(fired)
@@ -77,7 +90,7 @@ def tag_causes(features: pl.LazyFrame, rules: list[Rule], thresholds) -> pl.Lazy
             pl.concat_list(fired).list.drop_nulls().alias("causes"),
             confidence.fill_null(0.0).alias("confidence"),
             _evidence(ordered),
-            *_verdict(ordered, thresholds),
+            *_verdict(ordered, escalations, thresholds),
         )
         .with_columns(
             pl.col("primary_cause").replace_strict(fixes, return_dtype=pl.String).alias("fix"),

@@ -27,6 +27,7 @@ FACT_COLUMNS: dict[str, pl.DataType] = {
     "city": pl.String,
     "latitude": pl.Float64,
     "longitude": pl.Float64,
+    "autonomous_system_number": pl.Int64,
     "network_types": STRINGS,
     "device_id": pl.String,
     "device_operating_system": pl.String,
@@ -50,6 +51,11 @@ FACT_COLUMNS: dict[str, pl.DataType] = {
     "ca_failure_grants": STRINGS,
     "ca_failure_unmet": STRINGS,
     "ca_report_only_failure_policies": STRINGS,
+    "password_failures_hour": pl.Int64,
+    "password_failure_ips_hour": pl.Int64,
+    "mfa_interrupts_hour": pl.Int64,
+    "ca_blocks_hour": pl.Int64,
+    "spray_users_hour": pl.Int64,
 }
 
 # Feature columns added by transforms.features.signin_features (FEATURES.md, "Feature columns").
@@ -60,6 +66,8 @@ FEATURE_COLUMNS: dict[str, pl.DataType] = {
     "app_version_outdated": pl.Boolean,
     "is_new_country": pl.Boolean,
     "is_new_city": pl.Boolean,
+    "is_new_asn": pl.Boolean,
+    "password_known_elsewhere": pl.Boolean,
     "distance_km": pl.Float64,
     "speed_kmh": pl.Float64,
     "previous_place": pl.String,

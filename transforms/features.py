@@ -265,6 +265,7 @@ def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
             first_seen_in_success_history("city").alias("is_new_city"),
             first_seen_in_success_history("device_key").alias("is_new_device"),
             first_seen_in_success_history("ip_address").alias("_is_new_ip"),
+            first_seen_in_success_history("autonomous_system_number").alias("is_new_asn"),
             *travel(),
             *success_timing(timedelta(minutes=thresholds.success_after_fatigue_minutes)),
         )
@@ -274,6 +275,11 @@ def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
         .fill_null(False)
         .alias("impossible_travel"),
         (pl.col("_is_new_ip") | pl.col("is_new_country")).alias("fatigue_new_source"),
+        # A 500121 means the first factor passed: from a source the user never succeeded from, someone
+        # else may hold the password.
+        (pl.col("is_mfa_failure") & (pl.col("_is_new_ip") | pl.col("is_new_country") | pl.col("is_new_asn"))).alias(
+            "password_known_elsewhere"
+        ),
     ).drop("_is_new_ip")
     # Each history step reads its input more than once (self-joins): computing the input once first
     # keeps the plan from recomputing everything upstream for every read.

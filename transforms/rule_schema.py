@@ -202,6 +202,31 @@ def check_document(doc, stem: str) -> list[Problem]:
     return problems + (_check_tests(doc["tests"]) if "tests" in doc else [])
 
 
+ESCALATION_KEYS = {"id", "when", "is", "reason", "tests"}
+
+
+def check_escalations(doc) -> list[Problem]:
+    """Problems with the escalations file: a list of {id, when, is: suspicious|hostile, reason, tests}, the
+    conditions that make any failure at least that serious whatever its cause."""
+    if not isinstance(doc, list):
+        return [((), "the escalations file is a list of {id, when, is, reason, tests}")]
+    problems: list[Problem] = []
+    ids = [e.get("id") for e in doc if isinstance(e, dict)]
+    for i, item in enumerate(doc):
+        if not isinstance(item, dict) or set(item) != ESCALATION_KEYS:
+            problems.append(((i,), "an escalation is {id, when, is, reason, tests}"))
+            continue
+        if not isinstance(item["id"], str) or ids.count(item["id"]) > 1:
+            problems.append(((i, "id"), "an escalation needs an id of its own"))
+        if item["is"] not in VERDICTS[1:]:
+            problems.append(((i, "is"), f"an escalation brings one of {', '.join(VERDICTS[1:])}"))
+        if not (isinstance(item["reason"], str) and item["reason"].strip()):
+            problems.append(((i, "reason"), "an escalation needs a one-line reason"))
+        problems += [((i, *place), message) for place, message in _check_when(item["when"], ("when",), False)]
+        problems += [((i, *place), message) for place, message in _check_tests(item["tests"])]
+    return problems
+
+
 def _check_quote(quote) -> list[Problem]:
     """`quote` is a list of known columns."""
     if not isinstance(quote, list):

@@ -9,10 +9,11 @@ import polars as pl
 import yaml
 
 from transforms.operators import OPERATORS
-from transforms.rule_schema import check_document, where
+from transforms.rule_schema import check_document, check_escalations, where
 from transforms.thresholds import Thresholds
 
 RULES_DIR = Path(__file__).with_name("rules")
+ESCALATIONS = Path(__file__).with_name("escalations.yaml")
 # libyaml's safe loader where PyYAML was built with it: the rules load twice per run, and it is much faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -115,18 +116,25 @@ def compile_when(node: dict, thresholds: Thresholds, others: pl.Expr | None = No
     return OPERATORS[op].build(pl.col(node["field"]), _resolve(node[op], thresholds)).fill_null(False)
 
 
-def _load_rule(path: Path, problems: list[str]) -> Rule | None:
-    """One rule file as a Rule, or None after adding its problems."""
+def _read_yaml(path: Path, problems: list[str]) -> tuple[object, yaml.Node] | None:
+    """A YAML file as data and as nodes (for line numbers), or None after adding why it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8")
-        doc, root = yaml.load(text, Loader=YAML_LOADER), yaml.compose(text, Loader=YAML_LOADER)
+        return yaml.load(text, Loader=YAML_LOADER), yaml.compose(text, Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError) as error:
         problems.append(f"{path}: cannot read: {error}")
-        return None
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
         problems.append(f"{path}:{line}: not valid YAML: {error.problem}")
+    return None
+
+
+def _load_rule(path: Path, problems: list[str]) -> Rule | None:
+    """One rule file as a Rule, or None after adding its problems."""
+    read = _read_yaml(path, problems)
+    if read is None:
         return None
+    doc, root = read
     found = check_document(doc, path.stem)
     problems += [f"{where(path, root, place)}: {message}" for place, message in found]
     if found:
@@ -183,6 +191,37 @@ def load_rules(folder: Path | str = RULES_DIR) -> list[Rule]:
     if problems:
         raise RuleFileError(problems)
     return sorted(rules, key=lambda r: r.priority)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A condition that makes any failure at least `verdict`, whatever its causes (escalations.yaml)."""
+
+    id: str
+    when: dict
+    verdict: str
+    reason: str
+    tests: list
+
+    @property
+    def fields(self) -> set[str]:
+        return set(_fields_of(self.when))
+
+    def condition(self, thresholds: Thresholds) -> pl.Expr:
+        return compile_when(self.when, thresholds)
+
+
+def load_escalations(path: Path | str = ESCALATIONS) -> list[Escalation]:
+    """The escalations file; raises one RuleFileError listing every problem."""
+    path, problems = Path(path), []
+    read = _read_yaml(path, problems)
+    if read is None:
+        raise RuleFileError(problems)
+    doc, root = read
+    problems = [f"{where(path, root, place)}: {message}" for place, message in check_escalations(doc)]
+    if problems:
+        raise RuleFileError(problems)
+    return [Escalation(e["id"], e["when"], e["is"], " ".join(e["reason"].split()), e["tests"]) for e in doc]
 
 
 def evidence_columns(rule: Rule) -> list[str]:

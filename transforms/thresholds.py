@@ -22,6 +22,8 @@ class Thresholds:
     success_after_fatigue_minutes: int
     recurring_min_days: int
     recurring_window_days: int
+    spray_min_users: int
+    password_guesses_min: int
     travel_min_km: float
     travel_min_kmh: float
     privileged_lockout_hours: float

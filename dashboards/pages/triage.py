@@ -27,9 +27,18 @@ FINDING_KINDS = {
         "MFA fatigue followed by a success",
         "Treat the account as compromised: revoke its sessions, reset its password, review what it accessed.",
     ),
+    "fatigue_burst": FindingKind(
+        "MFA fatigue burst",
+        "Someone holds the password and pushes prompts: block sign-in, reset the password, revoke the sessions; "
+        "tell the user never to approve a prompt they did not start.",
+    ),
     "fraud_reported": FindingKind(
         "MFA prompt reported as fraud",
         "The password is likely known: call the user, reset the password, check the sign-ins around the report.",
+    ),
+    "password_known_elsewhere": FindingKind(
+        "Right password from a source the user never used",
+        "Ask the user whether the sign-in was theirs; if not, reset the password and revoke the sessions.",
     ),
     "newly_recurring": FindingKind(
         "Newly recurring MFA failures",

@@ -22,7 +22,9 @@ SELECT_ROWS = """
 SELECT s.id, s.created_at, s.error_code, s.failure_reason, s.additional_details, s.user_principal_name,
        s.app_display_name, s.ip_address, s.city, s.country_or_region, s.client_app_used, s.device_operating_system,
        s.device_browser, s.correlation_id, t.primary_cause, t.causes, t.confidence, t.evidence::VARCHAR, t.fix,
-       t.policies, t.requirement_providers, t.verdict, t.verdict_reason, s.tenant_id
+       t.policies, t.requirement_providers, t.verdict, t.verdict_reason, t.password_failures_hour,
+       t.password_failure_ips_hour, t.spray_users_hour, t.mfa_interrupts_hour, t.ca_blocks_hour,
+       t.password_known_elsewhere, s.tenant_id
 FROM signins s LEFT JOIN cause_tags t ON t.tenant_id = s.tenant_id AND t.signin_id = s.id
 """
 ROWS = SELECT_ROWS + "WHERE s.id = ? OR s.correlation_id = ?\nORDER BY s.created_at, s.tenant_id, s.id\n"
@@ -98,12 +100,26 @@ def _causes(row: tuple, titles: dict[str, str]) -> list[str]:
     for cause, fields in json.loads(evidence).items():
         shown = ", ".join(f"{printable(k)}={printable(v)}" for k, v in fields.items())
         lines.append(f"      - {cause}: {titles.get(cause, cause)} [{shown}]")
+    lines.append(hour_before(*row[23:29]))
     lines.append(f"    fix: {fix}")
     demanded = ", ".join(policies or []) or "no Conditional Access policy"
     lines.append(
         f"    MFA demanded by: {demanded}; requirement providers: {', '.join(providers or []) or 'none recorded'}"
     )
     return lines
+
+
+def hour_before(
+    wrong: int | None, ips: int | None, spray: int | None, interrupts: int | None, blocks: int | None, elsewhere
+) -> str:
+    """What happened in the hour before a 500121 failure (cause_tags), as one line."""
+    if wrong is None:
+        return "    the hour before: not recorded (tagged by an older version: run `signins tag --full`)"
+    line = (
+        f"    the hour before: {wrong} wrong password(s) from {ips} IP address(es); {spray} user(s) failed a "
+        f"password from this IP address; {interrupts} other MFA interrupt(s); {blocks} Conditional Access block(s)"
+    )
+    return line + ("; the right password from a source the user never signed in from" if elsewhere else "")
 
 
 def _shown(value: object) -> object:

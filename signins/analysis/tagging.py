@@ -1,6 +1,8 @@
 """Tag the store's 500121 sign-ins with causes, incrementally, and rebuild the findings built on them.
 
-Features depend only on a user's own history, and look only so far ahead and back in it (HistoryReach).
+Features depend only on a user's own history, and look only so far ahead and back in it (HistoryReach);
+the one exception, how many users failed a password from a failure's IP in the hour before, re-tags the
+users it reaches (sql/causes/05_pending_users.sql).
 So a run re-tags the sign-ins of users with sign-ins loaded since the last run, from a little before the
 earliest of those on, reading the history that can still change their features (sql/causes/05 and 07:
 the few older sign-ins that decide a feature come from a summary of the users' history that each run
@@ -22,10 +24,11 @@ from signins.errors import StoreError
 from signins.store.database import query, run_script
 from transforms.causes import tag_causes
 from transforms.features import SESSION_NEIGHBOUR_WINDOW, signin_features
-from transforms.rules import load_rules
+from transforms.rules import load_escalations, load_rules
 from transforms.thresholds import Thresholds
 
 BUCKET_ROWS = 500_000  # sign-ins tagged at once: bounds tagging's peak memory (benchmarks/README.md)
+HOUR_BEFORE = timedelta(hours=1)  # what a failure's facts read before it (sql/causes/10_signin_facts.sql)
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,10 @@ class HistoryReach:
     def of(cls, thresholds: Thresholds) -> HistoryReach:
         fatigue = timedelta(minutes=thresholds.fatigue_window_minutes)
         success = timedelta(minutes=thresholds.success_after_fatigue_minutes)
-        back = max(fatigue, SESSION_NEIGHBOUR_WINDOW)
+        back = max(fatigue, SESSION_NEIGHBOUR_WINDOW, HOUR_BEFORE)
         # failure_days_14 counts UTC days: a day more than the window, from the earliest sign-in re-tagged
         return cls(
-            ahead=max(fatigue, success, SESSION_NEIGHBOUR_WINDOW),
+            ahead=max(fatigue, success, SESSION_NEIGHBOUR_WINDOW, HOUR_BEFORE),
             back=back,
             failures_back=back + timedelta(days=thresholds.recurring_window_days + 1),
         )
@@ -121,9 +124,12 @@ def _bucket_facts(con: duckdb.DuckDBPyConnection, buckets: int) -> None:
     run_script(con, "causes/12_bucket_facts.sql", {"buckets": buckets})
 
 
-def _tag_bucket(con: duckdb.DuckDBPyConnection, bucket: int, buckets: int, rules, thresholds) -> tuple[int, int]:
+def _tag_bucket(
+    con: duckdb.DuckDBPyConnection, bucket: int, buckets: int, rules, escalations, thresholds
+) -> tuple[int, int]:
     facts = query(con, "causes/14_bucket_facts_slice.sql", {"bucket": bucket}).pl()
-    tags = tag_causes(signin_features(facts.lazy(), thresholds), rules, thresholds).collect(engine="in-memory")
+    features = signin_features(facts.lazy(), thresholds)
+    tags = tag_causes(features, rules, thresholds, escalations).collect(engine="in-memory")
     con.register("new_tags", tags.with_columns(pl.lit(datetime.now(UTC)).alias("tagged_at")))
     try:
         run_script(con, "causes/16_replace_tags.sql", {"buckets": buckets, "bucket": bucket})
@@ -133,8 +139,19 @@ def _tag_bucket(con: duckdb.DuckDBPyConnection, bucket: int, buckets: int, rules
     return facts.height, kept
 
 
-def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
-    """User findings and per-policy daily counts, from cause_tags (cheap: aggregates)."""
+def _previous_watermark(con: duckdb.DuckDBPyConnection, until: datetime | None) -> datetime | None:
+    """What had been loaded by the previous tagging run that brought new sign-ins: the last run's watermark
+    when this one brings more, else the one before (a run that brings nothing changes no finding)."""
+    state = con.execute("SELECT loaded_until, previous_loaded_until FROM tag_state WHERE id = 1").fetchall()
+    if not state:
+        return None
+    loaded_until, previous = state[0]
+    return loaded_until if until is not None and (loaded_until is None or until > loaded_until) else previous
+
+
+def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, loaded_before=None) -> None:
+    """User findings and per-policy daily counts, from cause_tags (cheap: aggregates). `loaded_before`: what
+    the previous run knew (None: nothing), for the users who became recurring since."""
     run_script(
         con,
         "causes/20_user_findings.sql",
@@ -143,6 +160,7 @@ def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> 
             "recurring_window_days": thresholds.recurring_window_days,
             "lockout_hours": float(thresholds.privileged_lockout_hours),
             "privileged": [upn.lower() for upn in thresholds.privileged_accounts],
+            "loaded_before": loaded_before,
         },
     )
     run_script(con, "causes/30_policy_daily.sql")
@@ -150,26 +168,31 @@ def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> 
 
 def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = False) -> TagOutcome:
     """Tag what changed since the last run (or everything), then rebuild the findings."""
-    rules = load_rules()
+    rules, escalations = load_rules(), load_escalations()
     read = tagged = 0
     try:
         full, until, history_built = _users_to_tag(con, thresholds, full)
+        loaded_before = _previous_watermark(con, until)
         users, rows = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM pending_users").fetchall()[0]
         buckets = max(1, -(-int(rows) // BUCKET_ROWS))
         _bucket_facts(con, buckets)
         for bucket in range(buckets):
             con.execute("BEGIN TRANSACTION")
-            got = _tag_bucket(con, bucket, buckets, rules, thresholds)
+            got = _tag_bucket(con, bucket, buckets, rules, escalations, thresholds)
             con.execute("COMMIT")
             read, tagged = read + got[0], tagged + got[1]
         # every pending user's facts: not kept for the connection's life
         con.execute("DROP TABLE bucket_facts")
         con.execute("DROP TABLE IF EXISTS kept_tags")
         con.execute("BEGIN TRANSACTION")
-        rebuild_findings(con, thresholds)
+        rebuild_findings(con, thresholds, loaded_before)
         history_built = history_built or not _summary_serves(con)
         run_script(con, "causes/18_summarise_history.sql", {"until": None})  # on to a day before the latest
-        con.execute("INSERT OR REPLACE INTO tag_state VALUES (1, ?, ?, now())", [until, _thresholds_json(thresholds)])
+        con.execute(
+            "INSERT OR REPLACE INTO tag_state (id, loaded_until, thresholds, tagged_at, previous_loaded_until) "
+            "VALUES (1, ?, ?, now(), ?)",
+            [until, _thresholds_json(thresholds), loaded_before],
+        )
         con.execute("COMMIT")
     except duckdb.Error as exc:
         try:

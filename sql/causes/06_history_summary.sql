@@ -4,6 +4,7 @@
 CREATE OR REPLACE TEMP VIEW user_signins AS
 SELECT coalesce(user_id, lower(user_principal_name)) AS user_key, id, created_at,
        country_or_region, city, device_id, device_operating_system, device_browser, ip_address,
+       autonomous_system_number,
        CASE WHEN error_code = 0 THEN {'at': created_at, 'id': id} END AS success,
        CASE WHEN latitude IS NOT NULL AND NOT (latitude = 0 AND longitude = 0) THEN {'at': created_at, 'id': id} END
            AS located

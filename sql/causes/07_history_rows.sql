@@ -1,7 +1,7 @@
 -- The pending users' sign-ins before context_from (05_pending_users.sql) that features of later sign-ins
 -- still read (transforms/features.py), as the temp table history_rows:
---   - the first success with each country, city, device and IP address (is_new_country, is_new_city,
---     is_new_device, fatigue_new_source); the first of them all is the user's first success (has a history);
+--   - the first success with each country, city, device, IP address and network (ASN) (is_new_country,
+--     is_new_city, is_new_device, fatigue_new_source, is_new_asn); the first of them all is the user's first success (has a history);
 --   - the last success (hours_since_last_success);
 --   - the last sign-in with coordinates (distance_km, speed_kmh).
 -- First and last as signin_features orders sign-ins: by time, then id. Devices are grouped by id,
@@ -12,13 +12,15 @@
 CREATE OR REPLACE TEMP TABLE history_rows AS
 WITH combinations AS (
     SELECT user_key, country_or_region, city, device_id, device_operating_system, device_browser, ip_address,
+           autonomous_system_number,
            min(first_success) AS first_success, max(last_success) AS last_success, max(last_located) AS last_located
     FROM (
         SELECT h.* FROM history_summary AS h SEMI JOIN pending_users AS p ON p.user_key = h.user_key
         WHERE EXISTS (SELECT 1 FROM summary_in_use)
-        UNION ALL
+        UNION ALL BY NAME
         SELECT s.user_key, s.country_or_region, s.city, s.device_id, s.device_operating_system, s.device_browser,
-               s.ip_address, s.success, s.success, s.located
+               s.ip_address, s.autonomous_system_number, s.success AS first_success, s.success AS last_success,
+               s.located AS last_located
         FROM user_signins AS s
         JOIN pending_users AS p ON p.user_key = s.user_key
         WHERE s.created_at >= coalesce((SELECT max(covers_until) FROM summary_in_use), '-infinity'::TIMESTAMPTZ)
@@ -32,6 +34,7 @@ SELECT signin_id FROM (
     UNION SELECT min(first_success).id FROM combinations
           GROUP BY user_key, device_id, device_operating_system, device_browser
     UNION SELECT min(first_success).id FROM combinations GROUP BY user_key, ip_address
+    UNION SELECT min(first_success).id FROM combinations GROUP BY user_key, autonomous_system_number
     UNION SELECT max(last_success).id FROM combinations GROUP BY user_key
     UNION SELECT max(last_located).id FROM combinations GROUP BY user_key
 )

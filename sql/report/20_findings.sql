@@ -1,5 +1,6 @@
 -- What needs a person, one row per user and kind of finding (the landing page orders the kinds by urgency):
--- the cause engine's user findings whose failures reach into the window (sql/causes/20_user_findings.sql),
+-- the cause engine's user findings that need a person today whose failures reach into the window
+-- (sql/causes/20_user_findings.sql; recurrence and fraud reports are counted in the window here),
 -- users who reported an MFA prompt as fraud in the window, and users who became recurring in the window's
 -- last 7 days. `since`: when the matter started (a locked-out account: its last success), `last_at`: the
 -- newest failure it concerns.
@@ -10,8 +11,11 @@ WITH engine AS (
            arg_max(t.created_at - to_microseconds((t.hours_since_last_success * 3600e6)::BIGINT), t.created_at)
                AS last_success
     FROM user_findings f JOIN cause_tags t USING (user_key)
-    WHERE f.finding IN ('privileged_lockout', 'fatigue_then_success') AND f.last_at >= $since AND f.first_at < $until
-      AND t.created_at < $until
+    WHERE f.finding IN ('privileged_lockout', 'fatigue_then_success', 'fatigue_burst', 'password_known_elsewhere')
+      AND f.last_at >= $since AND f.first_at < $until AND t.created_at < $until
+      -- a burst followed by a success is listed as that, once
+      AND NOT (f.finding = 'fatigue_burst' AND f.user_key IN
+               (SELECT user_key FROM user_findings WHERE finding = 'fatigue_then_success'))
     GROUP BY ALL
 ),
 fraud AS (
