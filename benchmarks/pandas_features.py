@@ -174,6 +174,7 @@ def signin_features(facts: pd.DataFrame, th) -> pd.DataFrame:
     df["device_key"] = df["device_id"].fillna(fallback.where(fallback != " | "))
     df["is_risky"] = (
         df["risk_level_during_signin"].isin(["high", "medium"])
+        | df["risk_level_aggregated"].isin(["high", "medium"])
         | df["risk_state"].isin(["atRisk", "confirmedCompromised"])
         | df["risk_event_types"].apply(lambda v: v is not None and len(v) > 0)
         | df["requirement_providers"].apply(lambda v: v is not None and "riskBasedPolicy" in v)

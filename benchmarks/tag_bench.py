@@ -290,6 +290,8 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
     assert len(u) == n, (len(u), n)
 
     fail = codes == 500121
+    ints_on_failures = lambda values: pl.Series(np.where(fail, values, np.nan)).fill_nan(None)  # noqa: E731
+    wrong_passwords = np.where(rng.random(n) < 0.1, rng.integers(1, 7, n), 0)
     ok = codes == 0
     r = lambda: rng.random(n)  # noqa: E731
 
@@ -452,6 +454,7 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
         ),
         "device_is_managed": pl.Series(np.where(registered, first_pick < 0.8, None).tolist(), dtype=pl.Boolean),
         "risk_level_during_signin": pick(["none", "low", "medium", "high", "hidden"], risk_level),
+        "risk_level_aggregated": pick(["none", "low", "medium", "high", "hidden"], risk_level),
         "risk_state": pick(["none", "atRisk"], risk_state),
         "risk_event_types": pick(
             [
@@ -484,6 +487,13 @@ def generate_facts(n: int, users: int, seed: int) -> pl.DataFrame:
         "ca_report_only_failure_policies": pick(
             [None, ["Block legacy authentication (report-only)"]], report_only.astype(int)
         ),
+        "autonomous_system_number": pl.Series(np.where(no_geo, np.nan, 64_500 + city_idx)).fill_nan(None),
+        # the hour before each 500121 (read by SQL in the product): mostly nothing, sometimes wrong passwords
+        "password_failures_hour": ints_on_failures(wrong_passwords),
+        "password_failure_ips_hour": ints_on_failures(np.minimum(wrong_passwords, np.where(r() < 0.3, 2, 1))),
+        "mfa_interrupts_hour": ints_on_failures(rng.integers(0, 3, n)),
+        "ca_blocks_hour": ints_on_failures(np.where(r() < 0.03, 1, 0)),
+        "spray_users_hour": ints_on_failures(np.where(r() < 0.01, rng.integers(5, 30, n), 1)),
     }
     frame = pl.DataFrame({name: series.alias(name) for name, series in columns.items()})
     frame = frame.select([pl.col(c).cast(d) for c, d in FACT_COLUMNS.items()]).sort("created_at")

@@ -55,8 +55,10 @@ def tag(
 
     Incremental: only users with sign-ins loaded since the last run are re-tagged (with the part of their
     history that can change a feature), which gives the same result as a full re-tag. Changing a
-    threshold re-tags everything.
+    threshold re-tags everything. With baseline_days set, each tenant learns its own fatigue and recurrence
+    thresholds from its recent tags (at least the values set); the output shows the thresholds in effect.
     """
+    from signins.analysis.baselines import describe
     from signins.analysis.tagging import findings_per_kind
     from signins.analysis.tagging import tag as run_tagging
     from signins.store.database import connect
@@ -74,6 +76,8 @@ def tag(
     )
     for finding, count in findings:
         click.echo(f"  {finding}: {count} user(s)")
+    for line in describe(outcome.baselines, outcome.thresholds):
+        click.echo(line)
 
 
 @click.command()

@@ -51,6 +51,11 @@ class Window:
             "bursts": TOP_BURSTS,
             "window_days": self.thresholds["recurring_window_days"],
             "min_days": self.thresholds["recurring_min_days"],
+            "min_days_by_tenant": [
+                {"k": tenant, "v": values["recurring_min_days"]}
+                for tenant, values in sorted(self.thresholds["per_tenant"].items())
+                if "recurring_min_days" in values
+            ],
             "window_minutes": self.thresholds["fatigue_window_minutes"],
         }
 
@@ -80,6 +85,7 @@ def resolve_window(con: duckdb.DuckDBPyConnection, since: datetime | None, until
     )
     stored, defaults = json.loads(stored) if stored else {}, load_thresholds()
     thresholds = {key: stored.get(key, getattr(defaults, key)) for key in SETTINGS}
+    thresholds["per_tenant"] = stored.get("per_tenant", {})  # what each tenant learned (its baselines)
     if start >= end:
         raise WindowError(
             f"the report window is empty: --since {start:%Y-%m-%d %H:%M} is not before "

@@ -24,6 +24,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from dashboards.site import build_report
+from signins.analysis.baselines import describe
 from signins.analysis.tagging import tag
 from signins.errors import GateFailed, IngestError
 from signins.graph.fleet import TenantResult, raise_for_failures
@@ -147,6 +148,7 @@ def tag_causes(db: Path, preset: str | None, privileged: PrivilegedList | None) 
         "new_findings": new,
         "findings": len(after),
         "rising_policies": rising,
+        "thresholds": describe(outcome.baselines, outcome.thresholds),
     }
 
 
@@ -360,7 +362,9 @@ def summary_markdown(
         + (f"## Graph tenants\n\n{tenants}\n" if tenants else "")
         + (f"## Files that could not be read\n\n{unreadable}\n" if unreadable else "")
         + (f"## New enum values (reported, not failed)\n\n{new_values}\n" if new_values else "")
-        + "## New findings this run\n\n"
+        + "## Thresholds\n\n"
+        + "".join(f"- {md(line.strip())}\n" for line in tags["thresholds"])
+        + "\n## New findings this run\n\n"
         + new_findings
         + "\n\n"
         + (

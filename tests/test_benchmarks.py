@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import polars as pl
+
 from benchmarks.pipeline import CONTENDERS, STAGES, Contender, Measured, day_line, measure, table
 from signins import PROJECT_ROOT
 
@@ -102,3 +104,21 @@ def test_a_contenders_peak_memory_is_its_own_not_that_of_the_benchmark_process()
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     assert measure(small, {"RECORDS": 1}, env).peak_rss_mib < 300
     assert measure(large, {"RECORDS": 1}, env).peak_rss_mib >= 600
+
+
+def test_the_tagging_benchmarks_facts_keep_the_contract_and_are_tagged():
+    """The cause-engine benchmark builds its facts itself: a fact column added to the contract must be
+    generated there too, or the benchmark stops measuring today's engine."""
+    from benchmarks.tag_bench import generate_facts
+    from transforms.causes import tag_causes
+    from transforms.columns import FACT_COLUMNS
+    from transforms.features import signin_features
+    from transforms.rules import load_rules
+    from transforms.thresholds import load_thresholds
+
+    facts = generate_facts(20_000, 1_000, seed=1)
+    assert facts.schema == pl.Schema(FACT_COLUMNS)
+    thresholds = load_thresholds()
+    tags = tag_causes(signin_features(facts.lazy(), thresholds), load_rules(), thresholds).collect()
+    assert tags.height == facts.filter(pl.col("error_code") == 500121).height > 0
+    assert set(tags["verdict"]) == {"benign", "suspicious", "hostile"}

@@ -244,3 +244,27 @@ def test_the_right_password_from_a_source_never_used_is_known_elsewhere():
     )
     assert rows["is_new_asn"].to_list() == [False, False, True, False, False, False, False]
     assert rows["password_known_elsewhere"].to_list() == [False, False, True, True, True, False, False]
+
+
+def test_the_users_risk_counts_through_the_aggregated_level():
+    rows = features(
+        [
+            event(0, T0, risk_level_during_signin="none", risk_level_aggregated="high"),  # the user is at risk
+            event(1, T0 + timedelta(hours=1), risk_level_during_signin="low", risk_level_aggregated="low"),
+        ]
+    )
+    assert rows["is_risky"].to_list() == [True, False]
+
+
+def test_the_last_success_place_is_where_the_user_last_got_in():
+    rows = features(
+        [
+            event(0, T0 - timedelta(hours=5), code=0, city="Lyon", country_or_region="FR"),
+            event(1, T0 - timedelta(hours=4), code=50126, city="Lagos", country_or_region="NG"),  # not a success
+            event(2, T0, city="Lagos", country_or_region="NG"),
+            event(3, T0 + timedelta(hours=1), code=0),  # a success without a place
+            event(4, T0 + timedelta(hours=2)),
+        ]
+    )
+    assert rows["last_success_place"].to_list() == [None, "Lyon, FR", "Lyon, FR", "Lyon, FR", None]
+    assert rows["hours_since_last_success"].to_list()[2] == pytest.approx(5.0)

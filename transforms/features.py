@@ -25,6 +25,8 @@ LOCATION_FLAG = 8
 EARTH_RADIUS_KM = 6371.0088
 SUCCESS = pl.col("error_code") == 0
 MFA_FAILURE = pl.col("error_code") == 500121
+# A sign-in's place as an analyst quotes it ("Lyon, FR"); "" when it has neither city nor country.
+PLACE = pl.concat_str([pl.col("city"), pl.col("country_or_region")], separator=", ", ignore_nulls=True)
 
 
 def normalised_phrase(text: pl.Expr) -> pl.Expr:
@@ -77,8 +79,11 @@ def is_denied_or_unanswered() -> pl.Expr:
 
 
 def is_risky() -> pl.Expr:
-    """Identity Protection saw risk in the sign-in, or a risk policy demanded the MFA."""
-    level = pl.col("risk_level_during_signin").is_in(["high", "medium"]).fill_null(False)
+    """Identity Protection saw risk in the sign-in or the user, or a risk policy demanded the MFA."""
+    level = (
+        pl.col("risk_level_during_signin").is_in(["high", "medium"])
+        | pl.col("risk_level_aggregated").is_in(["high", "medium"])
+    ).fill_null(False)
     state = pl.col("risk_state").is_in(["atRisk", "confirmedCompromised"]).fill_null(False)
     events = (pl.col("risk_event_types").list.len() > 0).fill_null(False)
     provider = pl.col("requirement_providers").list.contains("riskBasedPolicy").fill_null(False)
@@ -113,8 +118,7 @@ def travel() -> list[pl.Expr]:
     distance = pl.when(has_coords).then(2 * EARTH_RADIUS_KM * a.sqrt().arcsin())
     hours = (pl.col("created_at") - previous(pl.col("created_at"))).dt.total_seconds(fractional=True) / 3600
     # "" for a located sign-in without names, so that it, not an older one, is the previous place
-    place = pl.concat_str([pl.col("city"), pl.col("country_or_region")], separator=", ", ignore_nulls=True)
-    previous_place = previous(place)
+    previous_place = previous(PLACE)
     return [
         distance.alias("distance_km"),
         (distance / pl.max_horizontal(hours, 1 / 60)).alias("speed_kmh"),
@@ -174,15 +178,19 @@ def failure_days(facts: pl.LazyFrame, days: int = 14) -> pl.LazyFrame:
 
 
 def success_timing(within: timedelta = timedelta(hours=1)) -> list[pl.Expr]:
-    """Hours since the user's previous success, and whether a success follows within the hour.
+    """Hours since the user's previous success and where it was, and whether a success follows within
+    the hour.
 
     Rows are sorted by user and time, so the neighbouring successes are a shift and a fill away.
     """
     success_at = pl.when(SUCCESS).then(pl.col("created_at"))
     last = success_at.shift(1).forward_fill().over("_user")
     following = success_at.shift(-1).backward_fill().over("_user")
+    # "" for a success without a place, so that it, not an older one, is the last success's place
+    last_place = pl.when(SUCCESS).then(PLACE).shift(1).forward_fill().over("_user")
     return [
         ((pl.col("created_at") - last).dt.total_seconds(fractional=True) / 3600).alias("hours_since_last_success"),
+        pl.when(last_place != "").then(last_place).alias("last_success_place"),
         ((following - pl.col("created_at")) <= within).fill_null(False).alias("success_within_hour"),
     ]
 

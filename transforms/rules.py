@@ -95,11 +95,15 @@ class Rule:
 
 
 def _resolve(value, thresholds: Thresholds):
-    """A literal value, or the named threshold for {setting: name}."""
-    if isinstance(value, dict):
-        resolved = getattr(thresholds, value["setting"])
-        return list(resolved) if isinstance(resolved, tuple) else resolved
-    return value
+    """A literal value, or the named threshold for {setting: name}: per row, by its tenant, where tenants
+    have learned their own value (Thresholds.per_tenant)."""
+    if not isinstance(value, dict):
+        return value
+    resolved = getattr(thresholds, value["setting"])
+    if learned := thresholds.by_tenant(value["setting"]):
+        mapping = {entry["k"]: entry["v"] for entry in learned}
+        return pl.col("tenant_id").replace_strict(mapping, default=resolved, return_dtype=pl.Int64)
+    return list(resolved) if isinstance(resolved, tuple) else resolved
 
 
 def compile_when(node: dict, thresholds: Thresholds, others: pl.Expr | None = None) -> pl.Expr:

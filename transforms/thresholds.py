@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 
 DEFAULT_PATH = Path(__file__).with_name("thresholds.toml")
+# The settings a tenant's baseline can raise (signins.analysis.baselines): what counts as fatigue, and as
+# recurring, in that tenant.
+LEARNED_SETTINGS = ("fatigue_min_attempts", "recurring_min_days")
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 
 
@@ -28,8 +31,24 @@ class Thresholds:
     travel_min_kmh: float
     privileged_lockout_hours: float
     privileged_accounts: tuple[str, ...]
+    baseline_days: int
+    baseline_sigmas: float
+    baseline_min_sample: int
+    baseline_refresh_days: int
     # Read-only mapping; left out of the hash because mappings are not hashable.
     min_authenticator_version: Mapping[str, str] = field(hash=False)
+    # Values learned per tenant (tenant id -> {setting: value}), set by the tagging run from the store's
+    # baselines, never by the settings file.
+    per_tenant: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+    def with_learned(self, learned: Mapping[str, Mapping[str, int]]) -> Thresholds:
+        """These thresholds with the values learned per tenant."""
+        frozen = {tenant: MappingProxyType(dict(values)) for tenant, values in learned.items()}
+        return replace(self, per_tenant=MappingProxyType(frozen))
+
+    def by_tenant(self, setting: str) -> list[dict]:
+        """[{k: tenant id, v: value}] of the tenants whose value of `setting` was learned (for SQL)."""
+        return [{"k": t, "v": values[setting]} for t, values in sorted(self.per_tenant.items()) if setting in values]
 
 
 def _as_int(value):
@@ -58,7 +77,7 @@ def _as_versions(value):
 
 # Field annotation (a string, see `from __future__ import annotations`) -> checker/converter.
 _COERCE = {"int": _as_int, "float": _as_float, "tuple[str, ...]": _as_accounts, "Mapping[str, str]": _as_versions}
-_KINDS = {f.name: _COERCE[f.type] for f in fields(Thresholds)}
+_KINDS = {f.name: _COERCE[f.type] for f in fields(Thresholds) if f.name != "per_tenant"}
 
 
 def _merge(values: dict, changes: Mapping, origin: str, problems: list[str]) -> None:

@@ -12,10 +12,16 @@ from dashboards.queries import TOP, TOP_TIMELINE
 
 def recurring_rule(inputs: Inputs) -> str:
     thresholds = inputs.window.thresholds
+    learned = sorted(
+        (tenant, values["recurring_min_days"])
+        for tenant, values in thresholds["per_tenant"].items()
+        if "recurring_min_days" in values
+    )
+    own = "".join(f"; tenant {tenant}: at least {days} days (its baseline)" for tenant, days in learned)
     return (
         f"Recurring: 500121 on at least {thresholds['recurring_min_days']} distinct UTC days within "
-        f"{thresholds['recurring_window_days']} days (the cause engine's definition, over each user's history "
-        "up to the window's end)."
+        f"{thresholds['recurring_window_days']} days{own} (the cause engine's definition, over each user's "
+        "history up to the window's end)."
     )
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import polars as pl
 
+from signins.analysis import baselines
 from signins.errors import StoreError
 from signins.store.database import query, run_script
 from transforms.causes import tag_causes
@@ -65,6 +66,9 @@ class TagOutcome:
     tagged: int
     full: bool
     history_built: bool  # the summary of the older history was built anew (a longer run; 06_history_summary.sql)
+    thresholds: Thresholds  # those the tags were made with: the values set, and each tenant's learned ones
+    baselines: list[baselines.Baseline]  # each tenant's, when baselines are on
+    relearned: bool = False  # the baselines were learned again (and the tags made again when they changed)
 
 
 def _thresholds_json(thresholds: Thresholds) -> str:
@@ -161,13 +165,34 @@ def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, loa
             "lockout_hours": float(thresholds.privileged_lockout_hours),
             "privileged": [upn.lower() for upn in thresholds.privileged_accounts],
             "loaded_before": loaded_before,
+            "recurring_by_tenant": thresholds.by_tenant("recurring_min_days"),
         },
     )
     run_script(con, "causes/30_policy_daily.sql")
 
 
 def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = False) -> TagOutcome:
-    """Tag what changed since the last run (or everything), then rebuild the findings."""
+    """Tag what changed since the last run (or everything), then rebuild the findings; with baselines on,
+    learn each tenant's when they are stale, and tag again with them when they changed."""
+    used = baselines.effective(con, thresholds)
+    outcome = _tag_with(con, used, full)
+    if not baselines.stale(con, thresholds):
+        return outcome
+    try:
+        con.execute("BEGIN TRANSACTION")
+        baselines.learn(con, thresholds)
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"learning the baselines failed: {str(exc).splitlines()[0]}") from exc
+    learned = baselines.effective(con, thresholds)
+    if learned.per_tenant != used.per_tenant:  # the settings of the tags changed: a full re-tag
+        outcome = _tag_with(con, learned, full)
+    outcome.baselines, outcome.relearned = baselines.stored(con, thresholds), True
+    return outcome
+
+
+def _tag_with(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool) -> TagOutcome:
     rules, escalations = load_rules(), load_escalations()
     read = tagged = 0
     try:
@@ -200,7 +225,7 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
         except duckdb.TransactionException:  # it failed outside a transaction (finding users, building facts)
             pass
         raise StoreError(f"tagging failed: {str(exc).splitlines()[0]}") from exc
-    return TagOutcome(users, read, tagged, full, history_built)
+    return TagOutcome(users, read, tagged, full, history_built, thresholds, baselines.stored(con, thresholds))
 
 
 def findings_per_kind(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:

@@ -97,7 +97,7 @@ SELECT
     s.tenant_id, s.id AS signin_id, s.correlation_id, s.created_at, s.user_key, s.user_principal_name, s.event_type,
     s.error_code, s.additional_details, s.client_app_used, s.ip_address, s.country_or_region, s.city,
     s.latitude, s.longitude, s.autonomous_system_number, s.network_types, s.device_id, s.device_operating_system, s.device_browser,
-    s.device_is_compliant, s.device_is_managed, s.risk_level_during_signin, s.risk_state,
+    s.device_is_compliant, s.device_is_managed, s.risk_level_during_signin, s.risk_level_aggregated, s.risk_state,
     s.risk_event_types, s.requirement_providers,
     steps.mfa_method, steps.mfa_result_detail, steps.mfa_succeeded,
     app_policy.app_policy_statuses, d.app_version, d.operating_system AS app_operating_system,

@@ -1,33 +1,36 @@
 -- User-level findings, rebuilt from cause_tags after every tagging run (parameters: $recurring_min_days,
 -- $recurring_window_days, $lockout_hours, $privileged: a list of lower-case user principal names, added to
 -- each tenant's privileged_accounts; $loaded_before: the sign-ins loaded by the previous tagging run that
--- brought new ones, NULL for none).
+-- brought new ones, NULL for none; $recurring_by_tenant: the tenants' learned $recurring_min_days).
 -- Each finding counts the failures it is built from: its 500121 log rows, distinct days and attempts,
 -- their dominant cause and most serious verdict.
 
 DELETE FROM user_findings;
 
 -- Recurrence per user: the most distinct days with a 500121 within $recurring_window_days, counting every
--- failure, and counting only those loaded by $loaded_before (what the previous run knew).
+-- failure, and counting only those loaded by $loaded_before (what the previous run knew); the days that
+-- make the user's tenant call a user recurring.
 CREATE OR REPLACE TEMP TABLE recurrence AS
 WITH days AS (
-    SELECT t.user_key, t.created_at::DATE AS day, bool_or(s.loaded_at <= $loaded_before) AS known_before
+    SELECT t.user_key, any_value(t.tenant_id) AS tenant_id, t.created_at::DATE AS day,
+           bool_or(s.loaded_at <= $loaded_before) AS known_before
     FROM cause_tags AS t LEFT JOIN signins AS s ON s.tenant_id = t.tenant_id AND s.id = t.signin_id
-    GROUP BY ALL
+    GROUP BY t.user_key, day
 ),
 windows AS (
-    SELECT user_key,
+    SELECT user_key, tenant_value($recurring_by_tenant, tenant_id, $recurring_min_days) AS min_days,
            count(*) OVER recent AS days_in_window,
            count(*) FILTER (WHERE coalesce(known_before, false)) OVER recent AS days_known_before
     FROM days
     WINDOW recent AS (PARTITION BY user_key ORDER BY day
                       RANGE BETWEEN to_days($recurring_window_days - 1) PRECEDING AND CURRENT ROW)
 )
-SELECT user_key, max(days_in_window) AS most_days, max(days_known_before) AS most_days_before
+SELECT user_key, any_value(min_days) AS min_days, max(days_in_window) AS most_days,
+       max(days_known_before) AS most_days_before
 FROM windows GROUP BY user_key
-HAVING max(days_in_window) >= $recurring_min_days;
+HAVING max(days_in_window) >= any_value(min_days);
 
--- recurring: 500121 on at least $recurring_min_days distinct days within $recurring_window_days.
+-- recurring: 500121 on at least the tenant's recurring_min_days distinct days within $recurring_window_days.
 INSERT INTO user_findings
 SELECT t.user_key, any_value(t.user_principal_name), 'recurring', min(t.created_at), max(t.created_at), count(*),
        count(DISTINCT t.created_at::DATE), mode(t.primary_cause),
@@ -47,7 +50,7 @@ SELECT t.user_key, any_value(t.user_principal_name), 'became_recurring', min(t.c
               any_value(r.most_days_before), mode(t.primary_cause)),
        count(DISTINCT coalesce(t.correlation_id, t.signin_id)), verdict_of_severity(max(verdict_severity(t.verdict)))
 FROM cause_tags t JOIN recurrence r USING (user_key)
-WHERE r.most_days_before < $recurring_min_days
+WHERE r.most_days_before < r.min_days
 GROUP BY t.user_key;
 DROP TABLE recurrence;
 

@@ -49,19 +49,21 @@ WHERE t.created_at >= $since AND t.created_at < $until;
 
 -- Per user who failed in the window, the cause engine's recurrence over the user's whole tagged history up
 -- to the window's end (sql/causes/20_user_findings.sql counts the same way): the day the user first
--- reached $min_days failure days within $window_days (NULL: not recurring) and the most such days.
+-- reached the tenant's failure days (its learned value, else $min_days) within $window_days (NULL: not
+-- recurring) and the most such days.
 CREATE OR REPLACE TEMP TABLE report_recurrence AS
 WITH days AS (
-    SELECT user_key, created_at::DATE AS day FROM cause_tags
+    SELECT user_key, any_value(tenant_id) AS tenant_id, created_at::DATE AS day FROM cause_tags
     WHERE created_at < $until AND user_key IN (SELECT user_key FROM report_failures)
-    GROUP BY ALL
+    GROUP BY user_key, day
 ),
 spans AS (
-    SELECT user_key, day, count(*) OVER (PARTITION BY user_key ORDER BY day
-                                         RANGE BETWEEN to_days($window_days - 1) PRECEDING AND CURRENT ROW) AS n
+    SELECT user_key, day, tenant_value($min_days_by_tenant, tenant_id, $min_days) AS min_days,
+           count(*) OVER (PARTITION BY user_key ORDER BY day
+                          RANGE BETWEEN to_days($window_days - 1) PRECEDING AND CURRENT ROW) AS n
     FROM days
 )
-SELECT user_key, min(day) FILTER (n >= $min_days) AS recurring_since, max(n) AS most_days
+SELECT user_key, min(day) FILTER (n >= min_days) AS recurring_since, max(n) AS most_days
 FROM spans GROUP BY user_key;
 
 -- Per user: the most distinct failure days within any $window_days days of the window, distinct failure
