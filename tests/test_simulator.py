@@ -49,16 +49,7 @@ PRIORITY = [
     "unknown",
 ]
 SESSION_CODES = {50058, 50140, 50199, 50089, 50132, 50133}
-TRUTH_COLUMNS = [
-    "id",
-    "correlation_id",
-    "user_principal_name",
-    "created_date_time",
-    "cause",
-    "scenario",
-    "noise",
-    "verdict",
-]
+TRUTH_COLUMNS = "id correlation_id user_principal_name created_date_time cause scenario noise verdict".split()
 CLAIM = "MFA requirement satisfied by claim in the token"
 BETA_FIELDS = {
     "id",

@@ -17,7 +17,7 @@ WITH children_since AS (
     SELECT coalesce(min(context_from), '-infinity'::TIMESTAMPTZ) AS since FROM pending_users
 ),
 s AS (
-    SELECT s.*, u.user_key, u.context_from
+    SELECT s.*, u.user_key
     FROM signins AS s
     JOIN pending_users AS u ON u.user_key = coalesce(s.user_id, lower(s.user_principal_name))
     WHERE s.event_type IN ('interactiveUser', 'nonInteractiveUser')
@@ -63,9 +63,12 @@ ca AS (
     WHERE result IN ('failure', 'reportOnlyFailure', 'reportOnlyInterrupted')
     GROUP BY ca_set
 ),
-failures AS (
-    SELECT tenant_id, id, correlation_id, user_key, ip_address, created_at FROM s
-    WHERE error_code = 500121 AND (context_from IS NULL OR created_at >= context_from)
+failures AS (   -- read apart from s: a second reference to s would build it twice
+    SELECT f.tenant_id, f.id, f.correlation_id, u.user_key, f.ip_address, f.created_at
+    FROM signins AS f
+    JOIN pending_users AS u ON u.user_key = coalesce(f.user_id, lower(f.user_principal_name))
+    WHERE f.error_code = 500121 AND f.event_type IN ('interactiveUser', 'nonInteractiveUser')
+      AND (u.context_from IS NULL OR f.created_at >= u.context_from)
 ),
 context_rows AS (
     SELECT tenant_id, coalesce(user_id, lower(user_principal_name)) AS user_key, ip_address, created_at,
