@@ -268,3 +268,24 @@ def test_the_last_success_place_is_where_the_user_last_got_in():
     )
     assert rows["last_success_place"].to_list() == [None, "Lyon, FR", "Lyon, FR", "Lyon, FR", None]
     assert rows["hours_since_last_success"].to_list()[2] == pytest.approx(5.0)
+
+
+def test_a_success_shown_on_the_failed_step_gives_way_to_the_sign_ins_details():
+    claim = "MFA requirement satisfied by claim in the token"
+    rows = features(
+        [
+            event(0, T0, mfa_result_detail=claim, additional_details="MFA denied; user declined the authentication"),
+            event(1, T0 + timedelta(hours=1), mfa_result_detail=claim),  # nothing else to read
+            event(
+                2,
+                T0 + timedelta(hours=2),
+                mfa_result_detail="user entered incorrect code",
+                additional_details="MFA denied; user declined the authentication",
+            ),  # fmt: skip
+        ]
+    )
+    assert rows["mfa_result"].to_list() == [
+        "user declined the authentication",
+        "requirement satisfied by claim in the token",  # normalised: the "MFA" prefix goes
+        "user entered incorrect code",  # a failure's own text wins
+    ]

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from transforms.vocabulary import fatigue_phrases
+from transforms.vocabulary import STEP_SUCCEEDED, fatigue_phrases, phrases_of
 
 SESSION_ERROR_CODES = [50058, 50140, 50199, 50089, 50132, 50133, 50173, 70043]
 SESSION_NEIGHBOUR_WINDOW = timedelta(hours=1)
@@ -223,16 +223,30 @@ def session_error_neighbours(facts: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def with_result_phrase(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """`mfa_result`: the normalised phrase, worked out once per distinct text (a few dozen in real logs)."""
-    raw = pl.coalesce("mfa_result_detail", "additional_details").alias("_phrase")
-    rows = rows.with_columns(raw)
+    """`mfa_result`: the normalised phrase of the MFA step's text, else of the sign-in's details; a step
+    whose text says it succeeded (shown wrongly on a failed step, as logs do) gives way to the details.
+    Each distinct text is normalised once (a few dozen in real logs)."""
+    texts = pl.concat([rows.select(pl.col(c).alias("_text")) for c in ("mfa_result_detail", "additional_details")])
     phrases = (
-        rows.select("_phrase")
-        .unique()
-        .filter(pl.col("_phrase").is_not_null())
-        .with_columns(normalised_phrase(pl.col("_phrase")).alias("mfa_result"))
+        texts.unique()
+        .filter(pl.col("_text").is_not_null())
+        .with_columns(normalised_phrase(pl.col("_text")).alias("_phrase"))
     )
-    return rows.join(phrases, on="_phrase", how="left", maintain_order="left").drop("_phrase")
+    phrase_of = lambda column, alias: (  # noqa: E731
+        phrases.rename({"_text": column, "_phrase": alias})
+    )
+    step, details = pl.col("_step"), pl.col("_details")
+    return (
+        rows.join(phrase_of("mfa_result_detail", "_step"), on="mfa_result_detail", how="left", maintain_order="left")
+        .join(phrase_of("additional_details", "_details"), on="additional_details", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(step.is_in(phrases_of(STEP_SUCCEEDED)) & details.is_not_null())
+            .then(details)
+            .otherwise(pl.coalesce(step, details))
+            .alias("mfa_result")
+        )
+        .drop("_step", "_details")
+    )
 
 
 def row_features(thresholds) -> list[pl.Expr]:

@@ -15,7 +15,10 @@ from pathlib import Path
 import polars as pl
 
 VOCABULARY_CSV = Path(__file__).with_name("vocabulary.csv")
-NO_CAUSE = "none"  # a phrase that names no cause by itself (a success, a call to voicemail, a service error)
+NO_CAUSE = "none"  # a phrase that names no cause by itself (a call to voicemail, a service error)
+# A phrase that says the step succeeded: on a failed step (logs show a claim there wrongly) it explains
+# nothing, and the sign-in's own details are read instead (features.with_result_phrase).
+STEP_SUCCEEDED = "success"
 
 
 @cache
@@ -47,5 +50,5 @@ def fatigue_phrases() -> tuple[str, ...]:
 
 
 def causes() -> set[str]:
-    """Every cause the vocabulary names (NO_CAUSE included)."""
+    """Every cause the vocabulary names (NO_CAUSE and STEP_SUCCEEDED included)."""
     return {row["cause"] for row in vocabulary()}
