@@ -129,6 +129,25 @@ FORMULAS = [
 ]
 
 
+def test_alerts_go_to_hostile_findings_and_locked_out_administrators_with_names_escaped():
+    from signins.runs.alerts import finding_alerts
+
+    finding = {"user_principal_name": "eve\x1b[2J@x.com", "user_key": "k", "detail": "d\r\nforged: 1"}
+    alerts = finding_alerts(
+        [
+            finding | {"finding": "fatigue_burst", "verdict": "hostile"},
+            finding | {"finding": "password_known_elsewhere", "verdict": "suspicious"},  # not alone
+            finding | {"finding": "privileged_lockout", "verdict": "benign"},  # an admin locked out, attack or not
+            finding | {"finding": "recurring", "verdict": "benign"},
+        ]
+    )
+    assert [a.title.split(": ")[1] for a in alerts] == [
+        "MFA fatigue burst (hostile)",
+        "privileged account failing MFA (benign)",
+    ]
+    assert all("\x1b" not in a.title and "\r" not in a.body and "\n" not in a.body for a in alerts)
+
+
 def test_csv_exports_neutralise_every_cell_a_spreadsheet_would_run(store: Store, tmp_path: Path):
     """Attacker-chosen user and policy names, on failures recurring over three days: causes, users and
     policies exports carry them, each as text."""

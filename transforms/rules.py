@@ -207,10 +207,6 @@ class Escalation:
     reason: str
     tests: list
 
-    @property
-    def fields(self) -> set[str]:
-        return set(_fields_of(self.when))
-
     def condition(self, thresholds: Thresholds) -> pl.Expr:
         return compile_when(self.when, thresholds)
 

@@ -33,14 +33,14 @@ class Alert:
 
 
 def deserves_alert(finding: dict) -> bool:
-    return finding["finding"] in ALWAYS_ALERTING or finding.get("verdict") == "hostile"
+    return finding["finding"] in ALWAYS_ALERTING or finding["verdict"] == "hostile"
 
 
 def finding_alerts(new_findings: list[dict]) -> list[Alert]:
     """One alert per new finding that deserves one."""
     return [
         Alert(
-            f"signin-analytics: {FINDING_TITLES.get(f['finding'], f['finding'])} ({f.get('verdict') or 'no verdict'}): "
+            f"signin-analytics: {FINDING_TITLES.get(f['finding'], f['finding'])} ({f['verdict']}): "
             + printable(f["user_principal_name"] or f["user_key"]),
             printable(f["detail"]),
         )
