@@ -77,6 +77,8 @@ OPERATOR_CASES = [
     Case("session_error_neighbours", "list_contains", [50089, 50058], [50058], [50140]),
     Case("app_policy_statuses", "list_any_endswith", "OutOfDate", ["appLockOutOfDate"], ["appLockEnabled"]),
     Case("session_error_neighbours", "list_not_empty", True, [50140], []),
+    Case("risk_event_types", "list_only", "unfamiliarFeatures", ["unfamiliarFeatures"], ["unfamiliarFeatures", "x"]),
+    Case("risk_event_types", "list_only", ["a", "unfamiliarFeatures"], ["unfamiliarFeatures", "a"], []),
 ]
 
 
@@ -386,6 +388,71 @@ def test_a_failure_gets_the_most_serious_verdict_of_its_causes_with_the_reason()
     assert _verdict(mfa_method="OATH verification code", mfa_result="user entered incorrect code",
                     is_new_country=True, impossible_travel=True)[0] == "hostile"  # fmt: skip
     assert _verdict()[0] == "benign"  # no cause found: no sign of an attack
+
+
+def _primary(**event) -> tuple[str, list[str], float]:
+    from transforms.causes import tag_causes
+
+    frame = frame_of([{"error_code": 500121, "is_mfa_failure": True, **event}]).lazy()
+    row = tag_causes(frame, RULES, load_thresholds()).collect().row(0, named=True)
+    return row["primary_cause"], row["causes"], row["confidence"]
+
+
+ABROAD = {"is_new_country": True, "country_or_region": "PT", "failure_days_14": 1}
+CODE = {"mfa_method": "OATH verification code", "mfa_result": "user entered incorrect code"}
+UNFAMILIAR = {"is_risky": True, "risk_event_types": ["unfamiliarFeatures"], "risk_level_during_signin": "medium"}
+SESSION = {"is_browser": True, "session_error_neighbours": [50133]}
+
+
+@pytest.mark.parametrize(
+    ("event", "primary"),
+    [
+        # an inferred drift gives way to an observed first sign-in abroad ...
+        ({**CODE, **ABROAD}, "new_location"),
+        # ... but not when codes fail across days (a drifting clock fails at home too)
+        ({**CODE, **ABROAD, "failure_days_14": 3}, "time_drift"),
+        ({**CODE}, "time_drift"),
+        # a risk that is only the unfamiliar place gives way to the place ...
+        ({**UNFAMILIAR, **ABROAD}, "new_location"),
+        # ... not a risk of its own kind, a high one, or a confirmed compromise
+        ({**UNFAMILIAR, **ABROAD, "risk_event_types": ["unfamiliarFeatures", "anonymizedIPAddress"]}, "risk_block"),
+        ({**UNFAMILIAR, **ABROAD, "risk_level_during_signin": "high"}, "risk_block"),
+        ({**UNFAMILIAR, **ABROAD, "risk_state": "confirmedCompromised"}, "risk_block"),
+        ({**UNFAMILIAR}, "risk_block"),
+        # a duplicate or in-progress attempt with session errors is the broken session resubmitting ...
+        ({"mfa_result": "duplicate authentication attempt", **SESSION}, "browser_session"),
+        ({"mfa_result": "authentication in-progress", **SESSION}, "browser_session"),
+        # ... an unanswered push is still the push
+        ({"mfa_result": "user did not respond to mobile app notification", **SESSION}, "push_not_delivered"),
+        ({"mfa_result": "duplicate authentication attempt"}, "push_not_delivered"),
+    ],
+)
+def test_a_cause_gives_way_to_a_later_one_that_explains_the_failure_better(event, primary):
+    got, causes, confidence = _primary(**event)
+    assert got == primary
+    assert primary in causes and len(causes) >= 1
+    # the confidence is the primary cause's own
+    own = evaluate(frame_of([{"error_code": 500121, "is_mfa_failure": True, **event}]), RULES, DEFAULTS)
+    assert confidence == own[f"confidence_{primary}"][0]
+
+
+def test_giving_way_needs_a_later_cause(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, folder)
+    path = folder / "new_device.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["gives_way"] = [{"to": "time_drift"}, {"to": "no_such_cause"}, {"to": "new_location", "if": 1}]
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(RuleFileError) as raised:
+        load_rules(folder)
+    assert "gives_way[2]: gives way is {to: <cause id>, when: <condition>}" in str(raised.value)
+    doc["gives_way"] = doc["gives_way"][:2]
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(RuleFileError) as raised:
+        load_rules(folder)
+    message = str(raised.value)
+    assert "gives way to 'time_drift', which is not a cause of lower priority" in message
+    assert "gives way to 'no_such_cause', which is not a cause of lower priority" in message
 
 
 @pytest.mark.parametrize(

@@ -80,19 +80,22 @@ def tag_causes(
     escalations = load_escalations() if escalations is None else escalations
     ordered = sorted(rules, key=lambda rule: rule.priority)
     fired = [pl.when(pl.col(f"cause_{r.id}")).then(pl.lit(r.id)) for r in ordered]
-    primary = pl.coalesce(fired)
-    confidence = pl.coalesce([pl.when(pl.col(f"cause_{r.id}")).then(pl.col(f"confidence_{r.id}")) for r in ordered])
+    # The first cause in priority order that fires, or the later one it gives way to.
+    primary = pl.coalesce([pl.when(pl.col(f"cause_{r.id}")).then(r.primary(thresholds)) for r in ordered])
+    confidence = pl.coalesce(
+        [pl.when(pl.col("primary_cause") == r.id).then(pl.col(f"confidence_{r.id}")) for r in ordered]
+    )
     fixes = {r.id: r.fix for r in ordered}
     return (
         evaluate(features.filter(pl.col("is_mfa_failure")), ordered, thresholds)
         .with_columns(
             primary.alias("primary_cause"),
             pl.concat_list(fired).list.drop_nulls().alias("causes"),
-            confidence.fill_null(0.0).alias("confidence"),
             _evidence(ordered),
             *_verdict(ordered, escalations, thresholds),
         )
         .with_columns(
+            confidence.fill_null(0.0).alias("confidence"),
             pl.col("primary_cause").replace_strict(fixes, return_dtype=pl.String).alias("fix"),
             pl.col("ca_failure_policies").alias("policies"),
             pl.col("ca_report_only_failure_policies").alias("report_only_policies"),

@@ -58,4 +58,8 @@ OPERATORS: dict[str, Op] = {
         "string_list",
     ),
     "list_not_empty": Op(lambda c, v: c.list.len() > 0, "flag", "list"),
+    # Not empty, and every item is one of the values (the only risk detected is unfamiliar properties).
+    "list_only": Op(
+        lambda c, v: (c.list.len() > 0) & c.list.eval(pl.element().is_in(texts(v))).list.all(), "texts", "string_list"
+    ),
 }

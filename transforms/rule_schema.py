@@ -20,7 +20,9 @@ REQUIRED_KEYS = (
     "id", "priority", "title", "fix", "policy_advice", "evidence", "verdict", "when", "confidence", "tests",
 )  # fmt: skip
 VERDICTS = ("benign", "suspicious", "hostile")  # least to most serious
-OPTIONAL_KEYS = ("quote",)  # columns the evidence shows beside those the condition reads
+# quote: columns the evidence shows beside those the condition reads; gives_way: later causes that explain
+# the failure better when they fire too
+OPTIONAL_KEYS = ("quote", "gives_way")
 
 
 def _is_scalar(v) -> bool:
@@ -187,6 +189,7 @@ def check_document(doc, stem: str) -> list[Problem]:
     problems = [((), f"missing key {k!r}") for k in REQUIRED_KEYS if k not in doc]
     problems += [((k,), f"unknown key {k!r}") for k in doc if k not in REQUIRED_KEYS + OPTIONAL_KEYS]
     problems += _check_quote(doc.get("quote", []))
+    problems += _check_gives_way(doc.get("gives_way", []))
     if doc.get("id") != stem:
         problems.append((("id",), f"{doc.get('id')!r} must equal the file name {stem!r}"))
     if not isinstance(doc.get("priority"), int) or isinstance(doc.get("priority"), bool):
@@ -224,6 +227,19 @@ def check_escalations(doc) -> list[Problem]:
             problems.append(((i, "reason"), "an escalation needs a one-line reason"))
         problems += [((i, *place), message) for place, message in _check_when(item["when"], ("when",), False)]
         problems += [((i, *place), message) for place, message in _check_tests(item["tests"])]
+    return problems
+
+
+def _check_gives_way(ways) -> list[Problem]:
+    """`gives_way` is a list of {to: <cause id>, when: <condition>} (`when` optional)."""
+    if not isinstance(ways, list):
+        return [(("gives_way",), "gives_way is a list of {to: <cause id>, when: <condition>}")]
+    problems: list[Problem] = []
+    for i, way in enumerate(ways):
+        if not isinstance(way, dict) or not isinstance(way.get("to"), str) or set(way) - {"to", "when"}:
+            problems.append((("gives_way", i), "gives way is {to: <cause id>, when: <condition>}"))
+        elif "when" in way:
+            problems += _check_when(way["when"], ("gives_way", i, "when"), fallback_ok=False)
     return problems
 
 

@@ -58,6 +58,8 @@ class Rule:
     source: Path
     quote: tuple[str, ...] = ()  # columns the evidence shows beside those the condition reads (the place, the speed)
     verdict_spec: dict | None = None  # {is, reason, unless: [{when, is, reason}]}
+    # [{to, when}]: a later cause that, when it fires too (and `when` holds), explains the failure better
+    gives_way: tuple[dict, ...] = ()
 
     @property
     def is_fallback(self) -> bool:
@@ -69,7 +71,19 @@ class Rule:
         """Every column the rule reads: its condition, confidence boosts, quoted evidence and verdict."""
         boosts = [b["when"] for b in self.confidence_spec.get("boosts") or []]
         unless = [c["when"] for c in (self.verdict_spec or {}).get("unless") or []]
-        return set(_fields_of(self.when)).union(self.quote, *map(_fields_of, boosts + unless))
+        ways = [w["when"] for w in self.gives_way if "when" in w]
+        return set(_fields_of(self.when)).union(self.quote, *map(_fields_of, boosts + unless + ways))
+
+    def primary(self, thresholds: Thresholds) -> pl.Expr:
+        """String expression for a failure this cause fires on: this cause, or the first later cause it
+        gives way to that fires too (and whose condition holds)."""
+        pick = pl.lit(self.id)
+        for way in reversed(self.gives_way):
+            held = pl.col(f"cause_{way['to']}")
+            if "when" in way:
+                held = held & compile_when(way["when"], thresholds)
+            pick = pl.when(held).then(pl.lit(way["to"])).otherwise(pick)
+        return pick
 
     def verdicts(self, thresholds: Thresholds) -> list[tuple[pl.Expr, str, str]]:
         """(condition, verdict, reason) for this cause: its own verdict, then each more serious one with the
@@ -156,6 +170,7 @@ def _load_rule(path: Path, problems: list[str]) -> Rule | None:
         path,
         tuple(doc.get("quote", ())),
         doc["verdict"],
+        tuple(doc.get("gives_way", ())),
     )
 
 
@@ -178,6 +193,11 @@ def _collection_problems(rules: list[Rule], folder: Path) -> list[str]:
         )
     elif fallbacks[0].priority != max(by_priority):
         problems.append(f"{folder}: the fallback rule {fallbacks[0].id} must have the highest priority number")
+    priorities = {rule.id: rule.priority for rule in rules}
+    for rule in rules:
+        for way in rule.gives_way:
+            if priorities.get(way["to"], -1) <= rule.priority:
+                problems.append(f"{rule.source}: gives way to {way['to']!r}, which is not a cause of lower priority")
     return problems
 
 
