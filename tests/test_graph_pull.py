@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +17,7 @@ from conftest import Store
 
 from reliability.graph_server import GraphServer, make_records
 from signins import PROJECT_ROOT
-from signins.graph import pull
+from signins.graph import pull, slicing
 from signins.graph.client import RateLimiter
 from signins.graph.errors import GraphAccessError, GraphUnavailableError
 from signins.graph.fleet import run_sync
@@ -170,7 +172,7 @@ def test_throttled_past_the_retries_stops_resumably(store, graph_env):
 
 
 def test_rate_limit_is_respected(store, graph_env):
-    with GraphServer(make_records(120, START), max_page=30) as server:
+    with GraphServer(make_records(120, START), max_page=10) as server:
         run_pull(
             store,
             graph_env(server, SIGNINS_GRAPH_RATE_LIMIT="3/0.5", SIGNINS_EVENT_TYPES="interactiveUser,servicePrincipal"),
@@ -369,8 +371,8 @@ def test_503_and_504_are_retried_honouring_retry_after(store, graph_env, status,
 
 @pytest.mark.parametrize("status", ["503", "504"])
 def test_503_and_504_past_the_retries_stop_resumably(store, graph_env, status):
-    records = make_records(80, START, step=timedelta(hours=1))  # every slice has sign-ins
-    with GraphServer(records, max_page=50) as server:
+    records = make_records(80, START, step=timedelta(hours=1))
+    with GraphServer(records, max_page=5) as server:  # requests 3 and 4: the second slice's page 2
         settings = graph_env(
             server, SIGNINS_GRAPH_RETRY_DELAY="0", SIGNINS_GRAPH_MAX_RETRIES="1", SIGNINS_EVENT_TYPES="interactiveUser"
         )
@@ -399,8 +401,8 @@ def test_response_timeout_stops_resumably(store, graph_env):
     assert ids(store) == interactive(records)
 
 
-# One event type; its 50 sign-ins fall in the window's last 24-hour slice, read as 5 pages of 10
-# after 3 requests for the empty slices before it: requests 4..8 are pages 1..5 of that slice.
+# One event type; its 50 sign-ins fall in the window's second slice (the first, 24 hours, is empty, so the
+# second is 4 times longer and reaches the window's end), read as 5 pages of 10: requests 2..6.
 SLICE_RECORDS = make_records(200, NOW - timedelta(hours=20), step=timedelta(minutes=5))
 ONE_TYPE = {"SIGNINS_EVENT_TYPES": "interactiveUser"}
 
@@ -418,7 +420,7 @@ def test_resume_inside_a_slice_continues_after_the_last_landed_page(tmp_path, gr
         with GraphServer(SLICE_RECORDS, max_page=10) as server:
             settings = graph_env(server, **ONE_TYPE)
             run_pull(whole, settings)
-            server.fault_in(7, "500")  # page 4 of the slice
+            server.fault_in(5, "500")  # page 4 of the slice
             with pytest.raises(GraphUnavailableError):
                 run_pull(crashed, settings)
             assert _pages(crashed) == [1, 2, 3]
@@ -441,7 +443,7 @@ def test_resume_inside_a_slice_continues_after_the_last_landed_page(tmp_path, gr
 def test_resume_reads_the_slice_again_when_graph_refuses_the_saved_link(store, graph_env, caplog):
     with GraphServer(SLICE_RECORDS, max_page=10) as server:
         settings = graph_env(server, **ONE_TYPE)
-        server.fault_in(7, "500")
+        server.fault_in(5, "500")
         with pytest.raises(GraphUnavailableError):
             run_pull(store, settings)
         server.fault_in(1, "400")  # the saved $skiptoken has expired
@@ -488,6 +490,74 @@ def test_killed_pull_resumes_inside_the_slice(tmp_path):
         assert store.scalar("SELECT count(*) FROM pull_watermarks WHERE committed_until = window_end") == 1
     finally:
         store.con.close()
+
+
+def _requests_per_event_type(server: GraphServer) -> Counter:
+    return Counter(re.search(r"t eq '(\w+)'", r["query"]["$filter"]).group(1) for r in signin_requests(server))
+
+
+def test_a_first_pull_costs_its_pages_plus_a_few_requests_per_event_type(store, graph_env):
+    """A small tenant's first 30 days: 1,364 sign-ins, 341 of each event type, pages of 100. Slices of a
+    day would cost 30 requests per event type, most of them for an empty page; slices that grow while
+    Graph returns little cost the pages plus at most 4."""
+    records = make_records(1364, NOW - timedelta(days=29, hours=10), step=timedelta(minutes=31))
+    with GraphServer(records, max_page=100) as server:
+        outcome = run_pull(store, graph_env(server, SIGNINS_RETENTION_DAYS="30"))
+        asked = _requests_per_event_type(server)
+    assert ids(store) == {r["id"] for r in records} and outcome.new_signins == 1364
+    for result in outcome.event_types:
+        pages_of_data = -(-341 // 100)
+        assert asked[result.event_type] == result.requests <= 4 + pages_of_data, result.summary()
+        assert result.slices <= 4
+
+
+def test_slice_lengths_follow_what_graph_returns():
+    assert slicing.next_hours(24, 0, 100) == slicing.next_hours(24, 1, 100) == 96  # empty or small: 4x
+    assert slicing.next_hours(24, 50, 100) == 48
+    assert slicing.next_hours(24, 400, 100) == 6  # too many pages: shorter in proportion
+    assert slicing.next_hours(0.01, 10_000, 100) == slicing.MIN_HOURS
+    # a first page that covers 6 minutes of a day: 240 pages, more than 4 x 50; read 5-hour slices
+    assert slicing.split_hours(24, 0.1, 50) == pytest.approx(5.0)
+    assert slicing.split_hours(24, 0.1, 100) is None  # within 4 x 100: read as it is
+    assert slicing.split_hours(slicing.MIN_HOURS, 0.0, 1) is None  # never shorter than the shortest
+
+
+def _slice_pages(store) -> list[int]:
+    return [n for (n,) in store.rows("SELECT max(page) FROM pull_pages GROUP BY slice_start, slice_end ORDER BY 1")]
+
+
+def test_a_busy_day_is_read_in_bounded_slices_and_a_crash_resumes_inside_one(tmp_path, graph_env):
+    """600 sign-ins of one event type in a day, pages of 10, slices aiming at 3 pages: a first page that
+    covers 24 minutes of a day-long slice shows it would take 60 pages, so it is read as shorter slices.
+    A crash among them resumes inside the slice it was reading, and the store equals an uninterrupted pull."""
+    records = make_records(2400, NOW - timedelta(hours=24), step=timedelta(seconds=36))
+    busy = {**ONE_TYPE, "SIGNINS_PULL_SLICE_PAGES": "3"}
+    whole, crashed = Store(tmp_path / "whole" / "signins.duckdb"), Store(tmp_path / "crashed" / "signins.duckdb")
+    try:
+        with GraphServer(records, max_page=10) as server:
+            settings = graph_env(server, **busy)
+            outcome = run_pull(whole, settings)
+            result = outcome.event_types[0]
+            assert ids(whole) == interactive(records) and result.new_signins == 600
+            assert result.slices >= 15 and max(_slice_pages(whole)) <= 4 * 3
+            # the requests are the pages, plus the first page of each slice found too big (not landed)
+            assert result.requests == len(signin_requests(server)) <= result.pages + 3
+            # the crashed run asks what the whole one did: fail a request for a slice's page 2 or later
+            asked = signin_requests(server)
+            server.fault_in(next(i for i, r in enumerate(asked) if i >= 20 and r["query"].get("$skiptoken")) + 1, "500")
+            with pytest.raises(GraphUnavailableError):
+                run_pull(crashed, settings)
+            before = len(server.requests)
+            resumed = run_pull(crashed, settings)
+            assert signin_requests(server, before)[0]["query"].get("$skiptoken")  # after the last landed page
+        assert resumed.event_types[0].resumed
+        _same_store(whole, crashed)
+        assert crashed.scalar("SELECT count(*) FROM signins") == 600
+        # no landed page was asked for again (only empty pages, alike byte for byte, are recognised)
+        assert crashed.scalar(SKIPPED) == whole.scalar(SKIPPED)
+    finally:
+        whole.con.close()
+        crashed.con.close()
 
 
 @pytest.mark.parametrize("shape", ["empty", "null", "omit"])

@@ -1,15 +1,17 @@
 """The incremental, resumable pull: one tenant, each event type, slice by slice, page by page.
 
 For each (tenant, event type) the window to read runs from the watermark minus the overlap (or
-`--since`, or the retention window on the first run) to `--until` (default now). It is cut into
-slices (SIGNINS_PULL_SLICE_HOURS, oldest first) because Graph returns each query newest first:
-only when every page of a slice is in the store does `committed_until` move to the slice's end.
+`--since`, or the retention window on the first run) to `--until` (default now). It is read in
+slices, oldest first, because Graph returns each query newest first: only when every page of a slice is
+in the store does `committed_until` move to the slice's end. The first slice is SIGNINS_PULL_SLICE_HOURS
+long; the next ones are sized by what Graph returned (`signins.graph.slicing`), so an empty month costs
+a few requests and a busy day is still read in bounded slices.
 
 Every page's raw bytes are written atomically to `<db>.pulls/<tenant>/<event type>/` and loaded with
 `signins.ingest.load.ingest_file` (blob store, raw layer, dedup, quarantine), then logged in `pull_pages`.
 A run that stops early (crash, kill, throttling, server error) leaves `committed_until` at the last
-whole slice; the next run resumes there on the same slice grid and re-reads at most one slice,
-which the idempotent load absorbs: nothing lost, nothing doubled.
+whole slice; the next run resumes with the slice it was reading (its bounds are in `pull_pages`) and
+re-reads at most that slice, which the idempotent load absorbs: nothing lost, nothing doubled.
 
 Inside that slice the run continues from the `@odata.nextLink` of the last page it landed (kept in
 `pull_pages`), so a big tenant does not pay for the slice's first pages twice; when Graph no longer
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from signins.graph import privileged
+from signins.graph import privileged, slicing
 from signins.graph.client import SigninsClient
 from signins.graph.errors import GraphAccessError, GraphSettingsError, GraphUnavailableError
 from signins.graph.pages import Page, parse_page, write_atomically
@@ -50,7 +52,9 @@ class EventTypeOutcome:
     window_start: datetime
     window_end: datetime
     resumed: bool = False
+    slices: int = 0
     pages: int = 0
+    requests: int = 0  # for sign-in pages, landed or not (the first page of a slice read shorter instead)
     records: int = 0
     new_signins: int = 0
     quarantined: int = 0
@@ -60,7 +64,8 @@ class EventTypeOutcome:
     def summary(self) -> str:
         how = "resumed " if self.resumed else ""
         return (
-            f"{self.event_type}: {how}{iso(self.window_start)} .. {iso(self.window_end)}: {self.pages} page(s), "
+            f"{self.event_type}: {how}{iso(self.window_start)} .. {iso(self.window_end)}: {self.pages} page(s) "
+            f"in {self.slices} slice(s), "
             f"{self.records} records, {self.new_signins} new, {self.quarantined} quarantined"
         )
 
@@ -163,13 +168,21 @@ def plan_window(
     return start.replace(microsecond=0), end.replace(microsecond=0), False
 
 
-def slices(start: datetime, end: datetime, hours: float) -> list[tuple[datetime, datetime]]:
-    step = timedelta(hours=hours)
-    cuts, at = [], start
-    while at < end:
-        cuts.append((at, min(at + step, end)))
-        at += step
-    return cuts
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where the slice a run was reading when it stopped continues."""
+
+    slice_end: datetime
+    page: int  # the last page landed
+    next_link: str | None  # that page's nextLink (None: it was the slice's last page)
+    newest: datetime | None  # the newest sign-in of the slice's landed pages
+
+
+@dataclass(frozen=True)
+class SliceRead:
+    newest: datetime | None  # the newest sign-in landed
+    pages: int
+    shorter_hours: float | None = None  # not read: far bigger than a slice should be; read this long instead
 
 
 async def pull_tenant(
@@ -236,9 +249,19 @@ async def _pull_event_type(
     if not resumed:
         job.con.execute(sql_text("pull/20_start_window.sql"), job.params(window_start=start, window_end=end))
     _remove_leftovers(job.folder)
-    for number, (slice_start, slice_end) in enumerate(slices(start, end, settings.slice_hours)):
-        newest = await _pull_slice(job, slice_start, slice_end, result, resume=resumed and number == 0)
-        job.con.execute(sql_text("pull/30_commit_slice.sql"), job.params(committed_until=slice_end, newest=newest))
+    at, hours = start, settings.slice_hours
+    resume = _resume_point(job, start) if resumed else None
+    while at < end:
+        slice_end = resume.slice_end if resume else min(at + timedelta(seconds=round(hours * 3600)), end)
+        read = await _pull_slice(job, at, slice_end, result, resume)
+        resume = None
+        if read.shorter_hours is not None:
+            hours = read.shorter_hours
+            continue
+        job.con.execute(sql_text("pull/30_commit_slice.sql"), job.params(committed_until=slice_end, newest=read.newest))
+        result.slices += 1
+        hours = slicing.next_hours((slice_end - at) / timedelta(hours=1), read.pages, settings.slice_pages)
+        at = slice_end
     return result
 
 
@@ -252,21 +275,32 @@ def _remove_leftovers(folder: Path) -> None:
 
 
 async def _pull_slice(
-    job: _Job, slice_start: datetime, slice_end: datetime, result: EventTypeOutcome, resume: bool
-) -> datetime | None:
-    """Every page of one slice, landed in order; returns the newest createdDateTime.
+    job: _Job, slice_start: datetime, slice_end: datetime, result: EventTypeOutcome, resume: ResumePoint | None
+) -> SliceRead:
+    """Every page of one slice, landed in order; or, when its first page shows the slice is far bigger than a
+    slice should be, nothing landed and the length to read instead.
 
     The next page is fetched while the current one lands (in a thread): Graph's latency and the load's
     CPU overlap, and there is still one request at a time. A page fetched ahead of a failed landing is
     dropped; the next run resumes after the last page landed."""
     where = f"{job.tenant_key}/{job.event_type} {iso(slice_start)}..{iso(slice_end)}"
-    number, link, newest = _resume_point(job, slice_start, slice_end) if resume else (0, None, None)
+    number, link, newest = (resume.page, resume.next_link, resume.newest) if resume else (0, None, None)
     if number and not link:
-        return newest  # every page was landed; only the watermark was not moved
+        return SliceRead(newest, number)  # every page was landed; only the watermark was not moved
     body, landed = await _first_body(job, slice_start, slice_end, link, number, where)
+    result.requests += 1
     seen_links: set[str] = set()
     for number in range(landed + 1, landed + MAX_PAGES_PER_SLICE + 1):
         page = parse_page(body, f"{where} page {number}")
+        if number == 1 and page.next_link and page.oldest is not None:
+            hours = (slice_end - slice_start) / timedelta(hours=1)
+            covered = (slice_end - page.oldest) / timedelta(hours=1)
+            shorter = slicing.split_hours(hours, covered, job.client.settings.slice_pages)
+            if shorter is not None:
+                # Dropped, not landed: the shorter slices read these sign-ins again, and no page of this
+                # slice in pull_pages means a crash now cannot resume into it.
+                log.info("%s: the first page covers %.3f h; reading %.3f-hour slices", where, covered, shorter)
+                return SliceRead(None, 0, shorter)
         looping = page.next_link in seen_links
         following = (
             asyncio.ensure_future(job.client.next_page(page.next_link)) if page.next_link and not looping else None
@@ -280,22 +314,21 @@ async def _pull_slice(
             raise
         newest = max(filter(None, (newest, page.newest)), default=None)
         if not page.next_link:
-            return newest
+            return SliceRead(newest, number)
         if looping:
             raise GraphUnavailableError(
                 f"{where}: Graph returned the same @odata.nextLink twice (a paging loop); rerun `signins pull` to retry"
             )
         seen_links.add(page.next_link)
         body = await following
-    raise GraphUnavailableError(f"{where}: more than {MAX_PAGES_PER_SLICE} pages; lower SIGNINS_PULL_SLICE_HOURS")
+        result.requests += 1
+    raise GraphUnavailableError(f"{where}: more than {MAX_PAGES_PER_SLICE} pages in one slice")
 
 
-def _resume_point(job: _Job, slice_start: datetime, slice_end: datetime) -> tuple[int, str | None, datetime | None]:
-    """(last landed page number, its nextLink, newest sign-in) of an interrupted slice; (0, None, None) if none."""
-    rows = job.con.execute(
-        sql_text("pull/50_resume_point.sql"), job.params(slice_start=slice_start, slice_end=slice_end)
-    ).fetchall()  # to the end: the connection takes no other work while a result is unfinished
-    return (rows[0][0], rows[0][1], rows[0][2]) if rows else (0, None, None)
+def _resume_point(job: _Job, slice_start: datetime) -> ResumePoint | None:
+    """The slice starting at `slice_start` that a stopped run was reading, if it landed any page of it."""
+    rows = job.con.execute(sql_text("pull/50_resume_point.sql"), job.params(slice_start=slice_start)).fetchall()
+    return ResumePoint(*rows[0]) if rows else None  # fetched to the end: the connection takes no other work before
 
 
 async def _first_body(

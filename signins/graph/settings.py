@@ -118,7 +118,8 @@ class GraphSettings:
     event_types: tuple[str, ...] = EVENT_TYPES
     overlap_hours: float = 3.0
     retention_days: float = 30.0
-    slice_hours: float = 24.0
+    slice_hours: float = 24.0  # the first slice; later ones follow what Graph returns (signins.graph.slicing)
+    slice_pages: int = 100  # the pages a slice aims at
     max_retries: int = 5
     retry_delay: float = 3.0
     timeout: float = 60.0
@@ -146,6 +147,7 @@ class GraphSettings:
             overlap_hours=_number("SIGNINS_PULL_OVERLAP_HOURS", 3.0),
             retention_days=_number("SIGNINS_RETENTION_DAYS", 30.0, minimum=0.001),
             slice_hours=_number("SIGNINS_PULL_SLICE_HOURS", 24.0, minimum=0.01),
+            slice_pages=int(_number("SIGNINS_PULL_SLICE_PAGES", 100, minimum=1)),
             max_retries=max_retries,
             retry_delay=retry_delay,
             timeout=_number("SIGNINS_GRAPH_TIMEOUT", 60.0, minimum=0.1),
