@@ -122,3 +122,35 @@ def test_the_tagging_benchmarks_facts_keep_the_contract_and_are_tagged():
     tags = tag_causes(signin_features(facts.lazy(), thresholds), load_rules(), thresholds).collect()
     assert tags.height == facts.filter(pl.col("error_code") == 500121).height > 0
     assert set(tags["verdict"]) == {"benign", "suspicious", "hostile"}
+
+
+def test_the_pull_budget_benchmark_compares_sized_slices_with_day_long_ones(tmp_path):
+    out = tmp_path / "pull.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/pull_budget.py",
+            "--signins",
+            "80",
+            "--days",
+            "12",
+            "--page",
+            "15",
+            "--out",
+            str(out),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [
+        line.split(" | ")
+        for line in out.read_text().splitlines()
+        if line.startswith(("| interactive", "| non", "| service", "| managed"))
+    ]
+    assert len(rows) == 4
+    for _type, signins, pages, sized, fixed in rows:  # 20 sign-ins of each type in pages of 15
+        assert (signins, pages) == ("20", "2")
+        assert int(sized) <= 4 + 2 and int(fixed.rstrip(" |")) >= 12  # day-long slices: one request a day at least
