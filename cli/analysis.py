@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import DB_OPTION, reading, settings_for, writing
+from cli.options import DB_OPTION, TENANT_OPTION, reading, settings_for, writing
 
 
 def _thresholds(preset: str | None, settings: tuple[str, ...], privileged: str | None):
@@ -90,7 +90,8 @@ def tag(
     show_default=True,
     help="For a user principal name: show at most this many of the newest failures per tenant.",
 )
-def explain(key: str, db_path: Path | None, limit: int) -> None:
+@TENANT_OPTION
+def explain(key: str, db_path: Path | None, limit: int, tenant: str | None) -> None:
     """Explain one sign-in (by id, correlation id or request id): what happened, each cause with its evidence,
     the fix; or a user's recent failed sign-ins (by user principal name, any case).
 
@@ -101,9 +102,11 @@ def explain(key: str, db_path: Path | None, limit: int) -> None:
     """
     from signins.analysis.explain import explain as explain_text
     from signins.store.database import connect
+    from signins.store.tenants import scope_to_tenant
 
     settings = settings_for(db_path)
     with reading(settings), connect(settings.db_path, read_only=True) as con:
+        scope_to_tenant(con, tenant)
         click.echo(explain_text(con, key, limit=limit))
 
 

@@ -1,4 +1,5 @@
-"""What the commands share: the --db option, the settings it selects, the writer's lock, exit codes."""
+"""What the commands share: the --db and --tenant options, the settings --db selects, the writer's lock,
+exit codes."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ DB_OPTION = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="DuckDB database file (default: $SIGNINS_DB, else data/signins.duckdb).",
+)
+
+
+TENANT_OPTION = click.option(
+    "--tenant",
+    default=None,
+    metavar="ID",
+    help="Only this tenant's data (a store can hold several); exits 2 when the store has no sign-in of it.",
 )
 
 

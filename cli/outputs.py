@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import DB_OPTION, reading, settings_for
+from cli.options import DB_OPTION, TENANT_OPTION, reading, settings_for
 
 
 @click.command()
@@ -15,26 +15,33 @@ from cli.options import DB_OPTION, reading, settings_for
 @DB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
-def export(kind: str, db_path: Path | None, fmt: str, out: Path) -> None:
+@TENANT_OPTION
+def export(kind: str, db_path: Path | None, fmt: str, out: Path, tenant: str | None) -> None:
     """Export cause tags (causes), user findings (users) or per-policy daily counts (policies).
 
     \b
     causes:   signin_id, correlation_id, user_principal_name, created_at, error_code, primary_cause,
               causes (;-separated), confidence, fix, policies (;-separated), report_only_policies,
-              requirement_providers, mfa_method, mfa_result, evidence (JSON), verdict, verdict_reason
+              requirement_providers, mfa_method, mfa_result, evidence (JSON), verdict, verdict_reason,
+              password_failures_hour, password_failure_ips_hour, spray_users_hour, mfa_interrupts_hour,
+              ca_blocks_hour, password_known_elsewhere, tenant_id
     users:    user_principal_name, user_key, finding, first_at, last_at, failures (500121 log rows),
               failure_days, dominant_cause, detail, attempts (distinct MFA attempts), fix, verdict,
-              verdict_reason
-    policies: day, policy, report_only, failures, users, top_causes (;-separated)
+              verdict_reason, tenant_id
+    policies: day, policy, report_only, failures, users, top_causes (;-separated), tenant_id
+
+    Every tenant's rows, each with its tenant_id; --tenant writes one tenant's.
 
     In CSV, a text cell that starts with =, +, -, @, a tab or a carriage return (a formula to a
     spreadsheet) is written with a leading ' unless it is a number. Exits 3 when OUT cannot be written.
     """
     from signins.analysis.exports import export as write_export
     from signins.store.database import connect
+    from signins.store.tenants import scope_to_tenant
 
     settings = settings_for(db_path)
     with reading(settings), connect(settings.db_path, read_only=True) as con:
+        scope_to_tenant(con, tenant)
         rows = write_export(con, kind, fmt, out)
     click.echo(f"wrote {rows} {kind} row(s) to {out}")
 
@@ -104,13 +111,22 @@ def _utc(moment: datetime | None) -> datetime | None:
     help="Replace user names, IPs, device names and sign-in and correlation ids with keyed hashes "
     "($SIGNINS_PSEUDONYM_KEY).",
 )
-def report(db_path: Path | None, out: Path, since: datetime | None, until: datetime | None, pseudonymize: bool) -> None:
+@TENANT_OPTION
+def report(
+    db_path: Path | None,
+    out: Path,
+    since: datetime | None,
+    until: datetime | None,
+    pseudonymize: bool,
+    tenant: str | None,
+) -> None:
     """Write the dashboards: a static site (a triage landing page, Overview, Users, Policies, Security,
     Patterns, and a page per flagged user and per Conditional Access policy).
 
     Every figure is drawn from SQL aggregates (sql/report/); the site works offline (plotly.js is
     written beside the pages once) and escapes every string that came from the logs. Open
-    OUT/index.html in a browser. Exits 2 when --pseudonymize is given without $SIGNINS_PSEUDONYM_KEY.
+    OUT/index.html in a browser. --tenant writes the site of one tenant of the store. Exits 2 when
+    --pseudonymize is given without $SIGNINS_PSEUDONYM_KEY.
     """
     from dashboards.pseudonymize import pseudonym_key
     from dashboards.site import build_report
@@ -118,7 +134,7 @@ def report(db_path: Path | None, out: Path, since: datetime | None, until: datet
     key = pseudonym_key() if pseudonymize else None
     settings = settings_for(db_path)
     with reading(settings):
-        written = build_report(settings.db_path, out, _utc(since), _utc(until), key)
+        written = build_report(settings.db_path, out, _utc(since), _utc(until), key, tenant)
     details = [page for page in written.pages if page.path.name[:2] in ("u-", "p-")]
     for page in written.pages:
         if page not in details:

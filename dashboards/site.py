@@ -17,6 +17,8 @@ from dashboards.links import Links
 from dashboards.pages import Inputs, Page, details, overview, patterns, policies, security, triage, users
 from dashboards.pseudonymize import pseudonymize
 from dashboards.queries import Window, build_scope, frame, open_store, page_queries, resolve_window
+from signins.store.tenants import scope_to_tenant
+from signins.text import printable
 from transforms.rules import load_rules
 
 PAGES = (triage.build, overview.build, users.build, policies.build, security.build, patterns.build)
@@ -62,13 +64,16 @@ class Built:
     newest: datetime | None  # the newest stored sign-in
 
 
-def build_pages(db_path: Path, since: datetime | None, until: datetime | None, key: bytes | None) -> Built:
+def build_pages(
+    db_path: Path, since: datetime | None, until: datetime | None, key: bytes | None, tenant: str | None = None
+) -> Built:
     """Every page of the report over the window; personal columns pseudonymised when a key is given.
     The page queries run one after another on a worker thread, in the order the pages read them: DuckDB
     leaves Python free while a query runs, so building pages overlaps with the queries still to come."""
     con = open_store(db_path)
     worker = ThreadPoolExecutor(max_workers=1)  # the only user of the connection once it starts
     try:
+        scope_to_tenant(con, tenant)
         window = resolve_window(con, since, until)
         build_scope(con, window)
         params = window.params() | {"user_rows": details.USER_ROWS}
@@ -97,7 +102,7 @@ def build_pages(db_path: Path, since: datetime | None, until: datetime | None, k
 
 
 def write_site(
-    out: Path, window: Window, pages: list[Page], pseudonymized: bool, newest: datetime | None
+    out: Path, window: Window, pages: list[Page], pseudonymized: bool, newest: datetime | None, tenant: str | None
 ) -> list[WrittenPage]:
     """Write one HTML file per page, plotly.js (once) and the page script and style."""
     out.mkdir(parents=True, exist_ok=True)
@@ -109,6 +114,7 @@ def write_site(
         + (f"{newest:%d %b %Y %H:%M}" if newest else "none")
         + f" · generated {datetime.now(UTC):%d %b %Y %H:%M} UTC"
         + (" · pseudonymised" if pseudonymized else "")
+        + (f" · tenant {printable(tenant)}" if tenant is not None else "")
     )
     written = []
     for page in pages:
@@ -119,9 +125,15 @@ def write_site(
 
 
 def build_report(
-    db_path: Path, out: Path, since: datetime | None = None, until: datetime | None = None, key: bytes | None = None
+    db_path: Path,
+    out: Path,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    key: bytes | None = None,
+    tenant: str | None = None,
 ) -> Report:
-    """The whole report: pages from the store, then the site in `out` (index.html is the landing page)."""
-    built = build_pages(db_path, since, until, key)
-    written = write_site(out, built.window, built.pages, key is not None, built.newest)
+    """The whole report, of one tenant or of the whole store: pages from the store, then the site in `out`
+    (index.html is the landing page)."""
+    built = build_pages(db_path, since, until, key, tenant)
+    written = write_site(out, built.window, built.pages, key is not None, built.newest, tenant)
     return Report(out / "index.html", built.window, written)

@@ -156,7 +156,7 @@ def _findings(con) -> dict[tuple, dict]:
     relation = query(con, "runs/findings.sql")
     columns = relation.columns
     rows = [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
-    return {(row["finding"], row["user_key"]): row for row in rows}
+    return {(row["finding"], row["tenant_id"], row["user_key"]): row for row in rows}
 
 
 @task(name="write-report")
@@ -337,12 +337,16 @@ def summary_markdown(
     causes = "\n".join(f"| {md(cause)} | {count} |" for cause, count in tags["causes"].items())
     new_findings = (
         "\n".join(
-            f"- {md(f['finding'])}: {md(f['user_principal_name'] or f['user_key'])} ({md(f['detail'])})"
+            f"- {md(f['finding'])}: {md(f['user_principal_name'] or f['user_key'])} in tenant {md(f['tenant_id'])} "
+            f"({md(f['detail'])})"
             for f in tags["new_findings"]
         )
         or "- none"
     )
-    rising = "\n".join(f"| {md(policy)} | {previous} | {last} |" for policy, last, previous in tags["rising_policies"])
+    rising = "\n".join(
+        f"| {md(tenant)} | {md(policy)} | {previous} | {last} |"
+        for tenant, policy, last, previous in tags["rising_policies"]
+    )
     tenants = "".join(f"- {md(result.line)}\n" for result in landed.tenants)
     unreadable = "".join(f"- {md(line)}\n" for line in landed.unreadable)
     new_values = "".join(
@@ -368,8 +372,8 @@ def summary_markdown(
         + new_findings
         + "\n\n"
         + (
-            "## Policies whose MFA failures rose most (7 days)\n\n| policy | previous 7 days | last 7 days |\n"
-            "|---|---|---|\n" + rising + "\n\n"
+            "## Policies whose MFA failures rose most (7 days)\n\n| tenant | policy | previous 7 days | last 7 days |\n"
+            "|---|---|---|---|\n" + rising + "\n\n"
             if rising
             else ""
         )

@@ -106,16 +106,22 @@ def test_the_run_summary_escapes_names_from_outside():
     tags = {
         "causes": {},
         "new_findings": [
-            {"finding": "recurring", "user_principal_name": "![i](http://e)", "user_key": "u", "detail": "<script>"}
+            {
+                "finding": "recurring",
+                "tenant_id": "t<img src=x>",
+                "user_principal_name": "![i](http://e)",
+                "user_key": "u",
+                "detail": "<script>",
+            }
         ],
-        "rising_policies": [("**CA** | x", 3, 1)],
+        "rising_policies": [("[t2](http://evil)", "**CA** | x", 3, 1)],
         "thresholds": ["  tenant <b>[t](http://evil)</b>: fatigue_min_attempts 7"],
         "tagged": 1,
         "users": 1,
     }
     text = summary_markdown(Path("s.duckdb"), landed, GateReport(), MergeOutcome(1, 0), tags, Path("r/index.html"))
     assert "[a](http" not in text and "![i](" not in text and "<script>" not in text and "\n# forged" not in text
-    assert "[t](http" not in text and "<b>" not in text
+    assert "[t](http" not in text and "<b>" not in text and "<img src=x>" not in text and "[t2](http" not in text
     assert "x \\| \\[a\\]\\(http://evil\\)\\\\n\\# forged" in text
 
 

@@ -294,10 +294,10 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
             "policies",
         ]
         assert (
-            header[-8:]
-            == (  # added at the end: the hour before the failure
+            header[-9:]
+            == (  # added at the end: the hour before the failure, then the tenant
                 "verdict verdict_reason password_failures_hour password_failure_ips_hour spray_users_hour "
-                "mfa_interrupts_hour ca_blocks_hour password_known_elsewhere"
+                "mfa_interrupts_hour ca_blocks_hour password_known_elsewhere tenant_id"
             ).split()
         )
         for kind, fmt in [("users", "json"), ("policies", "parquet")]:
@@ -307,7 +307,7 @@ def test_explain_export_and_evaluate_commands(full: Store, tmp_path: Path):
         users = json.loads((tmp_path / "users.json").read_text())
         assert len(users) == findings > 8
         # added at the end: the columns before keep their places
-        assert list(users[0])[-4:] == ["attempts", "fix", "verdict", "verdict_reason"]
+        assert list(users[0])[-5:] == ["attempts", "fix", "verdict", "verdict_reason", "tenant_id"]
         assert_users_export_counts_attempts_with_the_fix(db, users)
         scored = run_cli("evaluate", "--db", str(db), "--truth", str(SAMPLE / "ground_truth.csv"))
         assert scored.returncode == 0

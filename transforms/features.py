@@ -196,20 +196,22 @@ def success_timing(within: timedelta = timedelta(hours=1)) -> list[pl.Expr]:
 
 
 def session_error_neighbours(facts: pl.LazyFrame) -> pl.LazyFrame:
-    """Session / cookie error codes of the other rows of the same attempt (correlation id) within
-    SESSION_NEIGHBOUR_WINDOW of the sign-in (a correlation id can span a session of many attempts)."""
+    """Session / cookie error codes of the other rows of the same attempt (the user's correlation id: a
+    tenant's, never another's) within SESSION_NEIGHBOUR_WINDOW of the sign-in (a correlation id can span a
+    session of many attempts)."""
     session_rows = facts.filter(
         pl.col("error_code").is_in(SESSION_ERROR_CODES) & pl.col("correlation_id").is_not_null()
     ).select(
+        "_user",
         "correlation_id",
         pl.col("_row").alias("_other"),
         pl.col("created_at").alias("_other_at"),
         pl.col("error_code").cast(pl.Int64),
     )
     neighbours = (
-        facts.select("_row", "correlation_id", "created_at")
+        facts.select("_row", "_user", "correlation_id", "created_at")
         .filter(pl.col("correlation_id").is_not_null())
-        .join(session_rows, on="correlation_id")
+        .join(session_rows, on=["_user", "correlation_id"])
         .filter(
             (pl.col("_other") != pl.col("_row"))
             & ((pl.col("_other_at") - pl.col("created_at")).abs() <= SESSION_NEIGHBOUR_WINDOW)
@@ -271,11 +273,13 @@ def row_features(thresholds) -> list[pl.Expr]:
 def signin_features(facts: pl.LazyFrame, thresholds) -> pl.LazyFrame:
     """The sign-in facts with every feature column of transforms/FEATURES.md added."""
     # Integer keys for sorting, windows and join-backs: much cheaper than the string ids. Users come out
-    # in any order, which is harmless: every history feature is computed within one user.
+    # in any order, which is harmless: every history feature is computed within one user. A user is a
+    # tenant's: the same key in two tenants is two users.
+    user = pl.concat_str([pl.col("tenant_id").fill_null(""), pl.lit("\x1f"), pl.col("user_key")])
     rows = (
         facts.with_columns(
             pl.col("created_at").dt.convert_time_zone("UTC"),
-            pl.col("user_key").cast(pl.Categorical).to_physical().alias("_user"),
+            user.cast(pl.Categorical).to_physical().alias("_user"),
         )
         .sort("_user", "created_at", "signin_id")
         .with_columns(pl.int_range(pl.len()).alias("_row"))

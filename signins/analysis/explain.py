@@ -42,20 +42,20 @@ WHERE lower(s.user_principal_name) = lower(?)
 GROUP BY s.tenant_id
 ORDER BY s.tenant_id
 """
-# The findings about the user in each tenant: user_findings is keyed by the cause engine's user key, so
-# through the cause tags of the user's sign-ins in that tenant.
+# The findings about the user in each tenant: user_findings is keyed by the tenant and the cause engine's
+# user key, so through the cause tags of the user's sign-ins in that tenant.
 USER_FINDINGS = """
 SELECT DISTINCT s.tenant_id, f.finding, f.detail
 FROM signins s
 JOIN cause_tags t ON t.tenant_id = s.tenant_id AND t.signin_id = s.id
-JOIN user_findings f ON f.user_key = t.user_key
+JOIN user_findings f ON f.tenant_id = t.tenant_id AND f.user_key = t.user_key
 WHERE lower(s.user_principal_name) = lower(?)
 ORDER BY s.tenant_id, f.finding, f.detail
 """
 # The findings about the user of an attempt's sign-ins.
 ATTEMPT_FINDINGS = """
 SELECT DISTINCT f.finding, f.detail
-FROM cause_tags t JOIN user_findings f ON f.user_key = t.user_key
+FROM cause_tags t JOIN user_findings f ON f.tenant_id = t.tenant_id AND f.user_key = t.user_key
 WHERE list_contains(?, t.signin_id)
 ORDER BY 1, 2
 """

@@ -1,5 +1,6 @@
--- The users a tagging run must (re-)tag, and which part of their history it reads. The user key must
--- match 10_signin_facts.sql.
+-- The users a tagging run must (re-)tag, and which part of their history it reads. A user is a tenant and
+-- a user key (the user's id, else the lower-case user principal name), as in 10_signin_facts.sql: the
+-- same key in two tenants is two users, whose histories never meet.
 --
 -- $since NULL (a full re-tag): every user, all of their sign-ins (the windows are NULL).
 -- Else every user with a sign-in loaded after $since, and each user with a 500121 failure in the hour
@@ -10,15 +11,16 @@
 -- from the older history only the sign-ins that still decide a feature (07_history_rows.sql).
 CREATE OR REPLACE TEMP TABLE pending_users AS
 WITH changed AS (
-    SELECT user_key, CASE WHEN $since IS NOT NULL THEN min(retag_at) END AS retag_from
+    SELECT tenant_id, user_key, CASE WHEN $since IS NOT NULL THEN min(retag_at) END AS retag_from
     FROM (
-        SELECT coalesce(user_id, lower(user_principal_name)) AS user_key, created_at - $retag_margin AS retag_at
+        SELECT tenant_id, coalesce(user_id, lower(user_principal_name)) AS user_key,
+               created_at - $retag_margin AS retag_at
         FROM signins
         WHERE event_type IN ('interactiveUser', 'nonInteractiveUser') AND ($since IS NULL OR loaded_at > $since)
         UNION ALL
         -- a wrong password (50126) loaded now changes how many users failed a password from its IP in the
         -- hour before each 500121 failure from that IP (10_signin_facts.sql), whoever's they are
-        SELECT coalesce(f.user_id, lower(f.user_principal_name)), f.created_at
+        SELECT f.tenant_id, coalesce(f.user_id, lower(f.user_principal_name)), f.created_at
         FROM signins AS p
         JOIN signins AS f ON f.tenant_id = p.tenant_id AND f.ip_address = p.ip_address
          AND f.created_at >= p.created_at AND f.created_at < p.created_at + INTERVAL 1 HOUR
@@ -26,16 +28,16 @@ WITH changed AS (
           AND f.event_type IN ('interactiveUser', 'nonInteractiveUser')
     )
     WHERE user_key IS NOT NULL
-    GROUP BY user_key
+    GROUP BY tenant_id, user_key
 ),
 windows AS (
-    SELECT user_key, retag_from, retag_from - $context_margin AS context_from,
+    SELECT tenant_id, user_key, retag_from, retag_from - $context_margin AS context_from,
            retag_from - $failures_margin AS failures_from
     FROM changed
 )
 SELECT w.*, count(*) AS n   -- the sign-ins the run reads for the user, the older history's few aside
 FROM windows AS w
-JOIN signins AS s ON coalesce(s.user_id, lower(s.user_principal_name)) = w.user_key
+JOIN signins AS s ON s.tenant_id = w.tenant_id AND coalesce(s.user_id, lower(s.user_principal_name)) = w.user_key
 WHERE s.event_type IN ('interactiveUser', 'nonInteractiveUser')
   AND s.created_at >= coalesce((SELECT min(failures_from) FROM windows), '-infinity'::TIMESTAMPTZ)
   AND (w.context_from IS NULL OR s.created_at >= w.context_from

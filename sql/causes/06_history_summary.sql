@@ -1,8 +1,8 @@
--- The users' sign-ins (interactive or not) by user key, as the view user_signins: a success, and a sign-in
+-- The users' sign-ins (interactive or not) by tenant and user key, as the view user_signins: a success, and a sign-in
 -- with coordinates, also as its (time, id), the order signin_features gives sign-ins. The older history
 -- (07_history_rows.sql) and its summary (18_summarise_history.sql) are aggregates of those.
 CREATE OR REPLACE TEMP VIEW user_signins AS
-SELECT coalesce(user_id, lower(user_principal_name)) AS user_key, id, created_at,
+SELECT tenant_id, coalesce(user_id, lower(user_principal_name)) AS user_key, id, created_at,
        country_or_region, city, device_id, device_operating_system, device_browser, ip_address,
        autonomous_system_number,
        CASE WHEN error_code = 0 THEN {'at': created_at, 'id': id} END AS success,

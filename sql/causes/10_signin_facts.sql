@@ -19,11 +19,12 @@ WITH children_since AS (
 s AS (
     SELECT s.*, u.user_key
     FROM signins AS s
-    JOIN pending_users AS u ON u.user_key = coalesce(s.user_id, lower(s.user_principal_name))
+    JOIN pending_users AS u
+      ON u.tenant_id = s.tenant_id AND u.user_key = coalesce(s.user_id, lower(s.user_principal_name))
     WHERE s.event_type IN ('interactiveUser', 'nonInteractiveUser')
       AND (u.context_from IS NULL OR s.created_at >= u.context_from
            OR (s.error_code = 500121 AND s.created_at >= u.failures_from)
-           OR s.id IN (SELECT signin_id FROM history_rows))
+           OR (s.tenant_id, s.id) IN (SELECT tenant_id, signin_id FROM history_rows))
 ),
 steps AS (
     SELECT tenant_id, signin_id,
@@ -66,7 +67,8 @@ ca AS (
 failures AS (   -- read apart from s: a second reference to s would build it twice
     SELECT f.tenant_id, f.id, f.correlation_id, u.user_key, f.ip_address, f.created_at
     FROM signins AS f
-    JOIN pending_users AS u ON u.user_key = coalesce(f.user_id, lower(f.user_principal_name))
+    JOIN pending_users AS u
+      ON u.tenant_id = f.tenant_id AND u.user_key = coalesce(f.user_id, lower(f.user_principal_name))
     WHERE f.error_code = 500121 AND f.event_type IN ('interactiveUser', 'nonInteractiveUser')
       AND (u.context_from IS NULL OR f.created_at >= u.context_from)
 ),

@@ -16,8 +16,8 @@ FROM user_signins;
 -- Aggregated first, then merged with what the summary holds of those users: cheaper than passing every
 -- sign-in through the merge.
 CREATE OR REPLACE TEMP TABLE history_added AS
-SELECT user_key, country_or_region, city, device_id, device_operating_system, device_browser, ip_address,
-       autonomous_system_number, min(success) AS first_success, max(success) AS last_success, max(located) AS last_located
+SELECT tenant_id, user_key, country_or_region, city, device_id, device_operating_system, device_browser,
+       ip_address, autonomous_system_number, min(success) AS first_success, max(success) AS last_success, max(located) AS last_located
 FROM user_signins
 WHERE created_at >= coalesce((SELECT max(covers_until) FROM summary_in_use), '-infinity'::TIMESTAMPTZ)
   AND created_at < (SELECT until FROM summary_until)
@@ -26,14 +26,14 @@ GROUP BY ALL;
 DELETE FROM history_summary WHERE NOT EXISTS (SELECT 1 FROM summary_in_use);
 
 CREATE OR REPLACE TEMP TABLE history_merged AS
-SELECT user_key, country_or_region, city, device_id, device_operating_system, device_browser, ip_address,
-       autonomous_system_number,
+SELECT tenant_id, user_key, country_or_region, city, device_id, device_operating_system, device_browser,
+       ip_address, autonomous_system_number,
        min(first_success) AS first_success, max(last_success) AS last_success, max(last_located) AS last_located
-FROM (SELECT * FROM history_summary WHERE user_key IN (SELECT user_key FROM history_added)
+FROM (SELECT * FROM history_summary WHERE (tenant_id, user_key) IN (SELECT tenant_id, user_key FROM history_added)
       UNION ALL BY NAME SELECT * FROM history_added)
 GROUP BY ALL;
 
-DELETE FROM history_summary WHERE user_key IN (SELECT user_key FROM history_added);
+DELETE FROM history_summary WHERE (tenant_id, user_key) IN (SELECT tenant_id, user_key FROM history_added);
 INSERT INTO history_summary BY NAME SELECT * FROM history_merged;
 
 DELETE FROM history_summary_state;

@@ -6,5 +6,6 @@ SELECT signin_id, correlation_id, user_principal_name, created_at, error_code, p
        array_to_string(requirement_providers, ';') AS requirement_providers, mfa_method, mfa_result,
        evidence::VARCHAR AS evidence, verdict, verdict_reason,
        password_failures_hour, password_failure_ips_hour, spray_users_hour, mfa_interrupts_hour, ca_blocks_hour,
-       password_known_elsewhere
-FROM cause_tags ORDER BY created_at, signin_id;
+       password_known_elsewhere, tenant_id
+FROM cause_tags
+ORDER BY created_at, signin_id, tenant_id;

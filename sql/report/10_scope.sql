@@ -92,7 +92,7 @@ spans AS (
 per_user AS (
     SELECT f.user_key, any_value(f.tenant_id) AS tenant_id, any_value(f.user) AS user,
            count(DISTINCT f.day) FILTER (f.day > $last_day - 30) AS days_30,
-           count(DISTINCT f.attempt) AS attempts, mode(f.primary_cause) AS dominant_cause,
+           count(DISTINCT f.attempt) AS attempts, mode(f.primary_cause ORDER BY f.primary_cause) AS dominant_cause,
            verdict_of_severity(max(verdict_severity(f.verdict))) AS verdict,
            min(f.created_at) AS first_at, max(f.created_at) AS last_at
     FROM report_failures f GROUP BY f.user_key

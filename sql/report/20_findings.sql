@@ -10,12 +10,12 @@ WITH engine AS (
            f.dominant_cause, f.detail,
            arg_max(t.created_at - to_microseconds((t.hours_since_last_success * 3600e6)::BIGINT), t.created_at)
                AS last_success
-    FROM user_findings f JOIN cause_tags t USING (user_key)
+    FROM user_findings f JOIN cause_tags t USING (tenant_id, user_key)
     WHERE f.finding IN ('privileged_lockout', 'fatigue_then_success', 'fatigue_burst', 'password_known_elsewhere')
       AND f.last_at >= $since AND f.first_at < $until AND t.created_at < $until
       -- a burst followed by a success is listed as that, once
-      AND NOT (f.finding = 'fatigue_burst' AND f.user_key IN
-               (SELECT user_key FROM user_findings WHERE finding = 'fatigue_then_success'))
+      AND NOT (f.finding = 'fatigue_burst' AND (f.tenant_id, f.user_key) IN
+               (SELECT tenant_id, user_key FROM user_findings WHERE finding = 'fatigue_then_success'))
     GROUP BY ALL
 ),
 fraud AS (

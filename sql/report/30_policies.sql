@@ -85,7 +85,7 @@ people AS (
     SELECT f.tenant_id, f.policy_key, f.report_only, count(DISTINCT f.attempt) AS attempts,
            count(DISTINCT f.user_key) AS users,
            count(DISTINCT f.user_key) FILTER (r.recurring_since IS NOT NULL) AS recurring_users,
-           mode(f.primary_cause) AS dominant_cause
+           mode(f.primary_cause ORDER BY f.primary_cause) AS dominant_cause
     FROM report_policy_failures f LEFT JOIN report_recurrence r USING (user_key)
     GROUP BY ALL
 ),

@@ -10,7 +10,8 @@ numbered AS (
     SELECT *, sum(starts_burst::INTEGER) OVER (PARTITION BY tenant_id, user_key ORDER BY created_at, signin_id) AS burst
     FROM fatigue
 )
-SELECT tenant_id, user_key, any_value(user) AS user, mode(ip) AS ip, mode(country) AS country,
+SELECT tenant_id, user_key, any_value(user) AS user, mode(ip ORDER BY ip) AS ip,
+       mode(country ORDER BY country) AS country,
        min(created_at) AS started_at, max(created_at) AS ended_at, count(DISTINCT attempt) AS attempts,
        bool_or(success_within_hour) AS followed_by_success, arg_min(signin_id, created_at) AS signin_id,
        arg_min(correlation_id, created_at) AS correlation_id

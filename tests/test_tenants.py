@@ -1,0 +1,141 @@
+"""An MSSP's store: several tenants in one store, kept apart in every derived table, export, explanation
+and page. The sample tenant is loaded twice, under its own tenant id and as a second tenant: the same
+users, ids and policy names in both, the hardest case for keeping them apart. Each tenant's results must
+equal those of a store that holds that tenant alone."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Store, rows_of
+
+from signins import PROJECT_ROOT
+from signins.analysis.tagging import tag
+from signins.store.database import connect
+from signins.store.tenants import UnknownTenant, scope_to_tenant
+from transforms.thresholds import load_thresholds
+
+SAMPLE = PROJECT_ROOT / "data" / "sample"
+OTHER = "tenant-b"
+TAGS = "SELECT * EXCLUDE (tagged_at, tenant_id) FROM cause_tags WHERE tenant_id = ? ORDER BY signin_id"
+FINDINGS = "SELECT * EXCLUDE (tenant_id) FROM user_findings WHERE tenant_id = ? ORDER BY finding, user_key"
+POLICIES = "SELECT * EXCLUDE (tenant_id) FROM policy_daily WHERE tenant_id = ? ORDER BY day, policy, report_only"
+
+
+@pytest.fixture(scope="module")
+def stores(tagged_sample: Path, tmp_path_factory) -> tuple[Path, Path, str]:
+    """(the sample alone, the sample and its copy as a second tenant, the sample's tenant id)."""
+    privileged = [
+        u["user_principal_name"] for u in json.loads((SAMPLE / "tenant.json").read_text())["privileged_users"]
+    ]
+    folder = tmp_path_factory.mktemp("tenants")
+    both = Store(folder / "both.duckdb")
+    for page in sorted((SAMPLE / "signins").glob("page-*.json.gz")):
+        both.ingest(page)
+        # the same records in another file (a file's bytes are loaded once per store)
+        copy = folder / page.name.replace(".json.gz", "-b.json")
+        copy.write_text(json.dumps(json.loads(gzip.decompress(page.read_bytes())), indent=1), encoding="utf-8")
+        both.ingest(copy, tenant=OTHER)
+    tag(both.con, load_thresholds(overrides={"privileged_accounts": privileged}))
+    both.con.close()
+    (own,) = {t for (t,) in rows_of(tagged_sample, "SELECT DISTINCT tenant_id FROM signins")}
+    return tagged_sample, both.db_path, own
+
+
+def test_each_tenants_tags_findings_and_policies_equal_those_of_a_store_of_it_alone(stores):
+    alone, both, own = stores
+    for table in (TAGS, FINDINGS, POLICIES):
+        expected = rows_of(alone, table, [own])
+        assert expected, table
+        assert rows_of(both, table, [own]) == expected
+        assert rows_of(both, table, [OTHER]) == expected
+    # same user keys and policy names in both tenants, yet one finding and one policy-day per tenant
+    assert rows_of(both, "SELECT count(DISTINCT tenant_id) FROM user_findings")[0][0] == 2
+    assert (
+        rows_of(both, "SELECT count(*) FROM policy_daily")[0][0]
+        == 2 * rows_of(alone, "SELECT count(*) FROM policy_daily")[0][0]
+    )
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_exports_carry_the_tenant_and_tenant_picks_one(stores, tmp_path: Path):
+    import polars as pl
+
+    alone, both, own = stores
+    for kind in ("causes", "users", "policies"):
+        whole, one = tmp_path / f"{kind}.csv", tmp_path / f"{kind}-b.csv"
+        assert run_cli("export", kind, "--db", str(both), "--out", str(whole)).returncode == 0
+        done = run_cli("export", kind, "--db", str(both), "--out", str(one), "--tenant", OTHER)
+        assert done.returncode == 0, done.stderr
+        every, picked = pl.read_csv(whole, infer_schema=False), pl.read_csv(one, infer_schema=False)
+        assert every.columns[-1] == "tenant_id" and sorted(set(every["tenant_id"])) == sorted([own, OTHER])
+        assert set(picked["tenant_id"]) == {OTHER} and 2 * picked.height == every.height > 0
+        assert (
+            picked.drop("tenant_id")
+            .sort(picked.columns[:-1])
+            .equals(every.filter(pl.col("tenant_id") == own).drop("tenant_id").sort(picked.columns[:-1]))
+        )
+    unknown = run_cli("export", "users", "--db", str(both), "--out", str(tmp_path / "x.csv"), "--tenant", "nope")
+    assert unknown.returncode == 2
+    assert "tenant 'nope': no sign-in of it in the store" in unknown.stderr and OTHER in unknown.stderr
+
+
+def test_explain_shows_one_tenant_with_tenant(stores):
+    _alone, both, own = stores
+    (correlation_id,) = rows_of(both, "SELECT any_value(correlation_id) FROM cause_tags WHERE tenant_id = ?", [own])[0]
+    everywhere = run_cli("explain", correlation_id, "--db", str(both))
+    assert (
+        everywhere.returncode == 0
+        and f"[tenant {own}]" in everywhere.stdout
+        and f"[tenant {OTHER}]" in everywhere.stdout
+    )
+    one = run_cli("explain", correlation_id, "--db", str(both), "--tenant", OTHER)
+    assert one.returncode == 0 and f"[tenant {OTHER}]" in one.stdout and own not in one.stdout
+
+
+def test_a_scoped_connection_reads_one_tenant_in_every_table_that_has_one(stores):
+    _alone, both, own = stores
+    with connect(both, read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'tenant_id'"
+            ).fetchall()
+        ]
+        scope_to_tenant(con, OTHER)
+        for table in tables:
+            assert con.execute(f'SELECT count(*) FROM "{table}" WHERE tenant_id <> ?', [OTHER]).fetchall()[0][0] == 0
+        assert con.execute("SELECT count(*) FROM signins").fetchall()[0][0] > 0
+        with pytest.raises(UnknownTenant, match="no sign-in of it in the store"):
+            scope_to_tenant(con, "x' OR '1'='1")
+
+
+def _page_text(html: str, own: str) -> str:
+    """A page without what names when and for whom it was written: its meta line, the tenant ids, and the
+    names of user and policy pages (a keyed hash of the tenant and the user or policy)."""
+    html = re.sub(r'<p class="meta">.*?</p>', "", html)
+    return re.sub(r"\b[pu]-[0-9a-f]{16}\b", "page", html.replace(OTHER, "tenant").replace(own, "tenant"))
+
+
+def test_a_tenants_site_equals_the_site_of_a_store_of_it_alone(stores, tmp_path: Path):
+    from datetime import datetime
+
+    from dashboards.site import build_report
+
+    alone, both, own = stores
+    until = datetime.fromisoformat("2026-12-01T00:00:00+00:00")
+    pages = {}
+    for name, store, tenant in (("alone", alone, None), ("b", both, OTHER)):
+        written = build_report(store, tmp_path / name, until=until, tenant=tenant)
+        pages[name] = sorted(_page_text(p.path.read_text(encoding="utf-8"), own) for p in written.pages)
+    assert len(pages["alone"]) > 10 and pages["b"] == pages["alone"]
+    assert f"tenant {OTHER}" in (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
