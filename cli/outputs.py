@@ -125,8 +125,9 @@ def report(
 
     Every figure is drawn from SQL aggregates (sql/report/); the site works offline (plotly.js is
     written beside the pages once) and escapes every string that came from the logs. Open
-    OUT/index.html in a browser. --tenant writes the site of one tenant of the store. Exits 2 when
-    --pseudonymize is given without $SIGNINS_PSEUDONYM_KEY.
+    OUT/index.html in a browser. A store of several tenants gets a site per tenant (OUT/t-<hash>/) and a
+    landing page that compares the tenants and links to their sites; --tenant writes the site of one
+    tenant alone. Exits 2 when --pseudonymize is given without $SIGNINS_PSEUDONYM_KEY.
     """
     from dashboards.pseudonymize import pseudonym_key
     from dashboards.site import build_report
@@ -135,9 +136,13 @@ def report(
     settings = settings_for(db_path)
     with reading(settings):
         written = build_report(settings.db_path, out, _utc(since), _utc(until), key, tenant)
+    sites = sorted({page.path.parent for page in written.pages} - {out})  # a site per tenant
+    for site in sites:
+        pages = [page for page in written.pages if page.path.parent == site]
+        click.echo(f"{site}: a tenant's site, {len(pages)} pages, {sum(p.size for p in pages) / 1024:,.0f} KiB")
     details = [page for page in written.pages if page.path.name[:2] in ("u-", "p-")]
     for page in written.pages:
-        if page not in details:
+        if page not in details and page.path.parent == out:
             click.echo(f"{page.path}: {page.figures} figures, {page.size / 1024:,.0f} KiB")
     users = sum(page.path.name.startswith("u-") for page in details)
     size = sum(page.size for page in details) / 1024

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 # The Entra admin center's sign-in logs; Microsoft documents no address for one sign-in, so the pages
 # link the log list and show the request and correlation ids to search it by.
 ENTRA_SIGNIN_LOGS = "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/SignInLogsList.ReactView"
-PAGE_NAME = re.compile(r"^(index|overview|users|policies|security|patterns|[up]-[0-9a-f]{16})\.html$")
+PAGE_NAME = re.compile(
+    r"^(index|overview|users|policies|security|patterns|[up]-[0-9a-f]{16}|t-[0-9a-f]{16}/index)\.html$"
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,10 @@ class Links:
         if (tenant_id, user_key) not in self.user_pages:
             return None
         return self.user_slug(tenant_id, user_key) + ".html"
+
+    def tenant_slug(self, tenant_id: str) -> str:
+        """The folder of a tenant's site in the site of a store of several tenants."""
+        return self._slug("t", tenant_id or "")
 
     def policy_slug(self, tenant_id: str, policy_key: str, report_only: bool) -> str:
         return self._slug("p", tenant_id or "", policy_key or "", "report-only" if report_only else "enforced")

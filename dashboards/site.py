@@ -15,9 +15,11 @@ import polars as pl
 from dashboards import html
 from dashboards.links import Links
 from dashboards.pages import Inputs, Page, details, overview, patterns, policies, security, triage, users
+from dashboards.pages.tenants import tenants_page
 from dashboards.pseudonymize import pseudonymize
 from dashboards.queries import Window, build_scope, frame, open_store, page_queries, resolve_window
-from signins.store.tenants import scope_to_tenant
+from signins.store.database import query
+from signins.store.tenants import scope_to_tenant, tenants
 from signins.text import printable
 from transforms.rules import load_rules
 
@@ -132,8 +134,24 @@ def build_report(
     key: bytes | None = None,
     tenant: str | None = None,
 ) -> Report:
-    """The whole report, of one tenant or of the whole store: pages from the store, then the site in `out`
-    (index.html is the landing page)."""
-    built = build_pages(db_path, since, until, key, tenant)
-    written = write_site(out, built.window, built.pages, key is not None, built.newest, tenant)
-    return Report(out / "index.html", built.window, written)
+    """The report of one tenant, or of the store: pages from the store, then the site in `out` (index.html
+    is the landing page). A store of several tenants gets a site per tenant (`out/t-<hash>/`) and, as its
+    landing page, the cross-tenant overview linking to them."""
+    con = open_store(db_path)
+    try:
+        held = tenants(con)
+        window = resolve_window(con, since, until)
+        overview = query(con, "tenants/overview.sql", window.params()).pl() if len(held) > 1 else None
+    finally:
+        con.close()
+    if tenant is not None or overview is None:
+        built = build_pages(db_path, since, until, key, tenant)
+        written = write_site(out, built.window, built.pages, key is not None, built.newest, tenant)
+        return Report(out / "index.html", built.window, written)
+    links, written, sites = Links(key), [], {}
+    for each in held:  # one window for every tenant, so that the overview's numbers are the sites' numbers
+        slug = links.tenant_slug(each)
+        written += build_report(db_path, out / slug, window.since, window.until, key, each).pages
+        sites[each] = f"{slug}/index.html"
+    written += write_site(out, window, [tenants_page(overview, sites)], key is not None, None, None)
+    return Report(out / "index.html", window, written)

@@ -500,22 +500,21 @@ def test_a_renamed_policy_stays_one_and_two_tenants_policies_of_one_name_stay_tw
     store.ingest(tmp_path / "page.json")
     tag(store.con, load_thresholds())
     store.con.close()
-    site = build_report(tmp_path / "s.duckdb", tmp_path / "site")
+    whole = build_report(tmp_path / "s.duckdb", tmp_path / "site")  # a site per tenant, and the overview
+    assert len({page.path.parent for page in whole.pages}) == 3
 
-    (workbench, _whatif) = tables_of(site.index.parent / "policies.html")
-    rows = sorted((cell["t"], tenant, failures) for cell, tenant, failures in zip(
-        column(workbench, "policy"), column(workbench, "tenant"), column(workbench, "500121 sign-ins"), strict=True
-    ))  # fmt: skip
-    assert rows == [(new, "tenant-a", 9), (new, "tenant-b", 5)]
-    pages = [cell["h"] for cell in column(workbench, "policy")]
-    assert len(set(pages)) == 2  # a page each
-    texts = [(site.index.parent / page).read_text() for page in pages]
-    assert [f"Also named: {old}." in text for text in texts] == [text.count("tenant-a") > 0 for text in texts]
-    overview = (site.index.parent / "overview.html").read_text()
-    spec = json.loads(re.search(r'id="filters">(.*?)</script>', overview, re.S).group(1))[0]  # the daily chart
-    (policy_facet,) = [f for f in spec["facets"] if f["label"] == "Failing CA policy"]
-    policies = [label for _value, label in policy_facet["options"]]
-    assert sorted(policies) == [f"{new} · tenant tenant-a", f"{new} · tenant tenant-b"]
+    for tenant, failures in (("tenant-a", 9), ("tenant-b", 5)):
+        site = build_report(tmp_path / "s.duckdb", tmp_path / tenant, tenant=tenant)
+        (workbench, _whatif) = tables_of(site.index.parent / "policies.html")
+        policies, counts = column(workbench, "policy"), column(workbench, "500121 sign-ins")
+        rows = [(cell["t"], n) for cell, n in zip(policies, counts, strict=True)]
+        assert rows == [(new, failures)]  # one policy: renamed in tenant a, tenant b's own
+        text = (site.index.parent / column(workbench, "policy")[0]["h"]).read_text()
+        assert (f"Also named: {old}." in text) == (tenant == "tenant-a")
+        overview = (site.index.parent / "overview.html").read_text()
+        spec = json.loads(re.search(r'id="filters">(.*?)</script>', overview, re.S).group(1))[0]  # the daily chart
+        (policy_facet,) = [f for f in spec["facets"] if f["label"] == "Failing CA policy"]
+        assert [label for _value, label in policy_facet["options"]] == [new]
 
 
 def test_one_far_future_sign_in_does_not_move_the_default_window(tagged_sample: Path, tmp_path: Path):
@@ -526,7 +525,8 @@ def test_one_far_future_sign_in_does_not_move_the_default_window(tagged_sample: 
     shutil.copyfile(tagged_sample, db)
     before = build_report(db, tmp_path / "before").window
     store = Store(db)
-    (tmp_path / "future.json").write_text(json.dumps({"value": [_signin(1, "", 1, "p", "CA") | {
+    tenant = store.scalar("SELECT any_value(tenant_id) FROM signins")  # the sample's own
+    (tmp_path / "future.json").write_text(json.dumps({"value": [_signin(1, tenant, 1, "p", "CA") | {
         "createdDateTime": "2031-06-01T00:00:00Z"}]}))  # fmt: skip
     store.ingest(tmp_path / "future.json")
     from transforms.thresholds import load_thresholds
@@ -555,7 +555,8 @@ def test_the_landing_page_warns_of_stale_data_and_of_sign_ins_loaded_after_taggi
     db = tmp_path / "sample.duckdb"
     shutil.copyfile(tagged_sample, db)
     store = Store(db)
-    (tmp_path / "late.json").write_text(json.dumps({"value": [_signin(1, "", 20, "p", "CA")]}))
+    tenant = store.scalar("SELECT any_value(tenant_id) FROM signins")  # the sample's own
+    (tmp_path / "late.json").write_text(json.dumps({"value": [_signin(1, tenant, 20, "p", "CA")]}))
     store.ingest(tmp_path / "late.json")  # loaded, not tagged
     store.con.close()
     build_report(db, tmp_path / "site")

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -120,9 +122,12 @@ def test_a_scoped_connection_reads_one_tenant_in_every_table_that_has_one(stores
 
 
 def _page_text(html: str, own: str) -> str:
-    """A page without what names when and for whom it was written: its meta line, the tenant ids, and the
-    names of user and policy pages (a keyed hash of the tenant and the user or policy)."""
+    """A page without what names when and for whom it was written: its meta line, the times the store was
+    loaded and tagged, the tenant ids, and the names of user and policy pages (a keyed hash of the tenant
+    and the user or policy)."""
     html = re.sub(r'<p class="meta">.*?</p>', "", html)
+    for day in (date.today(), date.today() - timedelta(days=1)):  # when the stores were loaded and tagged
+        html = re.sub(rf"{day:%Y-%m-%d} \d\d:\d\d", "load time", html)
     return re.sub(r"\b[pu]-[0-9a-f]{16}\b", "page", html.replace(OTHER, "tenant").replace(own, "tenant"))
 
 
@@ -139,3 +144,39 @@ def test_a_tenants_site_equals_the_site_of_a_store_of_it_alone(stores, tmp_path:
         pages[name] = sorted(_page_text(p.path.read_text(encoding="utf-8"), own) for p in written.pages)
     assert len(pages["alone"]) > 10 and pages["b"] == pages["alone"]
     assert f"tenant {OTHER}" in (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_store_of_several_tenants_gets_a_site_per_tenant_and_an_overview_linking_them(stores, tmp_path: Path):
+    from datetime import datetime
+
+    from dashboards.links import Links
+    from dashboards.site import build_report
+
+    alone, both, own = stores
+    until = datetime.fromisoformat("2026-12-01T00:00:00+00:00")
+    written = build_report(both, tmp_path / "all", until=until)
+    build_report(alone, tmp_path / "alone", until=until)
+    expected = sorted(_page_text(p.read_text(encoding="utf-8"), own) for p in (tmp_path / "alone").glob("*.html"))
+    for tenant in (own, OTHER):
+        site = tmp_path / "all" / Links(None).tenant_slug(tenant)
+        assert sorted(_page_text(p.read_text(encoding="utf-8"), own) for p in site.glob("*.html")) == expected
+    index = (tmp_path / "all" / "index.html").read_text(encoding="utf-8")
+    tables = json.loads(re.search(r'<script type="application/json" id="tables"[^>]*>(.*?)</script>', index).group(1))
+    assert written.index == tmp_path / "all" / "index.html" and "plotly.min.js" in os.listdir(tmp_path / "all")
+    text = json.dumps(tables)
+    for tenant in (own, OTHER):
+        assert tenant in text and f"{Links(None).tenant_slug(tenant)}/index.html" in text
+    # the overview's numbers are the store's: both tenants alike, each as in the store of it alone
+    hostile = rows_of(
+        alone,
+        "SELECT count(DISTINCT user_key) FROM user_findings "
+        "WHERE verdict = 'hostile' AND last_at >= ? AND first_at < ?",
+        [written.window.since, written.window.until],
+    )[0][0]
+    assert hostile > 0
+    with connect(both, read_only=True) as con:
+        from signins.store.database import query
+
+        overview = query(con, "tenants/overview.sql", written.window.params()).pl()
+    assert overview["hostile_users"].to_list() == [hostile, hostile]
+    assert overview.drop("tenant_id").n_unique() == 1  # the two tenants' rows alike

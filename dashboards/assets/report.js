@@ -5,7 +5,7 @@
 // center: nothing from the logs can become markup or a script.
 "use strict";
 (function () {
-  var SAFE_HREF = /^(?:(?:index|overview|users|policies|security|patterns|[up]-[0-9a-f]{16})\.html|https:\/\/entra\.microsoft\.com\/#view\/[A-Za-z0-9_.\/]+)$/;
+  var SAFE_HREF = /^(?:(?:index|overview|users|policies|security|patterns|[up]-[0-9a-f]{16}|t-[0-9a-f]{16}\/index)\.html|https:\/\/entra\.microsoft\.com\/#view\/[A-Za-z0-9_.\/]+)$/;
   var config = {responsive: true, displaylogo: false};
 
   // Rows as written by the report: a column with a list in `values` holds indexes into that list.
