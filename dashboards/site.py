@@ -137,21 +137,45 @@ def build_report(
     """The report of one tenant, or of the store: pages from the store, then the site in `out` (index.html
     is the landing page). A store of several tenants gets a site per tenant (`out/t-<hash>/`) and, as its
     landing page, the cross-tenant overview linking to them."""
-    con = open_store(db_path)
-    try:
-        held = tenants(con)
-        window = resolve_window(con, since, until)
-        overview = query(con, "tenants/overview.sql", window.params()).pl() if len(held) > 1 else None
-    finally:
-        con.close()
-    if tenant is not None or overview is None:
+    sites = tenant_sites(db_path, since, until, key) if tenant is None else None
+    if sites is None:
         built = build_pages(db_path, since, until, key, tenant)
         written = write_site(out, built.window, built.pages, key is not None, built.newest, tenant)
         return Report(out / "index.html", built.window, written)
-    links, written, sites = Links(key), [], {}
-    for each in held:  # one window for every tenant, so that the overview's numbers are the sites' numbers
-        slug = links.tenant_slug(each)
-        written += build_report(db_path, out / slug, window.since, window.until, key, each).pages
-        sites[each] = f"{slug}/index.html"
-    written += write_site(out, window, [tenants_page(overview, sites)], key is not None, None, None)
-    return Report(out / "index.html", window, written)
+    written = []
+    for each, folder in sites.folders:
+        written += build_report(db_path, out / folder, sites.window.since, sites.window.until, key, each).pages
+    return Report(out / "index.html", sites.window, written + write_overview(out, sites, key))
+
+
+@dataclass(frozen=True)
+class TenantSites:
+    """The sites of a store of several tenants: one window for all (so that the overview's numbers are
+    the sites'), the overview's rows, and each tenant's folder."""
+
+    window: Window
+    overview: pl.DataFrame
+    folders: list[tuple[str, str]]  # (tenant id, folder name)
+
+
+def tenant_sites(
+    db_path: Path, since: datetime | None, until: datetime | None, key: bytes | None
+) -> TenantSites | None:
+    """What to write for a store of several tenants; None for a store of one (one site)."""
+    con = open_store(db_path)
+    try:
+        held = tenants(con)
+        if len(held) < 2:
+            return None
+        window = resolve_window(con, since, until)
+        overview = query(con, "tenants/overview.sql", window.params()).pl()
+    finally:
+        con.close()
+    links = Links(key)
+    return TenantSites(window, overview, [(tenant, links.tenant_slug(tenant)) for tenant in held])
+
+
+def write_overview(out: Path, sites: TenantSites, key: bytes | None) -> list[WrittenPage]:
+    """The landing page of a store of several tenants, linking to each tenant's site."""
+    page = tenants_page(sites.overview, {tenant: f"{folder}/index.html" for tenant, folder in sites.folders})
+    return write_site(out, sites.window, [page], key is not None, None, None)

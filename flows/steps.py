@@ -23,7 +23,9 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from dashboards.site import build_report
+from dashboards.site import build_report, tenant_sites, write_overview
+from flows.pulls import dask_task_runner
+from flows.reports import write_tenant_sites
 from signins.analysis.baselines import describe
 from signins.analysis.tagging import tag
 from signins.errors import GateFailed, IngestError
@@ -165,6 +167,19 @@ def write_report(db: Path, out: Path) -> Path:
     return build_report(db, out).index
 
 
+def write_dashboards(db: Path, out: Path, settings: Settings) -> Path:
+    """The dashboards; returns the landing page. A store of several tenants gets a site per tenant, written
+    at once on Dask as the pulls are ($SIGNINS_DASK_SCHEDULER; one after another when `off`), and the
+    tenants overview linking them."""
+    sites = tenant_sites(db, None, None, None)
+    if sites is None or settings.dask_scheduler == "off":
+        return write_report(db, out)
+    runner = dask_task_runner(settings.dask_scheduler)
+    write_tenant_sites.with_options(task_runner=runner)(db, out, sites.window.since, sites.window.until, sites.folders)
+    write_overview(out, sites, None)
+    return out / "index.html"
+
+
 def pulled_window(staging: Path, started: datetime) -> tuple[datetime, datetime] | None:
     """The window the run's pulls read, from its staging store; None when it pulled nothing."""
     con = connect(staging)
@@ -247,7 +262,7 @@ def finish(
 ) -> dict:
     """Tag, write the dashboards, the summary artifact and the run record, send alerts; the run's totals."""
     tags = tag_causes(db, preset, privileged)
-    dashboards = write_report(db, out)
+    dashboards = write_dashboards(db, out, settings)
     create_markdown_artifact(
         summary_markdown(db, landed, report, merged, tags, dashboards),
         key="nightly-summary",

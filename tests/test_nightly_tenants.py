@@ -132,6 +132,15 @@ def test_tenants_fanned_out_on_a_dask_cluster_give_the_sequential_store(tmp_path
         scheduler: checksums(db, ignore=frozenset({"first_path"})) for scheduler, db in stores.items()
     }  # paths differ
     assert sums["local"] == sums["off"]
+    # a site per tenant, written on the Dask cluster or one after another alike, and the overview linking them
+    sites = {
+        scheduler: sorted(p.relative_to(tmp_path / scheduler / "report").as_posix()
+                          for p in (tmp_path / scheduler / "report").rglob("*.html"))
+        for scheduler in stores
+    }  # fmt: skip
+    assert sites["local"] == sites["off"] and sum(name.endswith("/index.html") for name in sites["local"]) == 3
+    overview = (tmp_path / "local" / "report" / "index.html").read_text(encoding="utf-8")
+    assert all(f"t-{name}" in overview for name in ("contoso", "fabrikam", "northwind"))
     store = Store(stores["local"])
     assert dict(store.rows("SELECT tenant_id, count(*) FROM signins GROUP BY 1")) == {
         "t-contoso": 40,
