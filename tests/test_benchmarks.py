@@ -122,3 +122,46 @@ def test_the_tagging_benchmarks_facts_keep_the_contract_and_are_tagged():
     tags = tag_causes(signin_features(facts.lazy(), thresholds), load_rules(), thresholds).collect()
     assert tags.height == facts.filter(pl.col("error_code") == 500121).height > 0
     assert set(tags["verdict"]) == {"benign", "suspicious", "hostile"}
+
+
+def test_ingest_grid_smoke_run(tmp_path):
+    """Two cells of the ingest grid, tiny: every contender stores every generated record (none
+    quarantined), the table has a row per cell and contender and compares the distinct cell with the
+    realistic one, and the distinct-CA file's records each have a policy list of their own in the store."""
+    from benchmarks.ingest_grid import Cell
+    from signins.ingest import blobs
+    from signins.ingest.load import ingest_file
+    from signins.settings import IngestLimits
+    from signins.store.database import connect
+
+    out, data = tmp_path / "grid.md", tmp_path / "data"
+    args = ["--records", "300", "--rounds", "1", "--cells", "3kb", "3kb/ca", "--workdir", str(tmp_path)]
+    result = subprocess.run(
+        [sys.executable, "benchmarks/ingest_grid.py", *args, "--data-dir", str(data), "--out", str(out)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    contenders = ["signins ingest", "anchor: DuckDB typed read_json", "signins ingest, first 300 records"]
+    assert [(m["cell"], m["contender"]) for m in measured] == [(c, n) for c in ("3kb", "3kb/ca") for n in contenders]
+    assert all(m["rows"] == 300 and m["seconds"] > 0 for m in measured)
+    table = out.read_text()
+    assert "300 Graph beta sign-ins per cell" in table
+    rows = [line for line in table.splitlines() if line.startswith("| 3kb")]
+    assert [row.split(" | ")[4] for row in rows] == contenders * 2
+    assert "| distinct CA result lists | 3.1 ($select) | 5 |" in rows[3]
+    assert "| CA result lists | 3 | " in table  # distinct against realistic
+    assert not list(tmp_path.glob("ingest-grid-*")), "the work folder is removed"
+
+    lists = {}
+    for cell in map(Cell.parse, ("3kb", "3kb/ca")):
+        con = connect(tmp_path / f"{cell.name.replace('/', '-')}.duckdb")
+        path = data / f"{cell.name.replace('/', '-')}-300.ndjson"
+        outcome = ingest_file(con, path, blobs.blob_root(tmp_path / "blobs"), IngestLimits())
+        assert (outcome.new_signins, outcome.quarantined) == (300, 0)
+        lists[cell.name] = con.execute("SELECT count(DISTINCT ca_set) FROM signins").fetchone()[0]
+        con.close()
+    assert lists["3kb/ca"] == 300 and 10 < lists["3kb"] < 150
