@@ -372,8 +372,9 @@ ANCHOR = Contender(
     "anchor: DuckDB typed read_json",
     "import subprocess, sys",
     """
-script = "import duckdb, sys; con = duckdb.connect(sys.argv[2]); con.execute(sys.argv[3], [sys.argv[1]]); " \\
-    "print(con.execute('SELECT count(*) FROM signins').fetchone()[0]); con.close()"
+script = "import duckdb, sys; con = duckdb.connect(sys.argv[2]); con.execute('SET enable_progress_bar = false'); " \\
+    "con.execute(sys.argv[3], [sys.argv[1]]); print(con.execute('SELECT count(*) FROM signins').fetchone()[0]); " \\
+    "con.close()"
 run = subprocess.run([sys.executable, "-c", script, DATA, DB, ANCHOR_SQL], capture_output=True, text=True, check=True)
 rows = int(run.stdout)
 """,
@@ -509,7 +510,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the generated files here, or reuse them")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/ingest-grid-<N>.md")
     args = parser.parse_args()
-    cells = list(dict.fromkeys(args.cells))
+    # A size's cells one after another, the realistic one first: a distinct cell is compared with the
+    # realistic one measured next to it, in the same round.
+    cells = sorted(dict.fromkeys(args.cells), key=lambda cell: (cell.kb, len(cell.distinct), cell.name))
     label = f"{args.records // 1000}k" if args.records % 1000 == 0 else str(args.records)
     out = args.out or REPO / "benchmarks" / "results" / f"ingest-grid-{label}.md"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
