@@ -1,13 +1,15 @@
-"""A small run of the pipeline benchmark (benchmarks/pipeline.py): every stage and contender runs and
-processes what it was given; the table is written."""
+"""Small runs of the benchmarks (benchmarks/pipeline.py, ingest_grid.py, ingest_profile.py): every stage
+and contender runs and processes what it was given; the table is written."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 
+import orjson
 import polars as pl
 
 from benchmarks.pipeline import CONTENDERS, STAGES, Contender, Measured, day_line, measure, table
@@ -165,3 +167,39 @@ def test_ingest_grid_smoke_run(tmp_path):
         lists[cell.name] = con.execute("SELECT count(DISTINCT ca_set) FROM signins").fetchone()[0]
         con.close()
     assert lists["3kb/ca"] == 300 and 10 < lists["3kb"] < 150
+
+
+def test_the_ingest_profile_times_the_steps_of_a_load_and_sorts_perf_samples(tmp_path):
+    """benchmarks/ingest_profile.py wraps signins.ingest's functions by name: a renamed step must show
+    here, not as a profile that silently misses it."""
+    from benchmarks.ingest_grid import Cell, Layout, shaped
+    from benchmarks.ingest_profile import perf_categories
+    from simulator.bulk import bulk_chunk
+
+    data = tmp_path / "signins.ndjson"
+    records = bulk_chunk(0)[:200]
+    data.write_bytes(
+        b"".join(
+            orjson.dumps(shaped(r, n, Cell(5), Layout(False, 12), random.Random(1))) + b"\n"
+            for n, r in enumerate(records)
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "benchmarks/ingest_profile.py", str(data), "--workdir", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "200 new, 0 updated, 0 already known, 0 quarantined" in result.stdout
+    for step in ("sql load/20_staged_records.sql", "sql load/45_replace.sql", "sha256 of the file", "close the store"):
+        assert f"| {step}" in result.stdout, step
+
+    dump = tmp_path / "stacks.txt"
+    dump.write_text(
+        " 11    2000000 \n\t1 SHA256_Update (libcrypto.so)\n\t2 start_thread (libc.so)\n\n"
+        " 12    6000000 \n\t3 yyjson_read_opts (_duckdb.so)\n\t4 duckdb::PhysicalProjection::Execute (_duckdb.so)\n\n"
+    )
+    table = perf_categories(dump)
+    assert "| sha256 of the file | 0.00 | 25.0% |" in table and "| JSON parse" in table and "75.0%" in table
