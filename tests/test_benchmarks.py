@@ -1,13 +1,15 @@
-"""A small run of the pipeline benchmark (benchmarks/pipeline.py): every stage and contender runs and
-processes what it was given; the table is written."""
+"""Small runs of the benchmarks (benchmarks/pipeline.py, ingest_grid.py, ingest_profile.py,
+pull_budget.py): every stage and contender runs and processes what it was given; the table is written."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 
+import orjson
 import polars as pl
 
 from benchmarks.pipeline import CONTENDERS, STAGES, Contender, Measured, day_line, measure, table
@@ -154,3 +156,82 @@ def test_the_pull_budget_benchmark_compares_sized_slices_with_day_long_ones(tmp_
     for _type, signins, pages, sized, fixed in rows:  # 20 sign-ins of each type in pages of 15
         assert (signins, pages) == ("20", "2")
         assert int(sized) <= 4 + 2 and int(fixed.rstrip(" |")) >= 12  # day-long slices: one request a day at least
+
+
+def test_ingest_grid_smoke_run(tmp_path):
+    """Two cells of the ingest grid, tiny: every contender stores every generated record (none
+    quarantined), the table has a row per cell and contender and compares the distinct cell with the
+    realistic one, and the distinct-CA file's records each have a policy list of their own in the store."""
+    from benchmarks.ingest_grid import Cell
+    from signins.ingest import blobs
+    from signins.ingest.load import ingest_file
+    from signins.settings import IngestLimits
+    from signins.store.database import connect
+
+    out, data = tmp_path / "grid.md", tmp_path / "data"
+    args = ["--records", "300", "--rounds", "1", "--cells", "3kb", "3kb/ca", "--workdir", str(tmp_path)]
+    result = subprocess.run(
+        [sys.executable, "benchmarks/ingest_grid.py", *args, "--data-dir", str(data), "--out", str(out)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    contenders = ["signins ingest", "anchor: DuckDB typed read_json", "signins ingest, first 300 records"]
+    assert [(m["cell"], m["contender"]) for m in measured] == [(c, n) for c in ("3kb", "3kb/ca") for n in contenders]
+    assert all(m["rows"] == 300 and m["seconds"] > 0 for m in measured)
+    table = out.read_text()
+    assert "300 Graph beta sign-ins per cell" in table
+    rows = [line for line in table.splitlines() if line.startswith("| 3kb")]
+    assert [row.split(" | ")[4] for row in rows] == contenders * 2
+    assert "| distinct CA result lists | 3.1 ($select) | 5 |" in rows[3]
+    assert "| CA result lists | 3 | " in table  # distinct against realistic
+    assert not list(tmp_path.glob("ingest-grid-*")), "the work folder is removed"
+
+    lists = {}
+    for cell in map(Cell.parse, ("3kb", "3kb/ca")):
+        con = connect(tmp_path / f"{cell.name.replace('/', '-')}.duckdb")
+        path = data / f"{cell.name.replace('/', '-')}-300.ndjson"
+        outcome = ingest_file(con, path, blobs.blob_root(tmp_path / "blobs"), IngestLimits())
+        assert (outcome.new_signins, outcome.quarantined) == (300, 0)
+        lists[cell.name] = con.execute("SELECT count(DISTINCT ca_set) FROM signins").fetchone()[0]
+        con.close()
+    assert lists["3kb/ca"] == 300 and 10 < lists["3kb"] < 150
+
+
+def test_the_ingest_profile_times_the_steps_of_a_load_and_sorts_perf_samples(tmp_path):
+    """benchmarks/ingest_profile.py wraps signins.ingest's functions by name: a renamed step must show
+    here, not as a profile that silently misses it."""
+    from benchmarks.ingest_grid import Cell, Layout, shaped
+    from benchmarks.ingest_profile import perf_categories
+    from simulator.bulk import bulk_chunk
+
+    data = tmp_path / "signins.ndjson"
+    records = bulk_chunk(0)[:200]
+    data.write_bytes(
+        b"".join(
+            orjson.dumps(shaped(r, n, Cell(5), Layout(False, 12), random.Random(1))) + b"\n"
+            for n, r in enumerate(records)
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "benchmarks/ingest_profile.py", str(data), "--workdir", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "200 new, 0 updated, 0 already known, 0 quarantined" in result.stdout
+    for step in ("sql load/20_staged_records.sql", "sql load/45_replace.sql", "sha256 of the file", "close the store"):
+        assert f"| {step}" in result.stdout, step
+
+    dump = tmp_path / "stacks.txt"
+    dump.write_text(
+        " 11    2000000 \n\t1 SHA256_Update (libcrypto.so)\n\t2 start_thread (libc.so)\n\n"
+        " 12    6000000 \n\t3 yyjson_read_opts (_duckdb.so)\n\t4 duckdb::PhysicalProjection::Execute (_duckdb.so)\n\n"
+    )
+    table = perf_categories(dump)
+    assert "| sha256 of the file | 0.00 | 25.0% |" in table and "| JSON parse" in table and "75.0%" in table
