@@ -16,9 +16,14 @@ from benchmarks.pipeline import CONTENDERS, STAGES, Contender, Measured, day_lin
 from signins import PROJECT_ROOT
 
 
+def run_benchmark(command: list[str], timeout: int) -> subprocess.CompletedProcess:
+    """A benchmark script run from the repository root, as its README says."""
+    return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout)
+
+
 def test_pipeline_benchmark_smoke_run(tmp_path):
     out = tmp_path / "pipeline.md"
-    result = subprocess.run(
+    result = run_benchmark(
         [
             sys.executable,
             "benchmarks/pipeline.py",
@@ -35,9 +40,6 @@ def test_pipeline_benchmark_smoke_run(tmp_path):
             "--history-days",
             "2",
         ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -128,7 +130,7 @@ def test_the_tagging_benchmarks_facts_keep_the_contract_and_are_tagged():
 
 def test_the_pull_budget_benchmark_compares_sized_slices_with_day_long_ones(tmp_path):
     out = tmp_path / "pull.md"
-    result = subprocess.run(
+    result = run_benchmark(
         [
             sys.executable,
             "benchmarks/pull_budget.py",
@@ -141,9 +143,6 @@ def test_the_pull_budget_benchmark_compares_sized_slices_with_day_long_ones(tmp_
             "--out",
             str(out),
         ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -170,11 +169,8 @@ def test_ingest_grid_smoke_run(tmp_path):
 
     out, data = tmp_path / "grid.md", tmp_path / "data"
     args = ["--records", "300", "--rounds", "1", "--cells", "3kb", "3kb/ca", "--workdir", str(tmp_path)]
-    result = subprocess.run(
+    result = run_benchmark(
         [sys.executable, "benchmarks/ingest_grid.py", *args, "--data-dir", str(data), "--out", str(out)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -216,11 +212,8 @@ def test_the_ingest_profile_times_the_steps_of_a_load_and_sorts_perf_samples(tmp
             for n, r in enumerate(records)
         )
     )
-    result = subprocess.run(
+    result = run_benchmark(
         [sys.executable, "benchmarks/ingest_profile.py", str(data), "--workdir", str(tmp_path)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
