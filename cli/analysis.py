@@ -48,8 +48,14 @@ def _setting_value(text: str):
 )
 @click.option("--privileged", default=None, help="Comma-separated privileged account UPNs (adds to the settings file).")
 @click.option("--full", is_flag=True, help="Re-tag everything instead of only what new data can change.")
+@TENANT_OPTION
 def tag(
-    db_path: Path | None, preset: str | None, settings: tuple[str, ...], privileged: str | None, full: bool
+    db_path: Path | None,
+    preset: str | None,
+    settings: tuple[str, ...],
+    privileged: str | None,
+    full: bool,
+    tenant: str | None,
 ) -> None:
     """Tag every 500121 sign-in with its likely causes, evidence and fix; rebuild user and policy findings.
 
@@ -57,16 +63,21 @@ def tag(
     history that can change a feature), which gives the same result as a full re-tag. Changing a
     threshold re-tags everything. With baseline_days set, each tenant learns its own fatigue and recurrence
     thresholds from its recent tags (at least the values set); the output shows the thresholds in effect.
+    --tenant tags one tenant's users only and leaves the watermark where it was, so the next run over
+    every tenant still tags the others' new sign-ins.
     """
     from signins.analysis.baselines import describe
     from signins.analysis.tagging import findings_per_kind
     from signins.analysis.tagging import tag as run_tagging
     from signins.store.database import connect
+    from signins.store.tenants import require_tenant
 
     thresholds = _thresholds(preset, settings, privileged)
     store = settings_for(db_path)
     with writing(store, create=False), connect(store.db_path) as con:
-        outcome = run_tagging(con, thresholds, full=full)
+        if tenant is not None:
+            require_tenant(con, tenant)
+        outcome = run_tagging(con, thresholds, full=full, tenant=tenant)
         findings = findings_per_kind(con)
     kind = "full re-tag" if outcome.full else "incremental"
     built = ", the summary of older history built anew" if outcome.history_built else ""

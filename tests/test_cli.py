@@ -37,7 +37,7 @@ SURFACE = {
     "run": {"--db", "--out", "--source"},
     "serve": {"--cron", "--db", "--source"},
     "simulate": {"--days", "--out", "--seed", "--users"},
-    "tag": {"--db", "--full", "--preset", "--privileged", "--set"},
+    "tag": {"--db", "--full", "--preset", "--privileged", "--set", "--tenant"},
 }
 
 

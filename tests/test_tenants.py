@@ -20,7 +20,7 @@ from conftest import Store, rows_of
 from signins import PROJECT_ROOT
 from signins.analysis.tagging import tag
 from signins.store.database import connect
-from signins.store.tenants import UnknownTenant, scope_to_tenant
+from signins.store.tenants import UnknownTenant, require_tenant, scope_to_tenant
 from transforms.thresholds import load_thresholds
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
@@ -180,3 +180,31 @@ def test_a_store_of_several_tenants_gets_a_site_per_tenant_and_an_overview_linki
         overview = query(con, "tenants/overview.sql", written.window.params()).pl()
     assert overview["hostile_users"].to_list() == [hostile, hostile]
     assert overview.drop("tenant_id").n_unique() == 1  # the two tenants' rows alike
+
+
+def test_tag_with_tenant_tags_that_tenant_and_leaves_the_watermark_for_the_others(stores, tmp_path: Path):
+    import shutil
+
+    from tests.test_dashboards_report import _signin
+
+    _alone, both, own = stores
+    shutil.copyfile(both, tmp_path / "late.duckdb")
+    store = Store(tmp_path / "late.duckdb")
+    thresholds = load_thresholds()
+    try:
+        for tenant, n in ((own, 1), (OTHER, 2)):  # one new 500121 failure each
+            (tmp_path / f"{n}.json").write_text(json.dumps({"value": [_signin(900 + n, tenant, 29, "p", "CA")]}))
+            store.ingest(tmp_path / f"{n}.json")
+        state = "SELECT loaded_until, thresholds FROM tag_state"
+        before, tags = store.rows(state), "SELECT tenant_id, signin_id FROM cause_tags WHERE signin_id LIKE '%0090_'"
+        tag(store.con, thresholds, tenant=OTHER)
+        assert store.rows(tags) == [(OTHER, "00000000-0000-4000-8000-000000000902")]
+        assert store.rows(state) == before  # the other tenant's new sign-in is still to tag
+        tag(store.con, thresholds)
+        assert sorted(store.rows(tags)) == sorted([(own, "00000000-0000-4000-8000-000000000901"),
+                                                   (OTHER, "00000000-0000-4000-8000-000000000902")])  # fmt: skip
+        assert store.rows(state) != before
+        with pytest.raises(UnknownTenant):
+            require_tenant(store.con, "nope")
+    finally:
+        store.con.close()

@@ -76,18 +76,22 @@ def _thresholds_json(thresholds: Thresholds) -> str:
     return json.dumps(values, sort_keys=True, default=lambda v: dict(v) if hasattr(v, "items") else list(v))
 
 
-def prepare_facts(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, since: datetime | None) -> bool:
-    """The sign-in facts a run re-tagging what was loaded after `since` (a load time; None: everything)
-    reads: the view `signin_facts`, over the temp tables `pending_users` (whom to re-tag from when,
-    reading how far back) and `history_rows` (the older sign-ins that still decide a feature, from the
-    summary of the older history). Returns whether that summary had to be built anew to serve the run
-    (sql/causes/06_history_summary.sql says when): up to the day the run starts reading."""
+def prepare_facts(
+    con: duckdb.DuckDBPyConnection, thresholds: Thresholds, since: datetime | None, tenant: str | None = None
+) -> bool:
+    """The sign-in facts a run re-tagging what was loaded after `since` (a load time; None: everything), of
+    one tenant or of every tenant (None), reads: the view `signin_facts`, over the temp tables
+    `pending_users` (whom to re-tag from when, reading how far back) and `history_rows` (the older sign-ins
+    that still decide a feature, from the summary of the older history). Returns whether that summary had
+    to be built anew to serve the run (sql/causes/06_history_summary.sql says when): up to the day the run
+    starts reading."""
     reach = HistoryReach.of(thresholds)
     run_script(
         con,
         "causes/05_pending_users.sql",
         {
             "since": since,
+            "tenant": tenant,
             "retag_margin": reach.ahead,
             "context_margin": reach.back,
             "failures_margin": reach.failures_back,
@@ -112,14 +116,14 @@ def _summary_serves(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _users_to_tag(
-    con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool
+    con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool, tenant: str | None
 ) -> tuple[bool, datetime | None, bool]:
     """Prepare the facts of what to re-tag; returns (full re-tag?, the load time the run will have covered,
     the summary of the older history built anew?)."""
     state = con.execute("SELECT loaded_until, thresholds FROM tag_state WHERE id = 1").fetchall()
     full = full or not state or state[0][1] != _thresholds_json(thresholds)
     until = con.execute("SELECT max(loaded_at) FROM signins").fetchall()[0][0]
-    built = prepare_facts(con, thresholds, None if full else state[0][0])
+    built = prepare_facts(con, thresholds, None if full else state[0][0], tenant)
     return full, until, built
 
 
@@ -171,12 +175,18 @@ def rebuild_findings(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, loa
     run_script(con, "causes/30_policy_daily.sql")
 
 
-def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = False) -> TagOutcome:
+def tag(
+    con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = False, tenant: str | None = None
+) -> TagOutcome:
     """Tag what changed since the last run (or everything), then rebuild the findings; with baselines on,
-    learn each tenant's when they are stale, and tag again with them when they changed."""
+    learn each tenant's when they are stale, and tag again with them when they changed.
+
+    With `tenant`, only that tenant's users are tagged, and the watermark stays where it was: the next run
+    over every tenant still tags the others' new sign-ins (and this tenant's again, to the same tags).
+    Baselines are learned by runs over every tenant."""
     used = baselines.effective(con, thresholds)
-    outcome = _tag_with(con, used, full)
-    if not baselines.stale(con, thresholds):
+    outcome = _tag_with(con, used, full, tenant)
+    if tenant is not None or not baselines.stale(con, thresholds):
         return outcome
     try:
         con.execute("BEGIN TRANSACTION")
@@ -187,16 +197,16 @@ def tag(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool = Fal
         raise StoreError(f"learning the baselines failed: {str(exc).splitlines()[0]}") from exc
     learned = baselines.effective(con, thresholds)
     if learned.per_tenant != used.per_tenant:  # the settings of the tags changed: a full re-tag
-        outcome = _tag_with(con, learned, full)
+        outcome = _tag_with(con, learned, full, None)
     outcome.baselines, outcome.relearned = baselines.stored(con, thresholds), True
     return outcome
 
 
-def _tag_with(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool) -> TagOutcome:
+def _tag_with(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool, tenant: str | None) -> TagOutcome:
     rules, escalations = load_rules(), load_escalations()
     read = tagged = 0
     try:
-        full, until, history_built = _users_to_tag(con, thresholds, full)
+        full, until, history_built = _users_to_tag(con, thresholds, full, tenant)
         loaded_before = _previous_watermark(con, until)
         users, rows = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM pending_users").fetchall()[0]
         buckets = max(1, -(-int(rows) // BUCKET_ROWS))
@@ -213,11 +223,12 @@ def _tag_with(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, full: bool
         rebuild_findings(con, thresholds, loaded_before)
         history_built = history_built or not _summary_serves(con)
         run_script(con, "causes/18_summarise_history.sql", {"until": None})  # on to a day before the latest
-        con.execute(
-            "INSERT OR REPLACE INTO tag_state (id, loaded_until, thresholds, tagged_at, previous_loaded_until) "
-            "VALUES (1, ?, ?, now(), ?)",
-            [until, _thresholds_json(thresholds), loaded_before],
-        )
+        if tenant is None:  # one tenant's run has not tagged the others' new sign-ins
+            con.execute(
+                "INSERT OR REPLACE INTO tag_state (id, loaded_until, thresholds, tagged_at, previous_loaded_until) "
+                "VALUES (1, ?, ?, now(), ?)",
+                [until, _thresholds_json(thresholds), loaded_before],
+            )
         con.execute("COMMIT")
     except duckdb.Error as exc:
         try:

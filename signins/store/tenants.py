@@ -32,15 +32,20 @@ def tenants(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [t for (t,) in con.execute("SELECT DISTINCT tenant_id FROM signins ORDER BY 1").fetchall()]
 
 
-def scope_to_tenant(con: duckdb.DuckDBPyConnection, tenant: str | None) -> None:
-    """From now on, this connection reads only `tenant`'s rows (nothing changes for None); raises
-    UnknownTenant, naming the store's tenants, when the store has no sign-in of it."""
-    if tenant is None:
-        return
+def require_tenant(con: duckdb.DuckDBPyConnection, tenant: str) -> None:
+    """Raises UnknownTenant, naming the store's tenants, when the store has no sign-in of `tenant`."""
     known = tenants(con)
     if tenant not in known:
         shown = ", ".join(printable(t) or "''" for t in known) or "none"
         raise UnknownTenant(f"tenant {printable(tenant)!r}: no sign-in of it in the store (its tenants: {shown})")
+
+
+def scope_to_tenant(con: duckdb.DuckDBPyConnection, tenant: str | None) -> None:
+    """From now on, this connection reads only `tenant`'s rows (nothing changes for None); raises
+    UnknownTenant when the store has no sign-in of it."""
+    if tenant is None:
+        return
+    require_tenant(con, tenant)
     database = con.execute("SELECT current_database()").fetchall()[0][0].replace('"', '""')
     literal = "'" + tenant.replace("'", "''") + "'"  # a view takes no parameters
     for table, has_rowid in con.execute(TENANT_TABLES).fetchall():

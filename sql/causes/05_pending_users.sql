@@ -2,7 +2,8 @@
 -- a user key (the user's id, else the lower-case user principal name), as in 10_signin_facts.sql: the
 -- same key in two tenants is two users, whose histories never meet.
 --
--- $since NULL (a full re-tag): every user, all of their sign-ins (the windows are NULL).
+-- $since NULL (a full re-tag): every user, all of their sign-ins (the windows are NULL). $tenant: only
+-- that tenant's users (NULL: every tenant's).
 -- Else every user with a sign-in loaded after $since, and each user with a 500121 failure in the hour
 -- after a wrong password loaded since from the same IP. Features look at the user's own history, and only
 -- so far ahead and back (transforms/FEATURES.md, signins.analysis.tagging.HistoryReach), so the run re-tags the
@@ -17,6 +18,7 @@ WITH changed AS (
                created_at - $retag_margin AS retag_at
         FROM signins
         WHERE event_type IN ('interactiveUser', 'nonInteractiveUser') AND ($since IS NULL OR loaded_at > $since)
+          AND ($tenant IS NULL OR tenant_id = $tenant)
         UNION ALL
         -- a wrong password (50126) loaded now changes how many users failed a password from its IP in the
         -- hour before each 500121 failure from that IP (10_signin_facts.sql), whoever's they are
@@ -25,7 +27,7 @@ WITH changed AS (
         JOIN signins AS f ON f.tenant_id = p.tenant_id AND f.ip_address = p.ip_address
          AND f.created_at >= p.created_at AND f.created_at < p.created_at + INTERVAL 1 HOUR
         WHERE $since IS NOT NULL AND p.loaded_at > $since AND p.error_code = 50126 AND f.error_code = 500121
-          AND f.event_type IN ('interactiveUser', 'nonInteractiveUser')
+          AND f.event_type IN ('interactiveUser', 'nonInteractiveUser') AND ($tenant IS NULL OR f.tenant_id = $tenant)
     )
     WHERE user_key IS NOT NULL
     GROUP BY tenant_id, user_key
