@@ -208,3 +208,20 @@ def test_tag_with_tenant_tags_that_tenant_and_leaves_the_watermark_for_the_other
             require_tenant(store.con, "nope")
     finally:
         store.con.close()
+
+
+def test_the_tenants_overview_links_every_tenants_site_in_a_browser(stores, tab, tmp_path: Path):
+    """Headless Chromium: the overview draws its table, each tenant a link to its site's landing page."""
+    from datetime import datetime
+
+    from dashboards.links import Links
+    from dashboards.site import build_report
+
+    _alone, both, own = stores
+    build_report(both, tmp_path / "site", until=datetime.fromisoformat("2026-12-01T00:00:00+00:00"))
+    seen = tab.open(tmp_path / "site" / "index.html")
+    tab.page.wait_for_selector("main table a")
+    hrefs = tab.page.eval_on_selector_all("main table a", "links => links.map(a => a.getAttribute('href'))")
+    assert sorted(hrefs) == sorted(f"{Links(None).tenant_slug(t)}/index.html" for t in (own, OTHER))
+    assert all((tmp_path / "site" / href).is_file() for href in hrefs)
+    assert not seen.errors and not seen.outside
