@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from signins.ingest.arrow import column
 from signins.ingest.decode import LineBlock
 from signins.ingest.records import Candidate, Found, Rejected
 
@@ -256,7 +257,7 @@ def _chunked(values: list, type_: pa.DataType) -> pa.ChunkedArray:
     """An Arrow column in chunks of CHUNK_ROWS rows: DuckDB scans an Arrow table one chunk per thread,
     so chunks let both cores parse JSON."""
     return pa.chunked_array(
-        [pa.array(values[i : i + CHUNK_ROWS], type_) for i in range(0, len(values), CHUNK_ROWS)], type=type_
+        [column(values[i : i + CHUNK_ROWS], type_) for i in range(0, len(values), CHUNK_ROWS)], type=type_
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from signins.ingest.arrow import column
 from signins.ingest.writer import Member
 from signins.text import path_text
 
@@ -49,9 +50,9 @@ def known(con: duckdb.DuckDBPyConnection, stats: list[Stat]) -> dict[Path, str]:
         return {}
     table = pa.table(
         {
-            "path": [s.key for s in stats],
-            "size_bytes": pa.array([s.size for s in stats], pa.int64()),
-            "modified_ns": pa.array([s.modified_ns for s in stats], pa.int64()),
+            "path": column([s.key for s in stats], pa.string()),
+            "size_bytes": column([s.size for s in stats], pa.int64()),
+            "modified_ns": column([s.modified_ns for s in stats], pa.int64()),
         }
     )
     rows = _registered(
@@ -79,7 +80,7 @@ def begun(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]:
 def _among(con: duckdb.DuckDBPyConnection, hashes: list[str], rows: str) -> set[str]:
     if not hashes:
         return set()
-    table = pa.table({"file_sha256": pa.array(hashes, pa.string())})
+    table = pa.table({"file_sha256": column(hashes, pa.string())})
     return {
         sha
         for (sha,) in _registered(
@@ -97,33 +98,33 @@ def log(con: duckdb.DuckDBPyConnection, members: list[Member], run: str | None, 
     outcomes = [m.outcome for m in members]
     table = pa.table(
         {
-            "ingest_id": [m.ingest_id for m in members],
-            "file_sha256": [o.sha256 for o in outcomes],
-            "path": [path_text(o.path) for o in outcomes],
-            "format": [o.format for o in outcomes],
-            "records": pa.array([o.records for o in outcomes], pa.int64()),
-            "new_signins": pa.array([o.new_signins for o in outcomes], pa.int64()),
-            "updated_signins": pa.array([o.updated_signins for o in outcomes], pa.int64()),
-            "quarantined": pa.array([o.quarantined for o in outcomes], pa.int64()),
-            "already_ingested": [o.already_ingested for o in outcomes],
-            "notes": pa.array([o.notes for o in outcomes], pa.list_(pa.string())),
-            "started_at": pa.array([m.started for m in members], pa.timestamp("us", tz="UTC")),
+            "ingest_id": column([m.ingest_id for m in members], pa.string()),
+            "file_sha256": column([o.sha256 for o in outcomes], pa.string()),
+            "path": column([path_text(o.path) for o in outcomes], pa.string()),
+            "format": column([o.format for o in outcomes], pa.string()),
+            "records": column([o.records for o in outcomes], pa.int64()),
+            "new_signins": column([o.new_signins for o in outcomes], pa.int64()),
+            "updated_signins": column([o.updated_signins for o in outcomes], pa.int64()),
+            "quarantined": column([o.quarantined for o in outcomes], pa.int64()),
+            "already_ingested": column([o.already_ingested for o in outcomes], pa.bool_()),
+            "notes": column([o.notes for o in outcomes], pa.list_(pa.string())),
+            "started_at": column([m.started for m in members], pa.timestamp("us", tz="UTC")),
         }
     )
     unregistered = pa.table(
         {
-            "ingest_id": [m.ingest_id for m in members if not m.registered],
-            "file_sha256": pa.array([m.sha256 for m in members if not m.registered], pa.string()),
+            "ingest_id": column([m.ingest_id for m in members if not m.registered], pa.string()),
+            "file_sha256": column([m.sha256 for m in members if not m.registered], pa.string()),
         }
     )
     now = {path: Stat.of(path) for path in (o.path for o in outcomes)}
     unchanged = [m for m in members if (s := stats.get(m.outcome.path)) and now.get(m.outcome.path) == s]
     remembered = pa.table(
         {
-            "path": [stats[m.outcome.path].key for m in unchanged],
-            "size_bytes": pa.array([stats[m.outcome.path].size for m in unchanged], pa.int64()),
-            "modified_ns": pa.array([stats[m.outcome.path].modified_ns for m in unchanged], pa.int64()),
-            "file_sha256": pa.array([m.sha256 for m in unchanged], pa.string()),
+            "path": column([stats[m.outcome.path].key for m in unchanged], pa.string()),
+            "size_bytes": column([stats[m.outcome.path].size for m in unchanged], pa.int64()),
+            "modified_ns": column([stats[m.outcome.path].modified_ns for m in unchanged], pa.int64()),
+            "file_sha256": column([m.sha256 for m in unchanged], pa.string()),
         }
     )
     con.register("logged", table)

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from signins.errors import StoreError
+from signins.ingest.arrow import column, moment
 from signins.ingest.batches import CHUNK_ROWS, Batch
 from signins.ingest.reader import FileReading
 from signins.ingest.records import Candidate, Found, Rejected
@@ -273,12 +274,12 @@ class BatchWriter:
         if rows:
             table = pa.table(
                 {
-                    "file_sha256": [m.sha256 for m in rows],
-                    "first_path": [path_text(m.outcome.path) for m in rows],
-                    "size_bytes": pa.array([m.size for m in rows], pa.int64()),
-                    "blob_path": [m.blob_path for m in rows],
-                    "format": [m.reading.container for m in rows],
-                    "encoding": [m.reading.encoding for m in rows],
+                    "file_sha256": column([m.sha256 for m in rows], pa.string()),
+                    "first_path": column([path_text(m.outcome.path) for m in rows], pa.string()),
+                    "size_bytes": column([m.size for m in rows], pa.int64()),
+                    "blob_path": column([m.blob_path for m in rows], pa.string()),
+                    "format": column([m.reading.container for m in rows], pa.string()),
+                    "encoding": column([m.reading.encoding for m in rows], pa.string()),
                 }
             )
             self.con.register("noted_files", table)
@@ -310,9 +311,10 @@ class BatchWriter:
         # Batches are staged before the files' hashes are known (a pass over each whole file), so each
         # raw record's key (hash:locator), file hash and ingest id are added here, by the file it is from.
         file = staged.records["file"]
-        hashes = pc.take(pa.array([m.sha256 for m in self.members], pa.string()), file)
-        ingests = pc.take(pa.array([m.ingest_id for m in self.members], pa.string()), file)
-        keys = pc.binary_join_element_wise(hashes, staged.records["locator"], ":")
+        hashes = pc.take(column([m.sha256 for m in self.members], pa.string()), file)
+        ingests = pc.take(column([m.ingest_id for m in self.members], pa.string()), file)
+        # the separator as a column: a Python string would be made an Arrow scalar, which imports pandas
+        keys = pc.binary_join_element_wise(hashes, staged.records["locator"], column([":"] * len(file), pa.string()))
         records = staged.records.append_column("record_key", keys)
         records = records.append_column("file_sha256", hashes).append_column("ingest_id", ingests)
         # unregistered by write(), after the transaction ends
@@ -378,12 +380,12 @@ class BatchWriter:
         members = self.members
         rows = pa.table(
             {
-                "file_sha256": [members[r.file].sha256 for r in rejected],
-                "locator": [r.locator for r in rejected],
-                "path": [path_text(members[r.file].outcome.path) for r in rejected],
-                "line": pa.array([r.line for r in rejected], pa.int32()),
-                "reason": [r.reason for r in rejected],
-                "raw_text": pa.array([r.text for r in rejected], pa.string()),
+                "file_sha256": column([members[r.file].sha256 for r in rejected], pa.string()),
+                "locator": column([r.locator for r in rejected], pa.string()),
+                "path": column([path_text(members[r.file].outcome.path) for r in rejected], pa.string()),
+                "line": column([r.line for r in rejected], pa.int32()),
+                "reason": column([r.reason for r in rejected], pa.string()),
+                "raw_text": column([r.text for r in rejected], pa.string()),
             }
         )
         self.con.register("rejected_rows", rows)
@@ -416,8 +418,10 @@ def _time_span(records: pa.Table) -> tuple[datetime, datetime]:
     """The times of the sign-ins a batch merges (its accepted records), widened by SPAN_MARGIN within
     [EARLIEST, LATEST] (load/40_winners.sql). A record the database did not accept may carry any time
     (year 9999, say): it is read again by Python, and quarantined there if its time is impossible."""
-    span = pc.min_max(pc.filter(records["created_at"], records["accepted"]))
-    first, last = span["min"].as_py(), span["max"].as_py()
+    # in microseconds: a timestamp scalar's as_py imports pandas (signins.ingest.arrow)
+    times = pc.filter(records["created_at"], records["accepted"]).cast(pa.timestamp("us", tz="UTC"))
+    span = pc.min_max(times.cast(pa.int64()))
+    first, last = (moment(span[end].as_py()) for end in ("min", "max"))
     if first is None:
         return EARLIEST, EARLIEST
     return max(first, EARLIEST + SPAN_MARGIN) - SPAN_MARGIN, min(last, LATEST - SPAN_MARGIN) + SPAN_MARGIN
@@ -433,7 +437,7 @@ def _shares_signins(staged: Staged, found: list[Found]) -> bool:
     """Whether a sign-in of `found` is also among the records the database accepted of the batch."""
     if not found:
         return False
-    ids = pa.array(list({f.signin_id for f in found}), pa.string())
+    ids = column({f.signin_id for f in found}, pa.string())
     records = staged.records
     return bool(pc.any(pc.and_kleene(records["accepted"], pc.is_in(records["id"], value_set=ids))).as_py())
 
