@@ -104,7 +104,8 @@ def pull(
     """Pull sign-ins from Microsoft Graph (GET /beta/auditLogs/signIns) into the store, incrementally.
 
     Reads every event type in $SIGNINS_EVENT_TYPES, from a per-tenant watermark minus an overlap
-    window ($SIGNINS_PULL_OVERLAP_HOURS, default 3), page by page; each page lands as it arrives.
+    window ($SIGNINS_PULL_OVERLAP_HOURS, default 3), page by page; each page lands as it arrives. The
+    window is read in slices sized by what Graph returns (a few requests beyond the pages of data).
     Credentials: $SIGNINS_GRAPH_TOKEN, else a client secret, else a certificate, else
     DefaultAzureCredential (see docs/graph.md). A run that stops early is resumed by the next one.
     With a tenants file every tenant is pulled in turn and gets one line, OK or FAILED; a failing
